@@ -1,0 +1,342 @@
+package io.tensorslab.slab;
+
+import io.tensorslab.npy.NpyDtype;
+import io.tensorslab.npy.NpyHeader;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * A {@code .npy} file being written through a memory mapping: header space reserved, payload
+ * preallocated for a number of rows, grown by remapping when more arrive, and sealed with the real
+ * shape.
+ *
+ * <p>The file lives under a temporary name beside its final path ({@link TemporaryFiles}) until
+ * {@link #seal}: the header is written, the file truncated to its exact size, forced, and atomically
+ * renamed. {@link #close()} without seal, or any failure, deletes the temporary file: nothing ever
+ * appears half-written at the final path. Disk blocks are reserved up front with
+ * {@code posix_fallocate}, so a full disk is an {@link IOException} here rather than a fault during
+ * the copy.
+ *
+ * <p>Thread confinement: the mapping belongs to a confined {@link Arena}; only the thread that
+ * created the slab may write to it, grow it, seal it and close it.
+ *
+ * {@snippet :
+ * try (FileSlab slab = FileSlab.create(dir.resolve("x.npy"), NpyDtype.FLOAT32, new long[] {784}, 60_000)) {
+ *   MemorySegment.copy(batchBytes, 0, slab.payload(), row * slab.rowBytes(), batchBytes.byteSize());
+ *   slab.seal(rows);   // x.npy now exists, shape (rows, 784)
+ * }
+ * }
+ */
+public final class FileSlab implements Slab {
+  private final Path target;
+  private final Path temporary;
+  private final NpyDtype dtype;
+  private final long[] rowShape;
+  private final long rowBytes;
+  private final long headerBytes;
+  private final Set<SlabOption> options;
+  private final FileChannel channel;
+  private Arena arena;
+  private MemorySegment file;
+  private MemorySegment payload;
+  private long capacityRows;
+  private boolean sealed;
+  private boolean closed;
+
+  private FileSlab(Path target, Path temporary, NpyDtype dtype, long[] rowShape, Set<SlabOption> options,
+      FileChannel channel) {
+    this.target = target;
+    this.temporary = temporary;
+    this.dtype = dtype;
+    this.rowShape = rowShape.clone();
+    this.rowBytes = Slab.rowBytes(dtype, rowShape);
+    long[] shape = new long[rowShape.length + 1];
+    System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
+    this.headerBytes = new NpyHeader(dtype, shape).byteSize();
+    this.options = options;
+    this.channel = channel;
+  }
+
+  /**
+   * Creates the temporary file beside {@code target} and maps room for {@code capacityRows} rows.
+   *
+   * @throws IOException when the destination is unusable (missing or unwritable directory, a directory
+   *     at the target, an existing file without {@link SlabOption#OVERWRITE}) or the space cannot be
+   *     reserved; each message names the path
+   */
+  public static FileSlab create(Path target, NpyDtype dtype, long[] rowShape, long capacityRows,
+      SlabOption... options) throws IOException {
+    if (capacityRows < 0) {
+      throw new IllegalArgumentException("capacity rows must be >= 0, got " + capacityRows + " (path=" + target + ")");
+    }
+    Set<SlabOption> opts = options.length == 0 ? EnumSet.noneOf(SlabOption.class) : EnumSet.of(options[0], options);
+    checkDestination(target, opts.contains(SlabOption.OVERWRITE));
+    Path temporary = TemporaryFiles.beside(target);
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+    } catch (AccessDeniedException e) {
+      throw new IOException("creating output failed: directory is not writable (path=" + target + ")", e);
+    } catch (NoSuchFileException e) {
+      throw new IOException("creating output failed: directory does not exist (path=" + target + ")", e);
+    }
+    boolean success = false;
+    try {
+      FileSlab slab = new FileSlab(target, temporary, dtype, rowShape, opts, channel);
+      slab.remap(capacityRows);
+      success = true;
+      return slab;
+    } finally {
+      if (!success) {
+        closeQuietly(channel);
+        Files.deleteIfExists(temporary);
+      }
+    }
+  }
+
+  /**
+   * Writes one whole array to {@code target} in one step: {@code data} must hold exactly the bytes
+   * of {@code shape} (C order, little-endian).
+   */
+  public static Path write(Path target, NpyDtype dtype, long[] shape, MemorySegment data, SlabOption... options)
+      throws IOException {
+    long expected = new NpyHeader(dtype, shape).payloadByteSize();
+    if (data.byteSize() != expected) {
+      throw new IllegalArgumentException("data is " + data.byteSize() + " bytes but shape "
+          + NpyHeader.shapeText(shape) + " of " + dtype + " needs " + expected + " (path=" + target + ")");
+    }
+    long[] rowShape = shape.length == 0 ? new long[0] : java.util.Arrays.copyOfRange(shape, 1, shape.length);
+    long rows = shape.length == 0 ? 1 : shape[0];
+    try (FileSlab slab = create(target, dtype, rowShape, rows, options)) {
+      MemorySegment.copy(data, 0, slab.payload(), 0, expected);
+      return slab.seal(shape);
+    }
+  }
+
+  static void checkDestination(Path target, boolean overwrite) throws IOException {
+    Path parent = target.toAbsolutePath().getParent();
+    if (parent == null || !Files.isDirectory(parent)) {
+      throw new NoSuchFileException(target.toString(), null,
+          "output directory does not exist (path=" + target + ")");
+    }
+    if (Files.isDirectory(target)) {
+      throw new FileAlreadyExistsException(target.toString(), null,
+          "output path is a directory (path=" + target + ")");
+    }
+    if (!overwrite && Files.exists(target)) {
+      throw new FileAlreadyExistsException(target.toString(), null,
+          "output file exists; ask for overwrite to replace it (path=" + target + ")");
+    }
+    if (!Files.isWritable(parent)) {
+      throw new AccessDeniedException(target.toString(), null,
+          "output directory is not writable (path=" + target + ")");
+    }
+  }
+
+  private void remap(long rows) throws IOException {
+    long size = Math.addExact(headerBytes, Slab.bytesFor(rows, rowBytes));
+    if (arena != null) {
+      arena.close(); // unmap before the file changes size under the mapping
+      arena = null;
+      file = null;
+      payload = null;
+    }
+    if (!NativeFiles.reserve(temporary, size) && channel.size() < size) {
+      channel.write(java.nio.ByteBuffer.allocate(1), size - 1); // sparse extension where blocks cannot be reserved
+    }
+    Arena next = Arena.ofConfined();
+    try {
+      file = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, next);
+    } catch (IOException e) {
+      next.close();
+      throw new IOException("mapping output failed: " + e.getMessage()
+          + " (path=" + target + "; if the limit of mappings is reached, raise vm.max_map_count)", e);
+    }
+    arena = next;
+    payload = file.asSlice(headerBytes);
+    capacityRows = rows;
+  }
+
+  @Override
+  public void ensureCapacity(long rows) throws IOException {
+    checkOpen();
+    if (rows > capacityRows) {
+      remap(Slab.grownCapacity(capacityRows, rows));
+    }
+  }
+
+  /** Seals with shape {@code [rows, *rowShape]}. */
+  public Path seal(long rows) throws IOException {
+    long[] shape = new long[rowShape.length + 1];
+    shape[0] = rows;
+    System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
+    return seal(shape);
+  }
+
+  /**
+   * Writes the header for {@code shape}, truncates the file to header plus that payload, forces it
+   * (unless {@link SlabOption#NO_FORCE}) and renames it to the final path. The slab is closed after.
+   * The payload must already hold the array's bytes in its first {@code payloadByteSize} bytes; the
+   * shape's element count times item size must fit in the capacity.
+   *
+   * @return the final path
+   */
+  public Path seal(long[] shape) throws IOException {
+    checkOpen();
+    NpyHeader header = new NpyHeader(dtype, shape);
+    long payloadBytes = header.payloadByteSize();
+    if (payloadBytes > payload.byteSize()) {
+      throw new IllegalArgumentException("shape " + NpyHeader.shapeText(shape) + " needs " + payloadBytes
+          + " bytes but the slab holds " + payload.byteSize() + " (path=" + target + ")");
+    }
+    // Sealing with the rank the slab was created for gives exactly np.save's header; another rank
+    // (a scalar, a reshaped array) is padded to the reserved size so the payload stays where it is.
+    byte[] encoded = header.encode((int) headerBytes);
+    if (encoded.length != headerBytes) {
+      throw new IllegalArgumentException("seal shape " + NpyHeader.shapeText(shape) + " needs a "
+          + encoded.length + "-byte header, the slab reserved " + headerBytes + " (path=" + target + ")");
+    }
+    boolean success = false;
+    try {
+      MemorySegment.copy(MemorySegment.ofArray(encoded), 0, file, 0, encoded.length);
+      boolean force = !options.contains(SlabOption.NO_FORCE);
+      if (force) {
+        file.force();
+      }
+      arena.close();
+      arena = null;
+      file = null;
+      payload = null;
+      channel.truncate(headerBytes + payloadBytes);
+      if (force) {
+        channel.force(true);
+      }
+      channel.close();
+      moveIntoPlace(force);
+      sealed = true;
+      success = true;
+      return target;
+    } finally {
+      if (!success) {
+        close();
+      } else {
+        closed = true;
+      }
+    }
+  }
+
+  private void moveIntoPlace(boolean force) throws IOException {
+    if (!options.contains(SlabOption.OVERWRITE) && Files.exists(target)) {
+      throw new FileAlreadyExistsException(target.toString(), null,
+          "output file appeared while exporting; ask for overwrite to replace it (path=" + target + ")");
+    }
+    try {
+      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("renaming output failed: the file system cannot rename atomically (path="
+          + target + ")", e);
+    }
+    if (force) {
+      // The rename itself is durable only once the directory entry is: fsync the directory.
+      try (FileChannel dir = FileChannel.open(target.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+        dir.force(true);
+      } catch (IOException ignored) {
+        // some file systems refuse to open or sync a directory; the file itself is already synced
+      }
+    }
+  }
+
+  @Override
+  public NpyDtype dtype() {
+    return dtype;
+  }
+
+  @Override
+  public long[] rowShape() {
+    return rowShape.clone();
+  }
+
+  @Override
+  public long rowBytes() {
+    return rowBytes;
+  }
+
+  @Override
+  public long capacityRows() {
+    return capacityRows;
+  }
+
+  @Override
+  public MemorySegment payload() {
+    checkOpen();
+    return payload;
+  }
+
+  /** The final path the file gets when sealed. */
+  public Path target() {
+    return target;
+  }
+
+  /** Where the file is while being written. */
+  public Path temporaryPath() {
+    return temporary;
+  }
+
+  public boolean isSealed() {
+    return sealed;
+  }
+
+  private void checkOpen() {
+    if (closed || sealed) {
+      throw new IllegalStateException("slab is " + (sealed ? "sealed" : "closed") + " (path=" + target + ")");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (arena != null) {
+      arena.close();
+      arena = null;
+      file = null;
+      payload = null;
+    }
+    closeQuietly(channel);
+    if (!sealed) {
+      try {
+        Files.deleteIfExists(temporary);
+      } catch (IOException ignored) {
+        // nothing sits at the final path either way; a stale temporary is removed by the next export
+      }
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // closing a channel we only wrote through mappings; nothing left to flush
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileSlab[" + target + ", " + dtype + ", rows<=" + capacityRows + (sealed ? ", sealed" : "") + "]";
+  }
+}
