@@ -52,6 +52,7 @@ public final class FileSlab implements Slab {
   private MemorySegment file;
   private MemorySegment payload;
   private long capacityRows;
+  private long[] finishedShape;
   private boolean sealed;
   private boolean closed;
 
@@ -188,13 +189,25 @@ public final class FileSlab implements Slab {
 
   /**
    * Writes the header for {@code shape}, truncates the file to header plus that payload, forces it
-   * (unless {@link SlabOption#NO_FORCE}) and renames it to the final path. The slab is closed after.
-   * The payload must already hold the array's bytes in its first {@code payloadByteSize} bytes; the
-   * shape's element count times item size must fit in the capacity.
+   * (unless {@link SlabOption#NO_FORCE}) and renames it to the final path: {@link #finish} then
+   * {@link #publish}. The payload must already hold the array's bytes.
    *
    * @return the final path
    */
   public Path seal(long[] shape) throws IOException {
+    finish(shape);
+    return publish();
+  }
+
+  /**
+   * First half of {@link #seal}: completes the temporary file (header, exact size, forced) without
+   * renaming it. An exporter finishes every component first and publishes only when all succeeded,
+   * so one failing component leaves none of the others at a final path. After this the payload is
+   * unmapped; {@link #close()} before {@link #publish()} still deletes the temporary file.
+   *
+   * @throws IllegalArgumentException if the shape needs more bytes than the slab holds
+   */
+  public void finish(long[] shape) throws IOException {
     checkOpen();
     NpyHeader header = new NpyHeader(dtype, shape);
     long payloadBytes = header.payloadByteSize();
@@ -212,8 +225,7 @@ public final class FileSlab implements Slab {
     boolean success = false;
     try {
       MemorySegment.copy(MemorySegment.ofArray(encoded), 0, file, 0, encoded.length);
-      boolean force = !options.contains(SlabOption.NO_FORCE);
-      if (force) {
+      if (force()) {
         file.force();
       }
       arena.close();
@@ -221,21 +233,49 @@ public final class FileSlab implements Slab {
       file = null;
       payload = null;
       channel.truncate(headerBytes + payloadBytes);
-      if (force) {
+      if (force()) {
         channel.force(true);
       }
       channel.close();
-      moveIntoPlace(force);
+      finishedShape = shape.clone();
+      success = true;
+    } finally {
+      if (!success) {
+        close();
+      }
+    }
+  }
+
+  /**
+   * Second half of {@link #seal}: atomically renames the finished file to its final path.
+   *
+   * @return the final path
+   */
+  public Path publish() throws IOException {
+    if (closed || finishedShape == null) {
+      throw new IllegalStateException("slab is " + (closed ? "closed" : "not finished") + " (path=" + target + ")");
+    }
+    boolean success = false;
+    try {
+      moveIntoPlace(force());
       sealed = true;
       success = true;
       return target;
     } finally {
+      closed = true;
       if (!success) {
-        close();
-      } else {
-        closed = true;
+        deleteTemporary();
       }
     }
+  }
+
+  /** The shape given to {@link #finish}, or null before. */
+  public long[] finishedShape() {
+    return finishedShape == null ? null : finishedShape.clone();
+  }
+
+  private boolean force() {
+    return !options.contains(SlabOption.NO_FORCE);
   }
 
   private void moveIntoPlace(boolean force) throws IOException {
@@ -300,8 +340,9 @@ public final class FileSlab implements Slab {
   }
 
   private void checkOpen() {
-    if (closed || sealed) {
-      throw new IllegalStateException("slab is " + (sealed ? "sealed" : "closed") + " (path=" + target + ")");
+    if (closed || finishedShape != null) {
+      throw new IllegalStateException("slab is " + (sealed ? "sealed" : closed ? "closed" : "finished")
+          + " (path=" + target + ")");
     }
   }
 
@@ -319,11 +360,15 @@ public final class FileSlab implements Slab {
     }
     closeQuietly(channel);
     if (!sealed) {
-      try {
-        Files.deleteIfExists(temporary);
-      } catch (IOException ignored) {
-        // nothing sits at the final path either way; a stale temporary is removed by the next export
-      }
+      deleteTemporary();
+    }
+  }
+
+  private void deleteTemporary() {
+    try {
+      Files.deleteIfExists(temporary);
+    } catch (IOException ignored) {
+      // nothing sits at the final path either way; a stale temporary is removed by the next export
     }
   }
 
