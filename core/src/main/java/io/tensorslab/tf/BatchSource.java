@@ -1,0 +1,327 @@
+package io.tensorslab.tf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.tensorflow.EagerSession;
+import org.tensorflow.ExecutionEnvironment;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.framework.data.Dataset;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.data.AnonymousIterator;
+import org.tensorflow.op.data.DatasetCardinality;
+import org.tensorflow.op.data.IteratorGetNext;
+import org.tensorflow.op.data.MakeIterator;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Reads a {@code tf.data} dataset one element (batch) at a time, as tensors whose native bytes can
+ * be copied with {@link TensorBytes}.
+ *
+ * <p>Opened from a framework {@link Dataset} or from a dataset variant plus its types and shapes,
+ * either in eager mode (the variant lives in an {@link EagerSession}) or in graph mode (the variant
+ * is a node of the {@link Graph} of a {@link Session} you pass and keep open). Each mode takes the
+ * fastest path TF Java offers:
+ *
+ * <ul>
+ *   <li>eager: one {@code AnonymousIteratorV3} + {@code MakeIterator}, then one
+ *       {@code IteratorGetNext} op executed per batch;
+ *   <li>graph: an {@code Iterator}, {@code MakeIterator} and {@code IteratorGetNext} are added to
+ *       the graph once; each batch is one {@code session.runner().fetch(..).run()}.
+ * </ul>
+ *
+ * <p><b>Threads:</b> a source is not thread-safe; use it from one thread at a time (the thread that
+ * owns the eager session or drives the graph session). <b>Lifetime:</b> {@link #close()} releases
+ * the iterator and whatever it buffers; it never closes the dataset's session. Graph mode adds a
+ * handful of nodes to the graph per source, which stay in the graph (TensorFlow cannot remove
+ * nodes), but the iterator's state is dropped on close.
+ *
+ * {@snippet :
+ * try (BatchSource source = BatchSource.open(dataset)) {
+ *   DatasetSpec spec = source.spec();
+ *   for (List<Tensor> batch; (batch = source.next()) != null; ) {
+ *     try {
+ *       MemorySegment bytes = TensorBytes.of(batch.get(0));
+ *       // ... copy bytes ...
+ *     } finally {
+ *       batch.forEach(Tensor::close);
+ *     }
+ *   }
+ * }
+ * }
+ */
+public final class BatchSource implements AutoCloseable {
+
+  private final DatasetSpec spec;
+  private final Reader reader;
+  private long batches;
+  private boolean ended;
+  private DatasetReadException failure;
+  private boolean closed;
+
+  private BatchSource(DatasetSpec spec, Reader reader) {
+    this.spec = spec;
+    this.reader = reader;
+  }
+
+  /**
+   * Opens an eager dataset (built with {@code Ops.create()} or an {@link EagerSession}).
+   *
+   * @throws IllegalArgumentException when the dataset was built in a graph: use
+   *     {@link #open(Dataset, Session)}
+   * @throws DatasetReadException when TensorFlow cannot create the iterator or count the dataset
+   */
+  public static BatchSource open(Dataset dataset) throws DatasetReadException {
+    Objects.requireNonNull(dataset, "dataset");
+    return open(dataset.getVariant(), dataset.getOutputTypes(), dataset.getOutputShapes());
+  }
+
+  /**
+   * Opens a dataset built in {@code session.graph()}.
+   *
+   * @throws IllegalArgumentException when the dataset belongs to another graph or is eager
+   * @throws DatasetReadException when TensorFlow cannot create the iterator or count the dataset
+   */
+  public static BatchSource open(Dataset dataset, Session session) throws DatasetReadException {
+    Objects.requireNonNull(dataset, "dataset");
+    return open(dataset.getVariant(), dataset.getOutputTypes(), dataset.getOutputShapes(), session);
+  }
+
+  /**
+   * Opens an eager dataset variant whose elements have {@code types} and {@code shapes}, e.g. the
+   * output of {@code tf.data.batchDataset(...)}.
+   *
+   * @throws IllegalArgumentException when the variant is a graph node, or types and shapes differ
+   *     in count
+   * @throws DatasetReadException when TensorFlow cannot create the iterator or count the dataset
+   */
+  public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes)
+      throws DatasetReadException {
+    Objects.requireNonNull(variant, "variant");
+    ExecutionEnvironment env = variant.env();
+    if (!(env instanceof EagerSession)) {
+      throw new IllegalArgumentException("dataset variant '" + variant.op().name()
+          + "' is a graph node: open it with a Session of that graph");
+    }
+    List<Class<? extends TType>> t = List.copyOf(types);
+    List<Shape> s = List.copyOf(shapes);
+    checkStructure(t, s);
+    Ops tf = Ops.create(env);
+    long cardinality;
+    try {
+      cardinality = cardinality(tf.data.datasetCardinality(variant).cardinality().asTensor());
+    } catch (TensorFlowException e) {
+      throw new DatasetReadException("reading dataset cardinality", e);
+    }
+    return new BatchSource(new DatasetSpec(t, s, cardinality), new EagerReader(tf, variant, t, s));
+  }
+
+  /**
+   * Opens a dataset variant that is a node of {@code session.graph()}.
+   *
+   * @throws IllegalArgumentException when the variant belongs to another graph or is eager, or
+   *     types and shapes differ in count
+   * @throws DatasetReadException when TensorFlow cannot create the iterator or count the dataset
+   */
+  public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+      Session session) throws DatasetReadException {
+    Objects.requireNonNull(variant, "variant");
+    Objects.requireNonNull(session, "session");
+    if (variant.env() != session.graph()) {
+      throw new IllegalArgumentException("dataset variant '" + variant.op().name() + "' is not a node of"
+          + " the session's graph" + (variant.env().isEager() ? " (it is eager: open it without a Session)" : ""));
+    }
+    List<Class<? extends TType>> t = List.copyOf(types);
+    List<Shape> s = List.copyOf(shapes);
+    checkStructure(t, s);
+    GraphReader reader = new GraphReader(session, variant, t, s);
+    try {
+      long cardinality = reader.cardinality();
+      reader.initialize();
+      return new BatchSource(new DatasetSpec(t, s, cardinality), reader);
+    } catch (TensorFlowException e) {
+      throw new DatasetReadException("creating the dataset iterator", e);
+    }
+  }
+
+  /** Types, static shapes and cardinality of the dataset. */
+  public DatasetSpec spec() {
+    return spec;
+  }
+
+  /** How many batches {@link #next()} returned so far: the index of the next batch. */
+  public long batchesRead() {
+    return batches;
+  }
+
+  /**
+   * The next batch, one tensor per component in {@link DatasetSpec#types()} order, or {@code null}
+   * once the dataset is exhausted (and on every call after that).
+   *
+   * <p>The caller owns the tensors and closes each one. In graph mode closing frees the memory at
+   * once. In eager mode TF Java 1.1.0 ties every op output to the {@link EagerSession}: close is
+   * harmless but the memory comes back only when the garbage collector clears the tensor (or the
+   * session closes), so do not hold on to batches longer than needed.
+   *
+   * @throws DatasetReadException when TensorFlow fails to produce the batch; the message names the
+   *     batch index and TensorFlow's message. The source stays failed: later calls throw
+   *     {@link IllegalStateException}.
+   * @throws IllegalStateException after {@link #close()} or after a failure
+   */
+  public List<Tensor> next() throws DatasetReadException {
+    if (closed) {
+      throw new IllegalStateException("batch source is closed (" + spec + ")");
+    }
+    if (failure != null) {
+      throw new IllegalStateException("batch source already failed at batch " + failure.batch(), failure);
+    }
+    if (ended) {
+      return null;
+    }
+    try {
+      List<Tensor> batch = reader.read();
+      batches++;
+      return batch;
+    } catch (TFOutOfRangeException end) {
+      ended = true;
+      return null;
+    } catch (TensorFlowException e) {
+      failure = new DatasetReadException(batches, e);
+      throw failure;
+    }
+  }
+
+  /** Releases the iterator; idempotent. Does not close the session or the dataset. */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      reader.release();
+    }
+  }
+
+  private static void checkStructure(List<Class<? extends TType>> types, List<Shape> shapes) {
+    if (types.isEmpty() || types.size() != shapes.size()) {
+      throw new IllegalArgumentException("dataset needs one shape per type and at least one component: "
+          + types.size() + " types, " + shapes.size() + " shapes");
+    }
+  }
+
+  private static long cardinality(Tensor scalar) {
+    try (TInt64 t = (TInt64) scalar) {
+      return t.getLong();
+    }
+  }
+
+  private interface Reader {
+    /** Next element; TFOutOfRangeException at the end. */
+    List<Tensor> read();
+
+    void release();
+  }
+
+  private static final class EagerReader implements Reader {
+    private final Ops tf;
+    private final List<Class<? extends TType>> types;
+    private final List<Shape> shapes;
+    private AnonymousIterator iterator;
+
+    EagerReader(Ops tf, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes)
+        throws DatasetReadException {
+      this.tf = tf;
+      this.types = types;
+      this.shapes = shapes;
+      try {
+        // AnonymousIteratorV3: a ref-counted handle, the iterator dies with its last reference
+        // (no DeleteIterator, which V3 offers no deleter for).
+        iterator = tf.data.anonymousIterator(types, shapes);
+        tf.data.makeIterator(variant, iterator);
+      } catch (TensorFlowException e) {
+        throw new DatasetReadException("creating the dataset iterator", e);
+      }
+    }
+
+    @Override
+    public List<Tensor> read() {
+      IteratorGetNext next = tf.data.iteratorGetNext(iterator, types, shapes);
+      List<Output<?>> components = next.components();
+      List<Tensor> out = new ArrayList<>(components.size());
+      for (Output<?> c : components) {
+        out.add(c.asTensor());
+      }
+      return out;
+    }
+
+    @Override
+    public void release() {
+      // Dropping the handle is all TF Java allows: the eager session frees it once unreachable.
+      iterator = null;
+    }
+  }
+
+  private static final class GraphReader implements Reader {
+    private final Session session;
+    private final MakeIterator init;
+    private final MakeIterator reset;
+    private final DatasetCardinality count;
+    private final List<Output<?>> components;
+
+    GraphReader(Session session, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
+      this.session = session;
+      Ops tf = Ops.create(session.graph()).withSubScope("tensorslab_reader");
+      // shared_name "" keeps the iterator private to this node's kernel
+      var iterator = tf.data.iterator("", "", types, shapes);
+      init = tf.data.makeIterator(variant, iterator);
+      components = tf.data.iteratorGetNext(iterator, types, shapes).components();
+      count = tf.data.datasetCardinality(variant);
+      // Re-pointing the iterator at an empty dataset on close drops its buffered elements and its
+      // reference to the dataset; the resource itself lives until the session closes.
+      var empty = tf.data.takeDataset(variant, tf.constant(0L), types, shapes);
+      reset = tf.data.makeIterator(empty, iterator);
+    }
+
+    long cardinality() {
+      try (Result r = session.runner().fetch(count).run()) {
+        return ((TInt64) r.get(0)).getLong();
+      }
+    }
+
+    void initialize() {
+      session.run(init);
+    }
+
+    @Override
+    public List<Tensor> read() {
+      Session.Runner runner = session.runner();
+      for (Output<?> c : components) {
+        runner.fetch(c);
+      }
+      // Not closed on purpose: closing a Result closes its tensors, which now belong to the caller.
+      Result result = runner.run();
+      List<Tensor> out = new ArrayList<>(components.size());
+      for (int i = 0; i < components.size(); i++) {
+        out.add(result.get(i));
+      }
+      return out;
+    }
+
+    @Override
+    public void release() {
+      try {
+        session.run(reset);
+      } catch (TensorFlowException | IllegalStateException alreadyGone) {
+        // The session was closed (taking the iterator with it) or TF refused the reset; either way
+        // nothing more can be released from here.
+      }
+    }
+  }
+}
