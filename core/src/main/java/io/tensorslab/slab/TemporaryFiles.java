@@ -22,7 +22,7 @@ public final class TemporaryFiles {
   private TemporaryFiles() {}
 
   /** A fresh temporary name beside {@code target}, unique within this process. */
-  static Path beside(Path target) {
+  public static Path beside(Path target) {
     String name = "." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
         + COUNTER.incrementAndGet() + SUFFIX;
     return target.resolveSibling(name);

@@ -1,0 +1,111 @@
+package io.tensorslab.export;
+
+import io.tensorslab.tf.BatchSource;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Options of one export, ending in {@link #run()}. Made by {@link TensorSlab#export}; not reusable
+ * across threads while running.
+ */
+public final class ExportBuilder {
+
+  /** Opens the dataset's batch source; called once by {@link #run()}. */
+  @FunctionalInterface
+  interface SourceOpener {
+    BatchSource open() throws IOException;
+  }
+
+  final SourceOpener opener;
+  Path directory;
+  List<String> names;
+  long limitRows = -1;
+  boolean overwrite;
+  boolean durable = true;
+  ExportListener listener;
+  Cancellation cancellation;
+
+  ExportBuilder(SourceOpener opener) {
+    this.opener = opener;
+  }
+
+  /**
+   * The output directory. Created when missing (its parent must exist); files are
+   * {@code DIR/NAME.npy} per component and {@code DIR/manifest.json}.
+   */
+  public ExportBuilder to(Path directory) {
+    this.directory = Objects.requireNonNull(directory, "directory");
+    return this;
+  }
+
+  /**
+   * Names of the components in the dataset's order; default {@code component_0}, {@code component_1}, ...
+   * Names become file names: letters, digits, {@code _ - .}, not starting with a dot.
+   */
+  public ExportBuilder names(String... names) {
+    this.names = List.of(names);
+    return this;
+  }
+
+  /** See {@link #names(String...)}. */
+  public ExportBuilder names(List<String> names) {
+    this.names = List.copyOf(names);
+    return this;
+  }
+
+  /**
+   * Stop after exactly {@code rows} rows (also in the middle of a batch). Required for an infinite
+   * dataset ({@code repeat()}); works for every dataset.
+   */
+  public ExportBuilder limit(long rows) {
+    if (rows < 0) {
+      throw new IllegalArgumentException("row limit must be >= 0, got " + rows);
+    }
+    this.limitRows = rows;
+    return this;
+  }
+
+  /** Replace existing output files (each atomically, when the export succeeds). Default: refuse. */
+  public ExportBuilder overwrite(boolean overwrite) {
+    this.overwrite = overwrite;
+    return this;
+  }
+
+  /**
+   * Whether to {@code fsync} every file before it is renamed into place (default true). Without it
+   * the files are still complete and atomic for every reader and survive the process being killed;
+   * only a power loss before the kernel writes them back could lose them.
+   */
+  public ExportBuilder durable(boolean durable) {
+    this.durable = durable;
+    return this;
+  }
+
+  /** Called after every batch on the exporting thread. */
+  public ExportBuilder listener(ExportListener listener) {
+    this.listener = listener;
+    return this;
+  }
+
+  /** A flag another thread may set to stop the export cleanly. Interrupting the thread works too. */
+  public ExportBuilder cancellation(Cancellation cancellation) {
+    this.cancellation = cancellation;
+    return this;
+  }
+
+  /**
+   * Runs the export on the calling thread.
+   *
+   * @return the written files, mapped for zero-copy reading; close it when done
+   * @throws ExportException when the dataset fails or disagrees with its spec, or the export is cancelled
+   * @throws IOException when a destination is unusable or a write fails; each message names the path
+   */
+  public ExportResult run() throws IOException {
+    if (directory == null) {
+      throw new IllegalStateException("no output directory: call to(dir) before run()");
+    }
+    return new Exporter(this).run();
+  }
+}

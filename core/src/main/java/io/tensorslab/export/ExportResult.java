@@ -1,0 +1,107 @@
+package io.tensorslab.export;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * What an export wrote, with every file mapped read-only for zero-copy use from Java. Closing the
+ * result unmaps the files (they stay on disk); views used after close throw
+ * {@link IllegalStateException}. Any thread may read the views and any thread may close.
+ *
+ * {@snippet :
+ * try (ExportResult result = TensorSlab.export(dataset).to(dir).run()) {
+ *   MemorySegment images = result.array("images").segment();
+ *   System.out.println(result.rows() + " rows in " + result.elapsedSeconds() + " s");
+ * }
+ * }
+ */
+public final class ExportResult implements AutoCloseable {
+  private final Path directory;
+  private final List<ExportedArray> arrays;
+  private final long rows;
+  private final long batches;
+  private final long bytes;
+  private final long sourceCardinality;
+  private final long elapsedNanos;
+
+  ExportResult(Path directory, List<ExportedArray> arrays, long rows, long batches, long bytes,
+      long sourceCardinality, long elapsedNanos) {
+    this.directory = directory;
+    this.arrays = List.copyOf(arrays);
+    this.rows = rows;
+    this.batches = batches;
+    this.bytes = bytes;
+    this.sourceCardinality = sourceCardinality;
+    this.elapsedNanos = elapsedNanos;
+  }
+
+  /** The output directory. */
+  public Path directory() {
+    return directory;
+  }
+
+  /** Path of {@code manifest.json}. */
+  public Path manifest() {
+    return directory.resolve(Manifest.FILE_NAME);
+  }
+
+  /** Every file written, in component order. */
+  public List<ExportedArray> arrays() {
+    return arrays;
+  }
+
+  /**
+   * The file named {@code name}: a component name, or {@code name.values}, {@code name.row_splits},
+   * {@code name.lengths} for ragged and padded components.
+   *
+   * @throws NoSuchElementException naming the files there are
+   */
+  public ExportedArray array(String name) {
+    for (ExportedArray a : arrays) {
+      if (a.name().equals(name)) {
+        return a;
+      }
+    }
+    List<String> names = new ArrayList<>();
+    arrays.forEach(a -> names.add(a.name()));
+    throw new NoSuchElementException("no exported array named '" + name + "'; there are " + names);
+  }
+
+  /** Rows written per component. */
+  public long rows() {
+    return rows;
+  }
+
+  /** Batches read from the dataset. */
+  public long batches() {
+    return batches;
+  }
+
+  /** Payload bytes copied, all components. */
+  public long bytes() {
+    return bytes;
+  }
+
+  /** The dataset's cardinality as TensorFlow reported it (batches; -1 infinite, -2 unknown). */
+  public long sourceCardinality() {
+    return sourceCardinality;
+  }
+
+  public long elapsedNanos() {
+    return elapsedNanos;
+  }
+
+  public double elapsedSeconds() {
+    return elapsedNanos / 1e9;
+  }
+
+  /** Unmaps every file. Idempotent. */
+  @Override
+  public void close() {
+    for (ExportedArray a : arrays) {
+      a.array().close();
+    }
+  }
+}

@@ -1,0 +1,299 @@
+package io.tensorslab.export;
+
+import io.tensorslab.npy.NpyArray;
+import io.tensorslab.npy.NpyHeader;
+import io.tensorslab.slab.FileSlab;
+import io.tensorslab.slab.SlabOption;
+import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.tf.BatchSource;
+import io.tensorslab.tf.DatasetReadException;
+import io.tensorslab.tf.DatasetSpec;
+import io.tensorslab.tf.TfDtypes;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+
+/**
+ * One run of an export: check destinations, read the spec, copy every batch into per-component
+ * writers, finish all, publish all, write the manifest, map the results. Lives on one thread.
+ */
+final class Exporter {
+  private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}");
+  /** Rows to preallocate per batch size when the cardinality is unknown; growth doubles from there. */
+  private static final long UNKNOWN_CARDINALITY_BATCHES = 64;
+
+  private final ExportBuilder options;
+  private final Path dir;
+  private final SlabOption[] slabOptions;
+
+  Exporter(ExportBuilder options) {
+    this.options = options;
+    this.dir = options.directory.toAbsolutePath().normalize();
+    List<SlabOption> opts = new ArrayList<>();
+    if (options.overwrite) {
+      opts.add(SlabOption.OVERWRITE);
+    }
+    if (!options.durable) {
+      opts.add(SlabOption.NO_FORCE);
+    }
+    this.slabOptions = opts.toArray(SlabOption[]::new);
+  }
+
+  ExportResult run() throws IOException {
+    long start = System.nanoTime();
+    prepareDirectory();
+    try (BatchSource source = options.opener.open()) {
+      DatasetSpec spec = source.spec();
+      List<ComponentLayout> layouts = layouts(spec);
+      if (spec.isInfinite() && options.limitRows < 0) {
+        throw new ExportException("dataset is infinite (cardinality -1, e.g. after repeat()): give a row limit",
+            null, -1, null);
+      }
+      List<ComponentWriter> writers = new ArrayList<>(layouts.size());
+      try {
+        for (ComponentLayout layout : layouts) {
+          writers.add(writerFor(layout));
+        }
+        checkDestinations(writers);
+        Copied copied = copyAll(source, spec, writers, start);
+        List<ExportedArray> arrays = publish(writers, copied, spec.cardinality(), start);
+        return new ExportResult(dir, arrays, copied.rows, copied.batches, copied.bytes, spec.cardinality(),
+            System.nanoTime() - start);
+      } finally {
+        for (ComponentWriter w : writers) {
+          w.close();
+        }
+      }
+    } catch (DatasetReadException e) {
+      throw new ExportException("reading the dataset failed: " + e.getMessage(), null, e.batch(), e);
+    }
+  }
+
+  private void prepareDirectory() throws IOException {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new FileAlreadyExistsException(dir.toString(), null, "output path is a file, not a directory (path="
+          + dir + ")");
+    }
+    if (!Files.isDirectory(dir)) {
+      Path parent = dir.getParent();
+      if (parent == null || !Files.isDirectory(parent)) {
+        throw new NoSuchFileException(dir.toString(), null, "output directory's parent does not exist (path="
+            + dir + ")");
+      }
+      Files.createDirectory(dir);
+    }
+    TemporaryFiles.removeStale(dir);
+  }
+
+  private List<ComponentLayout> layouts(DatasetSpec spec) {
+    int n = spec.componentCount();
+    List<String> names = options.names;
+    if (names != null && names.size() != n) {
+      throw new IllegalArgumentException("the dataset has " + n + " components but " + names.size()
+          + " names were given: " + names);
+    }
+    Set<String> seen = new HashSet<>();
+    List<ComponentLayout> layouts = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String name = names == null ? "component_" + i : names.get(i);
+      if (!SAFE_NAME.matcher(name).matches() || name.endsWith(".npy") || name.equals(Manifest.FILE_NAME)) {
+        throw new IllegalArgumentException("component name '" + name + "' cannot be a file name: use letters, "
+            + "digits, '_', '-', '.', not starting with '.' or '-' (component=" + i + ")");
+      }
+      if (!seen.add(name)) {
+        throw new IllegalArgumentException("component name '" + name + "' is given twice: each component needs "
+            + "its own file (component=" + i + ")");
+      }
+      Shape shape = spec.shape(i);
+      long[] rowShape;
+      if (shape.isUnknown()) {
+        rowShape = null;
+      } else {
+        if (shape.numDimensions() == 0) {
+          throw new IllegalArgumentException("component '" + name + "' is a scalar per element: the dataset is not "
+              + "batched; call batch(n) on it first (component=" + i + ")");
+        }
+        rowShape = new long[shape.numDimensions() - 1];
+        for (int d = 1; d < shape.numDimensions(); d++) {
+          rowShape[d - 1] = shape.get(d);
+        }
+      }
+      var type = spec.type(i);
+      var dtype = TfDtypes.isVariableWidth(type) ? null : TfDtypes.toNpy(type);
+      layouts.add(new ComponentLayout(i, name, type, dtype, rowShape));
+    }
+    return layouts;
+  }
+
+  private ComponentWriter writerFor(ComponentLayout layout) throws ExportException {
+    if (layout.dtype() == null) {
+      throw new ExportException("component has type " + layout.type().getSimpleName()
+          + ", which has no fixed width; strings are not supported yet", layout.name(), -1, null);
+    }
+    return new DenseWriter(layout, dir, slabOptions);
+  }
+
+  private void checkDestinations(List<ComponentWriter> writers) throws IOException {
+    Set<String> files = new HashSet<>();
+    List<String> all = new ArrayList<>();
+    for (ComponentWriter w : writers) {
+      all.addAll(w.fileNames());
+    }
+    all.add(Manifest.FILE_NAME);
+    for (String file : all) {
+      if (!files.add(file)) {
+        throw new IllegalArgumentException("two outputs would be written to the same file (path="
+            + dir.resolve(file) + ")");
+      }
+      Path target = dir.resolve(file);
+      if (Files.isDirectory(target)) {
+        throw new FileAlreadyExistsException(target.toString(), null, "output path is a directory (path="
+            + target + ")");
+      }
+      if (!options.overwrite && Files.exists(target)) {
+        throw new FileAlreadyExistsException(target.toString(), null,
+            "output file exists; ask for overwrite to replace it (path=" + target + ")");
+      }
+    }
+    if (!Files.isWritable(dir)) {
+      throw new java.nio.file.AccessDeniedException(dir.toString(), null, "output directory is not writable (path="
+          + dir + ")");
+    }
+  }
+
+  /** Totals of the copy loop. */
+  private record Copied(long batches, long rows, long bytes) {}
+
+  private Copied copyAll(BatchSource source, DatasetSpec spec, List<ComponentWriter> writers, long start)
+      throws IOException {
+    long limit = options.limitRows;
+    long rows = 0;
+    long batches = 0;
+    long expectedRows = limit >= 0 && !spec.hasKnownCardinality() ? limit : -1;
+    long capacityHint = 0;
+    while (limit < 0 || rows < limit) {
+      checkCancelled(batches);
+      List<Tensor> batch = source.next();
+      if (batch == null) {
+        break;
+      }
+      try {
+        long batchRows = batchRows(batch, writers, batches);
+        if (batches == 0) {
+          if (spec.hasKnownCardinality()) {
+            expectedRows = Math.multiplyExact(spec.cardinality(), batchRows);
+            if (limit >= 0) {
+              expectedRows = Math.min(expectedRows, limit);
+            }
+            capacityHint = expectedRows;
+          } else {
+            capacityHint = Math.multiplyExact(batchRows, UNKNOWN_CARDINALITY_BATCHES);
+            if (limit >= 0) {
+              capacityHint = Math.min(capacityHint, limit);
+            }
+          }
+        }
+        long take = limit < 0 ? batchRows : Math.min(batchRows, limit - rows);
+        for (int c = 0; c < writers.size(); c++) {
+          writers.get(c).append(batch.get(c), batches, take, capacityHint);
+        }
+        rows += take;
+      } finally {
+        for (Tensor t : batch) {
+          t.close();
+        }
+      }
+      batches++;
+      if (options.listener != null) {
+        long bytes = writers.stream().mapToLong(ComponentWriter::bytesWritten).sum();
+        options.listener.onBatch(new ExportProgress(batches, rows, bytes, System.nanoTime() - start,
+            expectedRows));
+      }
+    }
+    long bytes = writers.stream().mapToLong(ComponentWriter::bytesWritten).sum();
+    return new Copied(batches, rows, bytes);
+  }
+
+  private void checkCancelled(long batch) throws ExportCancelledException {
+    if (options.cancellation != null && options.cancellation.isCancelled()) {
+      throw new ExportCancelledException("cancel() was called", batch);
+    }
+    if (Thread.currentThread().isInterrupted()) {
+      throw new ExportCancelledException("the exporting thread was interrupted", batch);
+    }
+  }
+
+  /** Rows in this batch: dim 0, the same for every component. */
+  private static long batchRows(List<Tensor> batch, List<ComponentWriter> writers, long index)
+      throws ExportException {
+    if (batch.size() != writers.size()) {
+      throw new ExportException("batch has " + batch.size() + " components, the dataset declares "
+          + writers.size(), null, index, null);
+    }
+    long rows = -1;
+    String first = null;
+    for (int c = 0; c < batch.size(); c++) {
+      long[] shape = batch.get(c).shape().asArray();
+      String name = writers.get(c).layout().name();
+      if (shape.length == 0) {
+        throw new ExportException("batch element is a scalar, not a batch of rows: is the dataset batched?",
+            name, index, null);
+      }
+      if (rows < 0) {
+        rows = shape[0];
+        first = name;
+      } else if (shape[0] != rows) {
+        throw new ExportException("components disagree on the batch size: " + name + " has " + shape[0]
+            + " rows, " + first + " has " + rows + " (shape " + NpyHeader.shapeText(shape) + ")", name, index, null);
+      }
+    }
+    return rows;
+  }
+
+  private List<ExportedArray> publish(List<ComponentWriter> writers, Copied copied, long cardinality, long start)
+      throws IOException {
+    List<FileSlab> finished = new ArrayList<>();
+    List<String> componentOf = new ArrayList<>();
+    for (ComponentWriter w : writers) {
+      for (FileSlab slab : w.finish(copied.rows)) {
+        finished.add(slab);
+        componentOf.add(w.layout().name());
+      }
+    }
+    List<Path> published = new ArrayList<>();
+    List<ExportedArray> arrays = new ArrayList<>();
+    boolean success = false;
+    try {
+      List<Manifest.Entry> entries = new ArrayList<>();
+      for (int i = 0; i < finished.size(); i++) {
+        FileSlab slab = finished.get(i);
+        entries.add(Manifest.entryOf(slab, componentOf.get(i)));
+        published.add(slab.publish());
+      }
+      Manifest.write(dir.resolve(Manifest.FILE_NAME), Manifest.toJson(entries, copied.batches, copied.rows,
+          cardinality, (System.nanoTime() - start) / 1e9));
+      for (int i = 0; i < published.size(); i++) {
+        arrays.add(new ExportedArray(entries.get(i).name(), componentOf.get(i), NpyArray.open(published.get(i))));
+      }
+      success = true;
+      return arrays;
+    } finally {
+      if (!success) {
+        arrays.forEach(a -> a.array().close());
+        // All or nothing: files already renamed into place go again.
+        for (Path p : published) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.tensorslab.export;
+
+import io.tensorslab.slab.FileSlab;
+import io.tensorslab.slab.TemporaryFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code manifest.json}: what an export wrote, for people and scripts. Written by hand rather than
+ * with a JSON library: the structure is small and fixed, and the core stays free of dependencies.
+ *
+ * <pre>{@code
+ * {"format": "tensorslab-manifest/1", "batches": 59, "rows": 60000, "source_cardinality": 59,
+ *  "elapsed_seconds": 0.84,
+ *  "arrays": [{"name": "images", "component": "images", "file": "images.npy", "descr": "|u1",
+ *              "shape": [60000, 28, 28], "rows": 60000}, ...]}
+ * }</pre>
+ */
+final class Manifest {
+  static final String FILE_NAME = "manifest.json";
+
+  /** One array entry. */
+  record Entry(String name, String component, String file, String descr, long[] shape) {}
+
+  private Manifest() {}
+
+  static String toJson(List<Entry> entries, long batches, long rows, long cardinality, double elapsedSeconds) {
+    StringBuilder sb = new StringBuilder(256 + entries.size() * 160);
+    sb.append("{\n  \"format\": \"tensorslab-manifest/1\",\n");
+    sb.append("  \"batches\": ").append(batches).append(",\n");
+    sb.append("  \"rows\": ").append(rows).append(",\n");
+    sb.append("  \"source_cardinality\": ").append(cardinality).append(",\n");
+    sb.append("  \"elapsed_seconds\": ").append(String.format(Locale.ROOT, "%.6f", elapsedSeconds)).append(",\n");
+    sb.append("  \"arrays\": [");
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      sb.append(i == 0 ? "\n" : ",\n");
+      sb.append("    {\"name\": ").append(quote(e.name()))
+          .append(", \"component\": ").append(quote(e.component()))
+          .append(", \"file\": ").append(quote(e.file()))
+          .append(", \"descr\": ").append(quote(e.descr()))
+          .append(", \"shape\": [");
+      long[] shape = e.shape();
+      for (int d = 0; d < shape.length; d++) {
+        sb.append(d == 0 ? "" : ", ").append(shape[d]);
+      }
+      sb.append("], \"rows\": ").append(shape.length == 0 ? 1 : shape[0]).append('}');
+    }
+    return sb.append(entries.isEmpty() ? "]\n}\n" : "\n  ]\n}\n").toString();
+  }
+
+  static String quote(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
+
+  /** Writes the manifest under a temporary name and renames it, so it too appears only when complete. */
+  static void write(Path target, String json) throws IOException {
+    Path temporary = TemporaryFiles.beside(target);
+    try {
+      Files.write(temporary, json.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
+      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
+  }
+
+  static Entry entryOf(FileSlab slab, String component) {
+    String file = slab.target().getFileName().toString();
+    String name = file.endsWith(".npy") ? file.substring(0, file.length() - 4) : file;
+    return new Entry(name, component, file, slab.dtype().descr(), slab.finishedShape());
+  }
+}

@@ -1,0 +1,56 @@
+package io.tensorslab.export;
+
+import io.tensorslab.tf.BatchSource;
+import java.util.List;
+import java.util.Objects;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.framework.data.Dataset;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Entry point: a TensorFlow Java {@code tf.data} dataset to NumPy {@code .npy} files, one per
+ * component, in one pass and one native-to-native copy.
+ *
+ * {@snippet :
+ * Ops tf = Ops.create();                                   // eager
+ * Dataset ds = Dataset.fromTensorSlices(tf, List.of(x, y), List.of(TFloat32.class, TInt64.class)).batch(1024);
+ * try (ExportResult result = TensorSlab.export(ds).to(Path.of("out")).names("x", "y").run()) {
+ *   MemorySegment x = result.array("x").segment();        // zero-copy view of out/x.npy
+ * }
+ * // python: numpy.load("out/x.npy", mmap_mode="r")
+ * }
+ *
+ * <p>The dataset is expected to be batched: every element is a batch whose first dim is the row count.
+ */
+public final class TensorSlab {
+  private TensorSlab() {}
+
+  /** Exports an eager framework {@link Dataset}. */
+  public static ExportBuilder export(Dataset dataset) {
+    Objects.requireNonNull(dataset, "dataset");
+    return new ExportBuilder(() -> BatchSource.open(dataset));
+  }
+
+  /** Exports a framework {@link Dataset} built in the graph of {@code session}. */
+  public static ExportBuilder export(Dataset dataset, Session session) {
+    Objects.requireNonNull(dataset, "dataset");
+    Objects.requireNonNull(session, "session");
+    return new ExportBuilder(() -> BatchSource.open(dataset, session));
+  }
+
+  /** Exports an eager dataset variant with its output types and shapes. */
+  public static ExportBuilder export(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
+    Objects.requireNonNull(variant, "variant");
+    return new ExportBuilder(() -> BatchSource.open(variant, types, shapes));
+  }
+
+  /** Exports a dataset variant of the graph run by {@code session}, with its output types and shapes. */
+  public static ExportBuilder export(Session session, Operand<?> variant, List<Class<? extends TType>> types,
+      List<Shape> shapes) {
+    Objects.requireNonNull(variant, "variant");
+    Objects.requireNonNull(session, "session");
+    return new ExportBuilder(() -> BatchSource.open(variant, types, shapes, session));
+  }
+}
