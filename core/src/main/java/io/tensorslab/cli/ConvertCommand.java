@@ -1,0 +1,262 @@
+package io.tensorslab.cli;
+
+import io.tensorslab.export.ExportException;
+import io.tensorslab.export.ExportResult;
+import io.tensorslab.export.TensorSlab;
+import io.tensorslab.tf.DatasetReadException;
+import io.tensorslab.tf.TfRecordBatches;
+import io.tensorslab.tf.TfRecordCompression;
+import io.tensorslab.tf.TfRecordDatasets;
+import io.tensorslab.tf.TfRecordErrors;
+import io.tensorslab.tf.TfRecordException;
+import io.tensorslab.tf.TfRecordScanner;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.tensorflow.EagerSession;
+import org.tensorflow.op.Ops;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code tensorslab convert}: TFRecord files of {@code tf.train.Example} records to one
+ * {@code .npy} per feature, parsed by TensorFlow's own {@code TFRecordDataset} and
+ * {@code ParseExampleV2} and written by the export engine.
+ *
+ * <p>Before TensorFlow reads anything, every input file's framing is walked once in Java
+ * ({@link TfRecordScanner}, no CRCs: a plain file costs one seek per record). That counts the rows
+ * (the progress bar's total and an exact preallocation) and catches a file cut inside a record
+ * header, which TensorFlow's reader takes for a clean end and would silently drop.
+ */
+@Command(
+    name = "convert",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {"Converts TFRecord files of tf.train.Example records into DIR/NAME.npy per --feature, "
+        + "shape [rows, *SHAPE], rows in record order across the files in the order given.",
+        "", "DTYPE: float32 (<f4), int64 (<i8) or bytes (|S{maxlen}). SHAPE: comma-separated dims (8,8), "
+        + "empty for a scalar (label:int64:), or * for a variable-length 1-D feature."},
+    footer = {"", "Examples:",
+        "  tensorslab convert --tfrecord train.tfrecord --feature image:float32:28,28 --feature label:int64: --out data",
+        "  tensorslab convert --tfrecord a.tfrecord.gz,b.tfrecord.gz --compression gzip --feature x:float32:16 "
+            + "--limit 1000 --out sample --overwrite",
+        "", "Exit codes: 0 ok; 1 bad input or unusable DIR (one line on stderr naming file, record, feature, "
+            + "problem; no .npy left half-written); 2 usage error (names the flag)."})
+final class ConvertCommand implements Callable<Integer> {
+
+  /** How a variable-length ({@code *}) feature is written. */
+  enum VarLen {
+    RAGGED, PAD
+  }
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--tfrecord", paramLabel = "FILE", split = ",", required = true,
+      description = "TFRecord input file(s), comma-separated or repeated; read in this order.")
+  List<Path> files;
+
+  @Option(names = "--compression", paramLabel = "none|gzip|zlib", defaultValue = "none",
+      converter = CompressionConverter.class,
+      description = "How every input file is compressed (default: ${DEFAULT-VALUE}).")
+  TfRecordCompression compression;
+
+  @Option(names = "--feature", paramLabel = "NAME:DTYPE:SHAPE", required = true,
+      description = "A feature to read, repeatable: e.g. image:float32:28,28  label:int64:  tokens:int64:*")
+  List<String> featureTexts;
+
+  @Option(names = "--batch", paramLabel = "N", defaultValue = "1024",
+      description = "Records parsed per TensorFlow call (default: ${DEFAULT-VALUE}).")
+  long batch;
+
+  @Option(names = "--limit", paramLabel = "ROWS", description = "Stop after exactly this many rows.")
+  Long limit;
+
+  @Option(names = "--varlen", paramLabel = "ragged|pad", defaultValue = "ragged", converter = VarLenConverter.class,
+      description = "How * features are written: ragged (NAME.values.npy + NAME.row_splits.npy) "
+          + "or pad (NAME.npy + NAME.lengths.npy) (default: ${DEFAULT-VALUE}).")
+  VarLen varlen;
+
+  @Option(names = "--pad-value", paramLabel = "V",
+      description = "Fill value for --varlen pad (default: 0, or empty bytes).")
+  String padValue;
+
+  @Option(names = "--out", paramLabel = "DIR", required = true,
+      description = "Output directory; created if missing (its parent must exist).")
+  Path out;
+
+  @Option(names = "--overwrite", description = "Replace .npy files already in DIR.")
+  boolean overwrite;
+
+  @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    List<FeatureSpec> features = checkUsage();
+    checkInputs();
+    checkOutputDirectory();
+    long rows = countRows();
+    PrintWriter stdout = spec.commandLine().getOut();
+    try (EagerSession session = EagerSession.create()) {
+      Ops tf = Ops.create(session);
+      TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batch);
+      try (ExportResult result = export(batches, rows)) {
+        if (!quiet) {
+          ExportRun.printSummary(stdout, result);
+          stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
+          stdout.flush();
+        }
+      }
+    }
+    return 0;
+  }
+
+  private ExportResult export(TfRecordBatches b, long rows) throws IOException {
+    try {
+      // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
+      return ExportRun.run(TensorSlab.export(b.variant(), b.outputTypes(), b.outputShapes())
+          .names(b.componentNames()).limit(rows).overwrite(overwrite), out, rows, quiet, spec.commandLine().getErr());
+    } catch (ExportException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof DatasetReadException dre && dre.getCause() instanceof RuntimeException tfError) {
+          throw TfRecordErrors.explain(tfError, b, dre.batch());
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** Everything picocli cannot check alone; each problem is a usage error naming the flag. */
+  private List<FeatureSpec> checkUsage() {
+    List<FeatureSpec> features;
+    try {
+      features = FeatureSpec.parseAll(featureTexts);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
+    if (batch < 1) {
+      throw usage("Invalid value for option '--batch': must be at least 1, got " + batch);
+    }
+    if (limit != null && limit < 0) {
+      throw usage("Invalid value for option '--limit': must be >= 0, got " + limit);
+    }
+    if (padValue != null && varlen != VarLen.PAD) {
+      throw usage("option '--pad-value' applies only with '--varlen pad'");
+    }
+    for (FeatureSpec f : features) {
+      // The engine cannot yet write ragged, padded or string components (ShapePolicy RAGGED/PAD).
+      if (f.variableLength()) {
+        throw usage("invalid --feature '" + f + "': variable-length features (SHAPE '*', --varlen "
+            + varlen.name().toLowerCase(java.util.Locale.ROOT) + ") are not supported yet by this build");
+      }
+      if (f.dtype() == FeatureSpec.Dtype.BYTES) {
+        throw usage("invalid --feature '" + f + "': bytes features are not supported yet by this build");
+      }
+    }
+    return features;
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  /** Missing, directory or unreadable inputs, named before anything is read or written. */
+  private void checkInputs() throws TfRecordException {
+    for (Path p : files) {
+      String problem = null;
+      if (!Files.exists(p)) {
+        problem = "input file does not exist";
+      } else if (Files.isDirectory(p)) {
+        problem = "input is a directory, not a file";
+      } else if (!Files.isReadable(p)) {
+        problem = "input file is not readable (permission denied)";
+      }
+      if (problem != null) {
+        throw new TfRecordException(problem, p, -1, null, -1, null);
+      }
+    }
+  }
+
+  /** DIR must be a directory (or not exist yet) and hold no {@code .npy} unless {@code --overwrite}. */
+  private void checkOutputDirectory() throws IOException {
+    Path dir = out.toAbsolutePath().normalize();
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IOException("output path exists and is not a directory (path=" + dir + ")");
+    }
+    if (!Files.exists(dir)) {
+      Path parent = dir.getParent();
+      if (parent == null || !Files.isDirectory(parent)) {
+        throw new IOException("output directory's parent does not exist (path=" + dir + ")");
+      }
+      return;
+    }
+    if (overwrite) {
+      return;
+    }
+    List<String> npy = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.npy")) {
+      for (Path p : entries) {
+        npy.add(p.getFileName().toString());
+      }
+    }
+    if (!npy.isEmpty()) {
+      npy.sort(null);
+      String shown = npy.size() <= 3 ? String.join(", ", npy) : String.join(", ", npy.subList(0, 3)) + ", ...";
+      throw new IOException("output directory already holds " + npy.size() + " .npy file"
+          + (npy.size() == 1 ? "" : "s") + " (" + shown + "); pass --overwrite to replace them (path=" + dir + ")");
+    }
+  }
+
+  /**
+   * Rows to export: every record of every file, or the first {@code --limit}. Walks the framing
+   * only as far as needed; a file cut inside a record fails here, naming file and record.
+   */
+  private long countRows() throws IOException {
+    long max = limit == null ? Long.MAX_VALUE : limit;
+    long rows = 0;
+    for (Path p : files) {
+      if (rows >= max) {
+        break;
+      }
+      try (TfRecordScanner s = TfRecordScanner.open(p, compression)) {
+        while (rows < max && s.skip(false)) {
+          rows++;
+        }
+      }
+    }
+    return rows;
+  }
+
+  static final class CompressionConverter implements ITypeConverter<TfRecordCompression> {
+    @Override
+    public TfRecordCompression convert(String value) {
+      try {
+        return TfRecordCompression.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("expected none, gzip or zlib, got '" + value + "'");
+      }
+    }
+  }
+
+  static final class VarLenConverter implements ITypeConverter<VarLen> {
+    @Override
+    public VarLen convert(String value) {
+      return switch (value) {
+        case "ragged" -> VarLen.RAGGED;
+        case "pad" -> VarLen.PAD;
+        default -> throw new TypeConversionException("expected ragged or pad, got '" + value + "'");
+      };
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.tensorslab.cli;
+
+import io.tensorslab.export.Cancellation;
+import io.tensorslab.export.ExportBuilder;
+import io.tensorslab.export.ExportResult;
+import io.tensorslab.export.ExportedArray;
+import io.tensorslab.npy.NpyHeader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one export for a command: progress bar when stderr is a terminal, and a clean stop on
+ * Ctrl-C (the shutdown hook cancels the export and waits for it to remove its temporary files).
+ */
+final class ExportRun {
+  private ExportRun() {}
+
+  /**
+   * @param totalRows rows the export will end with, or -1 when not known ahead (for the bar)
+   * @param quiet no progress bar even on a terminal
+   */
+  static ExportResult run(ExportBuilder builder, Path dir, long totalRows, boolean quiet, PrintWriter err)
+      throws IOException {
+    Path absolute = dir.toAbsolutePath().normalize();
+    boolean dirExisted = Files.isDirectory(absolute);
+    ProgressBar bar = !quiet && ProgressBar.stderrIsTerminal() ? new ProgressBar(err, totalRows) : null;
+    Cancellation cancellation = new Cancellation();
+    CountDownLatch done = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      cancellation.cancel();
+      try {
+        // The exporter checks between batches; give it time to delete its temporary files.
+        done.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "tensorslab-cancel");
+    Runtime.getRuntime().addShutdownHook(hook);
+    boolean success = false;
+    try {
+      ExportResult result = builder.to(absolute).cancellation(cancellation).listener(bar).run();
+      success = true;
+      return result;
+    } finally {
+      if (bar != null) {
+        bar.finish();
+      }
+      if (!success && !dirExisted) {
+        deleteIfEmpty(absolute);
+      }
+      done.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it waits for done, counted down above
+      }
+    }
+  }
+
+  /** An output directory this run created stays only if it got the output. */
+  private static void deleteIfEmpty(Path dir) {
+    try (var entries = Files.list(dir)) {
+      if (entries.findAny().isEmpty()) {
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException ignored) {
+      // best effort: an empty directory is not half-written output
+    }
+  }
+
+  /** The summary both {@code demo} and {@code convert} print: files, shapes, dtypes, rows, MB, time, GB/s. */
+  static void printSummary(PrintWriter out, ExportResult result) {
+    double seconds = result.elapsedSeconds();
+    double mb = result.bytes() / 1e6;
+    out.printf(Locale.ROOT, "wrote %,d rows, %.1f MB in %.2f s (%.2f GB/s) to %s%n", result.rows(), mb, seconds,
+        seconds > 0 ? result.bytes() / 1e9 / seconds : 0.0, result.directory());
+    int width = 0;
+    for (ExportedArray a : result.arrays()) {
+      width = Math.max(width, a.path().getFileName().toString().length());
+    }
+    for (ExportedArray a : result.arrays()) {
+      long bytes = a.array().header().payloadByteSize();
+      out.printf(Locale.ROOT, "  %-" + width + "s  %-5s %-9s %-18s %10.1f MB%n", a.path().getFileName(),
+          a.dtype().descr(), a.dtype().displayName(), NpyHeader.shapeText(a.shape()), bytes / 1e6);
+    }
+    out.printf(Locale.ROOT, "  %-" + width + "s  (lists every file)%n", result.manifest().getFileName());
+  }
+
+  /** The Python line that opens {@code file} without a copy; the path quoted as a Python string. */
+  static String pythonLoad(Path file) {
+    String p = file.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"");
+    return "numpy.load(\"" + p + "\", mmap_mode=\"r\")";
+  }
+}
