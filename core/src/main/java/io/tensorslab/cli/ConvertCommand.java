@@ -155,13 +155,11 @@ final class ConvertCommand implements Callable<Integer> {
       throw usage("option '--pad-value' applies only with '--varlen pad'");
     }
     for (FeatureSpec f : features) {
-      // The engine cannot yet write ragged, padded or string components (ShapePolicy RAGGED/PAD).
+      // TensorFlow hands a '*' feature over as a (values, row_splits) pair per batch; the engine's
+      // RAGGED and PAD policies take one dense [batch, width] component, so the pair has no writer yet.
       if (f.variableLength()) {
         throw usage("invalid --feature '" + f + "': variable-length features (SHAPE '*', --varlen "
             + varlen.name().toLowerCase(java.util.Locale.ROOT) + ") are not supported yet by this build");
-      }
-      if (f.dtype() == FeatureSpec.Dtype.BYTES) {
-        throw usage("invalid --feature '" + f + "': bytes features are not supported yet by this build");
       }
     }
     return features;
