@@ -1,0 +1,199 @@
+package io.tensorslab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorslab.testutil.NumPy;
+import io.tensorslab.testutil.TfRecordWriter;
+import io.tensorslab.testutil.TfRecordWriter.Compression;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@code tensorslab convert} end to end: TFRecord files written here, converted in-process, the
+ * {@code .npy} files checked with NumPy against the values the records were made from.
+ */
+class CliConvertTest {
+
+  /** Every DTYPE and fixed SHAPE form: scalar, vector, matrix, zero-size, rank 3; bytes scalar and vector. */
+  static final List<String> FEATURES = List.of("fs:float32:", "fv:float32:3", "fm:float32:2,2", "fe:float32:0",
+      "is:int64:", "ic:int64:2,1,3", "bs:bytes:", "bv:bytes:2");
+
+  static float f(int r, int j) {
+    if (r == 0 && j < 3) {
+      return new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}[j];
+    }
+    if (r == 1 && j < 3) {
+      return new float[] {-0.0f, Float.MIN_VALUE, Float.MAX_VALUE}[j];
+    }
+    return (r * 7 + j) * 0.25f - 100;
+  }
+
+  static long i(int r, int j) {
+    if (r == 2) {
+      return j == 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+    return r * 1_000_003L * (j + 1) - 7;
+  }
+
+  /** Python's formula for the same bytes: {@code (b'x%d' % r) * (r % 4)}, and {@code [b'a%d' % r, b'\xff' * (r % 3)]}. */
+  static byte[] bs(int r) {
+    return ("x" + r).repeat(r % 4).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  static byte[][] bv(int r) {
+    byte[] ff = new byte[r % 3];
+    java.util.Arrays.fill(ff, (byte) 0xff);
+    return new byte[][] {("a" + r).getBytes(StandardCharsets.US_ASCII), ff};
+  }
+
+  static byte[] record(int r) {
+    float[] fv = {f(r, 0), f(r, 1), f(r, 2)};
+    float[] fm = {f(r, 3), f(r, 4), f(r, 5), f(r, 6)};
+    long[] ic = new long[6];
+    for (int j = 0; j < 6; j++) {
+      ic[j] = i(r, j + 1);
+    }
+    return TfRecordWriter.example().floats("fs", f(r, 7)).floats("fv", fv).floats("fm", fm).floats("fe")
+        .int64s("is", i(r, 0)).int64s("ic", ic).bytes("bs", bs(r)).bytes("bv", bv(r)).toByteArray();
+  }
+
+  /** Writes records [from, to) to {@code file}. */
+  static Path write(Path file, Compression c, int from, int to) {
+    List<byte[]> records = new ArrayList<>();
+    for (int r = from; r < to; r++) {
+      records.add(record(r));
+    }
+    return TfRecordWriter.write(file, c, records);
+  }
+
+  /** The expected numeric arrays for rows [0, rows), as raw little-endian files NumPy reads with fromfile. */
+  static Path expected(Path dir, int rows) throws IOException {
+    Path e = Files.createDirectories(dir.resolve("expected"));
+    ByteBuffer fs = le(rows * 4);
+    ByteBuffer fv = le(rows * 12);
+    ByteBuffer fm = le(rows * 16);
+    ByteBuffer is = le(rows * 8);
+    ByteBuffer ic = le(rows * 48);
+    for (int r = 0; r < rows; r++) {
+      fs.putFloat(f(r, 7));
+      for (int j = 0; j < 3; j++) {
+        fv.putFloat(f(r, j));
+      }
+      for (int j = 3; j < 7; j++) {
+        fm.putFloat(f(r, j));
+      }
+      is.putLong(i(r, 0));
+      for (int j = 1; j < 7; j++) {
+        ic.putLong(i(r, j));
+      }
+    }
+    Files.write(e.resolve("fs"), fs.array());
+    Files.write(e.resolve("fv"), fv.array());
+    Files.write(e.resolve("fm"), fm.array());
+    Files.write(e.resolve("is"), is.array());
+    Files.write(e.resolve("ic"), ic.array());
+    return e;
+  }
+
+  private static ByteBuffer le(int bytes) {
+    return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** argv: out dir, expected dir, rows. */
+  static final String CHECK = """
+      import json, os
+      out, exp, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+      def load(name):
+          a = np.load(os.path.join(out, name + '.npy'), mmap_mode='r')
+          b = np.load(os.path.join(out, name + '.npy'))
+          assert np.array_equal(a, b, equal_nan=(a.dtype.kind == 'f')), name
+          return b
+      for name, dt, shape in [('fs', '<f4', ()), ('fv', '<f4', (3,)), ('fm', '<f4', (2, 2)),
+                              ('is', '<i8', ()), ('ic', '<i8', (2, 1, 3))]:
+          a = load(name)
+          assert a.dtype == np.dtype(dt) and a.shape == (n,) + shape, (name, a.dtype, a.shape)
+          e = np.fromfile(os.path.join(exp, name), dtype=dt)[:n * int(np.prod(shape))].reshape((n,) + shape)
+          assert np.array_equal(a, e, equal_nan=(a.dtype.kind == 'f')), (name, a[:3], e[:3])
+          assert (np.signbit(a) == np.signbit(e)).all(), name
+      fe = load('fe')
+      assert fe.dtype == np.float32 and fe.shape == (n, 0), fe.shape
+      bs = load('bs')
+      want = np.array([(b'x%d' % r) * (r % 4) for r in range(n)])
+      assert bs.dtype == want.dtype and bs.tolist() == want.tolist(), (bs.dtype, want.dtype, bs[:5])
+      bv = load('bv')
+      want = np.array([[b'a%d' % r, b'\\xff' * (r % 3)] for r in range(n)])
+      assert bv.dtype == want.dtype and bv.shape == (n, 2) and bv.tolist() == want.tolist(), (bv.dtype, bv[:3])
+      m = json.load(open(os.path.join(out, 'manifest.json')))
+      files = sorted(x['file'] for x in m['arrays'])
+      assert files == sorted(['fs.npy', 'fv.npy', 'fm.npy', 'fe.npy', 'is.npy', 'ic.npy', 'bs.npy', 'bv.npy']), files
+      assert m['rows'] == n, m['rows']
+      print('ok', n)
+      """;
+
+  static List<String> convert(List<Path> files, String compression, Path out, String... more) {
+    List<String> args = new ArrayList<>(List.of("convert", "--tfrecord",
+        String.join(",", files.stream().map(Path::toString).toList()), "--compression", compression));
+    for (String f : FEATURES) {
+      args.add("--feature");
+      args.add(f);
+    }
+    args.addAll(List.of("--out", out.toString()));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  /** Three files (one empty) read in order, batches crossing file boundaries, for each compression. */
+  @ParameterizedTest
+  @EnumSource(Compression.class)
+  void everyDtypeAndShapeAcrossFiles(Compression c, @TempDir Path dir) throws IOException {
+    List<Path> files = List.of(write(dir.resolve("a.tfrecord"), c, 0, 700), write(dir.resolve("b.tfrecord"), c, 700, 700),
+        write(dir.resolve("c.tfrecord"), c, 700, 1150));
+    Path out = dir.resolve("out");
+    RunCli run = RunCli.run(convert(files, c.name().toLowerCase(java.util.Locale.ROOT), out, "--batch", "256"));
+    assertEquals(0, run.code(), run.err());
+    assertEquals("", run.err(), "no progress bar and no noise when stderr is not a terminal");
+    assertTrue(run.out().contains("wrote 1,150 rows"), run.out());
+    assertTrue(run.out().contains("numpy.load(\"" + out.resolve("fs.npy") + "\", mmap_mode=\"r\")"), run.out());
+    assertEquals("ok 1150", NumPy.run(CHECK, out.toString(), expected(dir, 1150).toString(), "1150").strip());
+  }
+
+  /** --limit stops after exactly that many rows, mid-batch and mid-file; a limit past the end takes everything. */
+  @Test
+  void limitStopsAfterExactlyThatManyRows(@TempDir Path dir) throws IOException {
+    List<Path> files = List.of(write(dir.resolve("a.tfrecord"), Compression.GZIP, 0, 200),
+        write(dir.resolve("b.tfrecord"), Compression.GZIP, 200, 400));
+    Path expected = expected(dir, 400);
+    RunCli run = RunCli.run(convert(files, "gzip", dir.resolve("o1"), "--batch", "64", "--limit", "250", "--quiet"));
+    assertEquals(0, run.code(), run.err());
+    assertEquals("", run.out() + run.err(), "--quiet prints nothing");
+    assertEquals("ok 250", NumPy.run(CHECK, dir.resolve("o1").toString(), expected.toString(), "250").strip());
+
+    run = RunCli.run(convert(files, "gzip", dir.resolve("o2"), "--limit", "100000", "--quiet"));
+    assertEquals(0, run.code(), run.err());
+    assertEquals("ok 400", NumPy.run(CHECK, dir.resolve("o2").toString(), expected.toString(), "400").strip());
+  }
+
+  /** --overwrite replaces an earlier conversion in place; without it the earlier files stay. */
+  @Test
+  void overwriteReplacesEarlierOutput(@TempDir Path dir) throws IOException {
+    Path a = write(dir.resolve("a.tfrecord"), Compression.ZLIB, 0, 300);
+    Path out = dir.resolve("out");
+    assertEquals(0, RunCli.run(convert(List.of(a), "zlib", out, "--limit", "10", "--quiet")).code());
+    RunCli.run(convert(List.of(a), "zlib", out, "--quiet"))
+        .assertFails(1, "already holds", "--overwrite", out.toString());
+    RunCli run = RunCli.run(convert(List.of(a), "zlib", out, "--overwrite", "--quiet"));
+    assertEquals(0, run.code(), run.err());
+    assertEquals("ok 300", NumPy.run(CHECK, out.toString(), expected(dir, 300).toString(), "300").strip());
+  }
+}
