@@ -108,9 +108,12 @@ final class ConvertCommand implements Callable<Integer> {
     checkOutputDirectory();
     long rows = countRows();
     PrintWriter stdout = spec.commandLine().getOut();
-    try (EagerSession session = EagerSession.create()) {
+    EagerSession session = EagerSession.create();
+    try {
       Ops tf = Ops.create(session);
-      TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batch);
+      // A limit below the batch size is the batch size: records past the limit are then never parsed.
+      long batchSize = limit != null && limit > 0 ? Math.min(batch, limit) : batch;
+      TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batchSize);
       try (ExportResult result = export(batches, rows)) {
         if (!quiet) {
           ExportRun.printSummary(stdout, result);
@@ -118,6 +121,8 @@ final class ConvertCommand implements Callable<Integer> {
           stdout.flush();
         }
       }
+    } finally {
+      TensorSlabCommand.release(session);
     }
     return 0;
   }

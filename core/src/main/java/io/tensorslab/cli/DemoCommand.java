@@ -61,7 +61,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter stderr = spec.commandLine().getErr();
-    try (EagerSession session = EagerSession.create()) {
+    EagerSession session = EagerSession.create();
+    try {
       Ops tf = Ops.create(session);
       List<Class<? extends TType>> types = List.of(TUint8.class, TInt64.class);
       Operand<? extends TType> dataset = dataset(tf, rows);
@@ -76,6 +77,8 @@ final class DemoCommand implements Callable<Integer> {
         stdout.println("  import numpy; images = " + ExportRun.pythonLoad(result.array("images").path()));
         stdout.flush();
       }
+    } finally {
+      TensorSlabCommand.release(session);
     }
     return 0;
   }

@@ -37,6 +37,14 @@ public final class TensorSlabCommand implements Runnable {
   /** Exit code of a usage error: unknown flag, bad value, missing option. */
   public static final int EXIT_USAGE = 2;
 
+  /**
+   * True when the process ends right after the command ({@link #main}). The commands then leave
+   * their {@code EagerSession} open: closing the eager context while JavaCPP's deallocator thread
+   * still frees a dataset iterator of it crashed the JVM once (SIGSEGV in
+   * {@code IteratorResource::State::~State}, after a parse error); process exit frees it all anyway.
+   */
+  static volatile boolean processExitsAfterCommand;
+
   @Spec
   CommandSpec spec;
 
@@ -47,6 +55,7 @@ public final class TensorSlabCommand implements Runnable {
 
   /** Entry point of the launcher. */
   public static void main(String[] args) {
+    processExitsAfterCommand = true;
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     int code = commandLine(out, err).execute(args);
@@ -87,6 +96,13 @@ public final class TensorSlabCommand implements Runnable {
     }
     err.flush();
     return EXIT_FAILURE;
+  }
+
+  /** Closes {@code session} unless the process is about to exit (see {@link #processExitsAfterCommand}). */
+  static void release(org.tensorflow.EagerSession session) {
+    if (!processExitsAfterCommand) {
+      session.close();
+    }
   }
 
   /** Folds a message onto one line: scripts read stderr line by line. */
