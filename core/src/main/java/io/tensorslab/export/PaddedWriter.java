@@ -5,6 +5,7 @@ import io.tensorslab.npy.NpyHeader;
 import io.tensorslab.slab.FileSlab;
 import io.tensorslab.slab.MemorySlab;
 import io.tensorslab.slab.SlabOption;
+import io.tensorslab.slab.StagingFile;
 import io.tensorslab.tf.TStrings;
 import io.tensorslab.tf.TensorBytes;
 import io.tensorslab.tf.TfDtypes;
@@ -23,9 +24,9 @@ import org.tensorflow.proto.DataType;
  * string) and strings under {@link ShapePolicy#ERROR} (the {@code |S{n}} width is the longest value,
  * known after the last batch).
  *
- * <p>Batches are staged as they come, never on the heap: their packed bytes go to a staging file in
- * the output directory, string lengths to a second one, and each batch's row count and row shape to
- * a small native side slab. {@link #finish} then lays everything out once into the final file,
+ * <p>Batches are staged as they come, never on the heap: their packed bytes go to a
+ * {@link StagingFile} in the output directory, string lengths to a second one, and each batch's row
+ * count and row shape to a small native side slab. {@link #finish} then lays everything out once into the final file,
  * padded, and deletes the staging files. Used by the exporting thread only.
  */
 final class PaddedWriter implements ComponentWriter {
@@ -42,10 +43,8 @@ final class PaddedWriter implements ComponentWriter {
   private long[] firstShape; // rows of the first batch, for the ERROR check
   private long[] largest;
   private long longestString;
-  private FileSlab staging; // packed bytes of every batch
-  private long stagedBytes;
-  private FileSlab stringLengths; // int64 per string element
-  private long stagedStrings;
+  private StagingFile staging; // packed bytes of every batch
+  private StagingFile stringLengths; // int64 per string element
   private MemorySlab batches; // per batch: rows, then the row shape
   private long batchCount;
   private long rows;
@@ -129,7 +128,7 @@ final class PaddedWriter implements ComponentWriter {
     long elements = Math.multiplyExact(take, Padding.product(rowShape, 0, rank));
     MemorySegment source = TensorBytes.of(tensor);
     if (strings) {
-      stageStrings(source, elements, batch, capacityHint, take);
+      stageStrings(source, elements, batch);
     } else {
       long length = elements * layout.dtype().itemSize();
       if (source.byteSize() < length) {
@@ -137,52 +136,31 @@ final class PaddedWriter implements ComponentWriter {
             + " bytes, " + take + " rows need " + length, layout.name(), batch, null);
       }
       if (staging == null) {
-        long hint = take == 0 ? 0 : Math.multiplyExact(Math.max(capacityHint, take), length / take);
-        staging = stagingSlab(".staging", NpyDtype.UINT8, hint);
+        staging = StagingFile.create(dir.resolve(layout.name() + ".staging"));
       }
-      staging.ensureCapacity(stagedBytes + length);
-      MemorySegment.copy(source, 0, staging.payload(), stagedBytes, length);
-      stagedBytes += length;
+      staging.append(source.asSlice(0, length));
     }
     rows += take;
   }
 
-  private void stageStrings(MemorySegment structs, long elements, long batch, long capacityHint, long take)
+  private void stageStrings(MemorySegment structs, long elements, long batch)
       throws IOException {
     if (TStrings.count(structs) < elements) {
       throw new ExportException("copying batch failed: the tensor holds " + TStrings.count(structs)
           + " strings, " + elements + " needed", layout.name(), batch, null);
     }
-    long total = 0;
     for (long i = 0; i < elements; i++) {
-      long length = TStrings.length(structs, i);
-      total += length;
-      longestString = Math.max(longestString, length);
+      longestString = Math.max(longestString, TStrings.length(structs, i));
     }
     if (staging == null) {
-      long perRow = take == 0 ? 0 : elements / take;
-      staging = stagingSlab(".staging", NpyDtype.UINT8, take == 0 ? 0 : Math.max(total, 1024));
-      stringLengths = stagingSlab(".string-lengths", NpyDtype.INT64,
-          Math.multiplyExact(Math.max(capacityHint, take), perRow));
+      staging = StagingFile.create(dir.resolve(layout.name() + ".staging"));
+      stringLengths = StagingFile.create(dir.resolve(layout.name() + ".string-lengths"));
     }
-    staging.ensureCapacity(stagedBytes + total);
-    stringLengths.ensureCapacity(stagedStrings + elements);
-    MemorySegment bytes = staging.payload();
-    MemorySegment lengths = stringLengths.payload();
     for (long i = 0; i < elements; i++) {
       MemorySegment value = TStrings.bytes(structs, i);
-      MemorySegment.copy(value, 0, bytes, stagedBytes, value.byteSize());
-      stagedBytes += value.byteSize();
-      lengths.setAtIndex(ValueLayout.JAVA_LONG, stagedStrings++, value.byteSize());
+      staging.append(value);
+      stringLengths.appendLong(value.byteSize());
     }
-  }
-
-  /** A never-published file beside the outputs; closing it deletes it. */
-  private FileSlab stagingSlab(String suffix, NpyDtype dtype, long capacity) throws IOException {
-    FileSlab slab = FileSlab.create(dir.resolve(layout.name() + suffix), dtype, new long[0], capacity,
-        SlabOption.OVERWRITE, SlabOption.NO_FORCE);
-    outputs.add(slab); // closed with the writer
-    return slab;
   }
 
   private void checkShape(long[] rowShape, long batch) throws ExportException {
@@ -208,7 +186,7 @@ final class PaddedWriter implements ComponentWriter {
 
   @Override
   public long bytesWritten() {
-    return stagedBytes;
+    return staging == null ? 0 : staging.byteSize();
   }
 
   @Override
@@ -272,13 +250,13 @@ final class PaddedWriter implements ComponentWriter {
     return shape;
   }
 
-  private void layOut(MemorySegment out, long[] rowShape, long item, boolean padded) {
+  private void layOut(MemorySegment out, long[] rowShape, long item, boolean padded) throws IOException {
     if (batchCount == 0) {
       return;
     }
     MemorySegment records = batches.payload();
-    MemorySegment staged = staging.payload();
-    MemorySegment lengths = strings ? stringLengths.payload() : null;
+    MemorySegment staged = staging.map();
+    MemorySegment lengths = strings ? stringLengths.map() : null;
     long[] shape = new long[rank];
     long sourceElement = 0;
     long targetRow = 0;
@@ -292,7 +270,7 @@ final class PaddedWriter implements ComponentWriter {
       if (strings) {
         Padding.forEachRun(shape, rowShape, batchRows, sourceElement, targetStart, (src, dst, count) -> {
           for (long k = 0; k < count; k++) {
-            long length = lengths.getAtIndex(ValueLayout.JAVA_LONG, src + k);
+            long length = lengths.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, src + k);
             long at = (dst + k) * item;
             MemorySegment.copy(staged, byteCursor[0], out, at, length);
             if (padded) {
