@@ -11,7 +11,9 @@ import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.framework.data.Dataset;
 import org.tensorflow.ndarray.Shape;
@@ -119,7 +121,7 @@ public final class BatchSource implements AutoCloseable {
     long cardinality;
     try {
       cardinality = cardinality(tf.data.datasetCardinality(variant).cardinality().asTensor());
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
       throw new DatasetReadException("reading dataset cardinality", e);
     }
     return new BatchSource(new DatasetSpec(t, s, cardinality), new EagerReader(tf, variant, t, s));
@@ -148,7 +150,7 @@ public final class BatchSource implements AutoCloseable {
       long cardinality = reader.cardinality();
       reader.initialize();
       return new BatchSource(new DatasetSpec(t, s, cardinality), reader);
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
       throw new DatasetReadException("creating the dataset iterator", e);
     }
   }
@@ -194,7 +196,7 @@ public final class BatchSource implements AutoCloseable {
     } catch (TFOutOfRangeException end) {
       ended = true;
       return null;
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
       failure = new DatasetReadException(batches, e);
       throw failure;
     }
@@ -222,6 +224,10 @@ public final class BatchSource implements AutoCloseable {
     }
   }
 
+  // TF Java 1.1.0 maps TF_INVALID_ARGUMENT to TFInvalidArgumentException (an IllegalArgumentException)
+  // and TF_UNIMPLEMENTED to TFUnimplementedException (an UnsupportedOperationException), not to
+  // subclasses of TensorFlowException: every catch of a TensorFlow failure names all three.
+
   private interface Reader {
     /** Next element; TFOutOfRangeException at the end. */
     List<Tensor> read();
@@ -245,7 +251,7 @@ public final class BatchSource implements AutoCloseable {
         // (no DeleteIterator, which V3 offers no deleter for).
         iterator = tf.data.anonymousIterator(types, shapes);
         tf.data.makeIterator(variant, iterator);
-      } catch (TensorFlowException e) {
+      } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
         throw new DatasetReadException("creating the dataset iterator", e);
       }
     }
@@ -318,7 +324,8 @@ public final class BatchSource implements AutoCloseable {
     public void release() {
       try {
         session.run(reset);
-      } catch (TensorFlowException | IllegalStateException alreadyGone) {
+      } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException
+          | IllegalStateException alreadyGone) {
         // The session was closed (taking the iterator with it) or TF refused the reset; either way
         // nothing more can be released from here.
       }
