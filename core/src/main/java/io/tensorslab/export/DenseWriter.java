@@ -88,10 +88,8 @@ final class DenseWriter implements ComponentWriter {
     }
     for (int i = 0; i < rowShape.length; i++) {
       if (rowShape[i] >= 0 && rowShape[i] != shape[i + 1]) {
-        throw new ExportException("batch shape differs: rows are " + NpyHeader.shapeText(
-            Arrays.copyOfRange(shape, 1, shape.length)) + ", earlier rows " + NpyHeader.shapeText(rowShape)
-            + "; choose ShapePolicy.PAD or ShapePolicy.RAGGED for data whose shape varies",
-            layout.name(), batch, null);
+        throw new ExportException(Padding.shapeChangedMessage(layout.name(),
+            Arrays.copyOfRange(shape, 1, shape.length), rowShape), layout.name(), batch, null);
       }
     }
     return shape;

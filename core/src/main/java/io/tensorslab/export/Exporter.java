@@ -62,6 +62,7 @@ final class Exporter {
       }
       List<ComponentWriter> writers = new ArrayList<>(layouts.size());
       try {
+        checkPolicyNames(layouts);
         for (ComponentLayout layout : layouts) {
           writers.add(writerFor(layout));
         }
@@ -151,12 +152,24 @@ final class Exporter {
     return layouts;
   }
 
-  private ComponentWriter writerFor(ComponentLayout layout) throws ExportException {
-    if (layout.dtype() == null) {
-      throw new ExportException("component has type " + layout.type().getSimpleName()
-          + ", which has no fixed width; strings are not supported yet", layout.name(), -1, null);
+  private ComponentWriter writerFor(ComponentLayout layout) {
+    ShapePolicy policy = options.shapePolicies.getOrDefault(layout.name(), options.defaultShapePolicy);
+    return switch (policy) {
+      case ShapePolicy.Error e when layout.dtype() != null -> new DenseWriter(layout, dir, slabOptions);
+      case ShapePolicy.Error e -> new PaddedWriter(layout, null, dir, slabOptions); // strings: |S width known at the end
+      case ShapePolicy.Pad pad -> new PaddedWriter(layout, pad, dir, slabOptions);
+      case ShapePolicy.Ragged r -> new RaggedWriter(layout, dir, slabOptions);
+    };
+  }
+
+  private void checkPolicyNames(List<ComponentLayout> layouts) {
+    List<String> names = layouts.stream().map(ComponentLayout::name).toList();
+    for (String name : options.shapePolicies.keySet()) {
+      if (!names.contains(name)) {
+        throw new IllegalArgumentException("a shape policy is given for '" + name + "', which is not a component; "
+            + "the components are " + names);
+      }
     }
-    return new DenseWriter(layout, dir, slabOptions);
   }
 
   private void checkDestinations(List<ComponentWriter> writers) throws IOException {
