@@ -39,7 +39,7 @@ public record NpyDtype(char byteOrder, char kind, int itemSize) {
    * {@code ml_dtypes.bfloat16} array writes two raw bytes per element ({@code <V2}). Recover the
    * values with {@code np.load(p).view(ml_dtypes.bfloat16)}.
    */
-  public static final NpyDtype BFLOAT16_AS_VOID = new NpyDtype('|', 'V', 2);
+  public static final NpyDtype BFLOAT16_AS_VOID = new NpyDtype('<', 'V', 2);
 
   public NpyDtype {
     if (byteOrder != '<' && byteOrder != '>' && byteOrder != '|' && byteOrder != '=') {
@@ -104,8 +104,10 @@ public record NpyDtype(char byteOrder, char kind, int itemSize) {
     if (order == '=') {
       order = size == 1 ? '|' : '<'; // '=' is native order, and every platform we run on is little-endian
     }
-    if (size == 1 || kind == 'S' || kind == 'V') {
-      order = '|'; // NumPy normalises these to '|' whatever the file said
+    if (size == 1 || kind == 'S' || (kind == 'V' && order != '<')) {
+      // NumPy normalises these to '|' whatever the file said. '<V2' is kept: it is how bfloat16 is
+      // saved (ml_dtypes, and BFLOAT16_AS_VOID), so a file we wrote reads back as the dtype we wrote.
+      order = '|';
     } else if (order == '|') {
       order = '<'; // np.dtype('f4') and np.dtype('|f4') are both native order, as NumPy reads them
     }

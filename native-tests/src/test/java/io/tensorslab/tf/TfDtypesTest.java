@@ -38,7 +38,7 @@ class TfDtypesTest {
         Arguments.of(TFloat16.class, DataType.DT_HALF, "<f2"),
         Arguments.of(TFloat32.class, DataType.DT_FLOAT, "<f4"),
         Arguments.of(TFloat64.class, DataType.DT_DOUBLE, "<f8"),
-        Arguments.of(TBfloat16.class, DataType.DT_BFLOAT16, "|V2"));
+        Arguments.of(TBfloat16.class, DataType.DT_BFLOAT16, "<V2"));
   }
 
   @ParameterizedTest(name = "{0}")
