@@ -1,5 +1,7 @@
 package io.tensorslab.cli;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
@@ -16,10 +18,14 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tensorflow.EagerSession;
 import org.tensorflow.op.Ops;
+import org.tensorflow.proto.Example;
+import org.tensorflow.proto.Feature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -101,12 +107,17 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
 
+  /** Pad value per '*' feature name, parsed for its dtype. */
+  private final Map<String, Object> padValues = new HashMap<>();
+  /** Longest row per '*' feature name, from the pre-scan. */
+  private final Map<String, Long> maxLengths = new HashMap<>();
+
   @Override
   public Integer call() throws Exception {
     List<FeatureSpec> features = checkUsage();
     checkInputs();
     checkOutputDirectory();
-    long rows = countRows();
+    long rows = countRows(features);
     PrintWriter stdout = spec.commandLine().getOut();
     EagerSession session = EagerSession.create();
     try {
@@ -114,7 +125,7 @@ final class ConvertCommand implements Callable<Integer> {
       // A limit below the batch size is the batch size: records past the limit are then never parsed.
       long batchSize = limit != null && limit > 0 ? Math.min(batch, limit) : batch;
       TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batchSize);
-      try (ExportResult result = export(batches, rows)) {
+      try (ExportResult result = export(tf, batches, rows)) {
         if (!quiet) {
           ExportRun.printSummary(stdout, result);
           stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
@@ -127,11 +138,17 @@ final class ConvertCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ExportResult export(TfRecordBatches b, long rows) throws IOException {
+  private ExportResult export(Ops tf, TfRecordBatches b, long rows) throws IOException {
+    ExportBuilder builder;
+    if (maxLengths.isEmpty()) {
+      builder = TensorSlab.export(b.variant(), b.outputTypes(), b.outputShapes()).names(b.componentNames());
+    } else {
+      VarLenPadding p = VarLenPadding.of(tf, b, maxLengths, padValues);
+      builder = TensorSlab.export(p.variant(), p.types(), p.shapes()).names(p.names());
+    }
     try {
       // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
-      return ExportRun.run(TensorSlab.export(b.variant(), b.outputTypes(), b.outputShapes())
-          .names(b.componentNames()).limit(rows).overwrite(overwrite), out, rows, quiet, spec.commandLine().getErr());
+      return ExportRun.run(builder.limit(rows).overwrite(overwrite), out, rows, quiet, spec.commandLine().getErr());
     } catch (ExportException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof DatasetReadException dre && dre.getCause() instanceof RuntimeException tfError) {
@@ -160,11 +177,21 @@ final class ConvertCommand implements Callable<Integer> {
       throw usage("option '--pad-value' applies only with '--varlen pad'");
     }
     for (FeatureSpec f : features) {
+      if (!f.variableLength()) {
+        continue;
+      }
       // TensorFlow hands a '*' feature over as a (values, row_splits) pair per batch; the engine's
-      // RAGGED and PAD policies take one dense [batch, width] component, so the pair has no writer yet.
-      if (f.variableLength()) {
-        throw usage("invalid --feature '" + f + "': variable-length features (SHAPE '*', --varlen "
-            + varlen.name().toLowerCase(java.util.Locale.ROOT) + ") are not supported yet by this build");
+      // RAGGED policy takes one dense [batch, width] component, so the pair has no ragged writer yet.
+      // PAD works: the pair is padded to the longest row in TensorFlow (see VarLenPadding).
+      if (varlen == VarLen.RAGGED) {
+        throw usage("invalid --feature '" + f + "': '--varlen ragged' (the default for SHAPE '*') is not supported "
+            + "yet by this build; '--varlen pad' writes " + f.name() + ".npy and " + f.name() + ".lengths.npy");
+      }
+      try {
+        padValues.put(f.name(), VarLenPadding.padValue(padValue, f.dtype()));
+      } catch (NumberFormatException e) {
+        throw usage("Invalid value for option '--pad-value': '" + padValue + "' is not a " + f.dtype().cliName()
+            + " value, as feature '" + f.name() + "' needs");
       }
     }
     return features;
@@ -225,7 +252,9 @@ final class ConvertCommand implements Callable<Integer> {
    * Rows to export: every record of every file, or the first {@code --limit}. Walks the framing
    * only as far as needed; a file cut inside a record fails here, naming file and record.
    */
-  private long countRows() throws IOException {
+  private long countRows(List<FeatureSpec> features) throws IOException {
+    List<String> varlenNames = features.stream().filter(FeatureSpec::variableLength).map(FeatureSpec::name).toList();
+    varlenNames.forEach(n -> maxLengths.put(n, 0L));
     long max = limit == null ? Long.MAX_VALUE : limit;
     long rows = 0;
     for (Path p : files) {
@@ -233,12 +262,42 @@ final class ConvertCommand implements Callable<Integer> {
         break;
       }
       try (TfRecordScanner s = TfRecordScanner.open(p, compression)) {
-        while (rows < max && s.skip(false)) {
-          rows++;
+        if (varlenNames.isEmpty()) {
+          while (rows < max && s.skip(false)) {
+            rows++;
+          }
+        } else {
+          byte[] record;
+          while (rows < max && (record = s.next()) != null) {
+            rows++;
+            longestRows(record, varlenNames);
+          }
         }
       }
     }
     return rows;
+  }
+
+  /** Raises {@link #maxLengths} to this record's value counts; a record that does not parse is TensorFlow's to report. */
+  private void longestRows(byte[] record, List<String> varlenNames) {
+    Map<String, Feature> present;
+    try {
+      present = Example.parseFrom(record).getFeatures().getFeatureMap();
+    } catch (InvalidProtocolBufferException e) {
+      return;
+    }
+    for (String name : varlenNames) {
+      Feature f = present.get(name);
+      if (f != null) {
+        long n = switch (f.getKindCase()) {
+          case FLOAT_LIST -> f.getFloatList().getValueCount();
+          case INT64_LIST -> f.getInt64List().getValueCount();
+          case BYTES_LIST -> f.getBytesList().getValueCount();
+          case KIND_NOT_SET -> 0;
+        };
+        maxLengths.merge(name, n, Math::max);
+      }
+    }
   }
 
   static final class CompressionConverter implements ITypeConverter<TfRecordCompression> {

@@ -196,4 +196,61 @@ class CliConvertTest {
     assertEquals(0, run.code(), run.err());
     assertEquals("ok 300", NumPy.run(CHECK, out.toString(), expected(dir, 300).toString(), "300").strip());
   }
+
+  /**
+   * {@code --varlen pad}: NAME.npy {@code [rows, longest row]} padded with the pad value, and
+   * NAME.lengths.npy; missing features are empty rows; the longest row may sit in any file.
+   */
+  @Test
+  void variableLengthFeaturesPadded(@TempDir Path dir) throws IOException {
+    List<byte[]> a = new ArrayList<>();
+    List<byte[]> b = new ArrayList<>();
+    for (int r = 0; r < 500; r++) {
+      long[] tokens = new long[r == 444 ? 9 : r % 7];
+      for (int j = 0; j < tokens.length; j++) {
+        tokens[j] = r * 10L + j;
+      }
+      float[] w = new float[r % 3];
+      java.util.Arrays.fill(w, r + 0.5f);
+      byte[][] words = new byte[r % 4][];
+      for (int j = 0; j < words.length; j++) {
+        words[j] = ("w" + r + "_" + j).getBytes(StandardCharsets.US_ASCII);
+      }
+      var e = TfRecordWriter.example().int64s("id", r).floats("w", w).bytes("words", words);
+      if (r % 5 != 3) {
+        e.int64s("tokens", tokens);
+      }
+      (r < 300 ? a : b).add(e.toByteArray());
+    }
+    Path fa = TfRecordWriter.write(dir.resolve("a.tfrecord"), Compression.NONE, a);
+    Path fb = TfRecordWriter.write(dir.resolve("b.tfrecord"), Compression.NONE, b);
+    String script = """
+        out, pad = sys.argv[1], sys.argv[2]
+        t = np.load(out + '/tokens.npy', mmap_mode='r'); tl = np.load(out + '/tokens.lengths.npy')
+        w = np.load(out + '/w.npy'); wl = np.load(out + '/w.lengths.npy')
+        s = np.load(out + '/words.npy'); sl = np.load(out + '/words.lengths.npy')
+        assert t.shape == (500, 9) and t.dtype == np.int64 and tl.dtype == np.int64 and tl.shape == (500,), t.shape
+        assert w.shape == (500, 2) and w.dtype == np.float32, w.shape
+        bpad = b'' if pad == 'none' else pad.encode()
+        npad = 0 if pad == 'none' else int(pad)
+        for r in range(500):
+            n = 0 if r % 5 == 3 else (9 if r == 444 else r % 7)
+            assert tl[r] == n and t[r, :n].tolist() == [r * 10 + j for j in range(n)] and (t[r, n:] == npad).all(), r
+            assert wl[r] == r % 3 and (w[r, :r % 3] == r + 0.5).all() and (w[r, r % 3:] == npad).all(), r
+            assert sl[r] == r % 4 and s[r].tolist() == [b'w%d_%d' % (r, j) for j in range(r % 4)] + [bpad] * (3 - r % 4), r
+        print('ok')
+        """;
+    for (String pad : List.of("none", "-1")) {
+      Path out = dir.resolve("out" + pad);
+      List<String> args = new ArrayList<>(List.of("convert", "--tfrecord", fa + "," + fb, "--feature", "id:int64:",
+          "--feature", "tokens:int64:*", "--feature", "w:float32:*", "--feature", "words:bytes:*", "--varlen", "pad",
+          "--batch", "64", "--out", out.toString(), "--quiet"));
+      if (!pad.equals("none")) {
+        args.addAll(List.of("--pad-value", pad));
+      }
+      RunCli run = RunCli.run(args);
+      assertEquals(0, run.code(), run.err());
+      assertEquals("ok", NumPy.run(script, out.toString(), pad).strip());
+    }
+  }
 }

@@ -152,7 +152,8 @@ class CliErrorsTest {
       "--feature z:float32:2,,2|--feature",
       "--feature x:float32:3|--feature",
       "--feature t:int64:*|--feature",
-      "--feature t:bytes:* --varlen pad|--feature"})
+      "--feature t:int64:* --varlen ragged|--varlen",
+      "--feature t:int64:* --varlen pad --pad-value 1.5|--pad-value"})
   void usageErrors(String argsAndFlag, @TempDir Path dir) throws IOException {
     String[] parts = argsAndFlag.split("\\|");
     Path a = TfRecordWriter.write(dir.resolve("a.tfrecord"), Compression.NONE, records(10));
