@@ -89,8 +89,8 @@ final class ConvertCommand implements Callable<Integer> {
   Long limit;
 
   @Option(names = "--varlen", paramLabel = "ragged|pad", defaultValue = "ragged", converter = VarLenConverter.class,
-      description = "How * features are written: ragged (NAME.values.npy + NAME.row_splits.npy) "
-          + "or pad (NAME.npy + NAME.lengths.npy) (default: ${DEFAULT-VALUE}).")
+      description = "How * features are written: pad (NAME.npy padded to the longest row + NAME.lengths.npy) "
+          + "or ragged (NAME.values.npy + NAME.row_splits.npy; not supported yet) (default: ${DEFAULT-VALUE}).")
   VarLen varlen;
 
   @Option(names = "--pad-value", paramLabel = "V",
