@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.slab.FileSlab;
+import io.tensorslab.testutil.NumPy;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -64,18 +65,17 @@ class NumpyCrossCheckTest {
 
   @BeforeAll
   static void runNumpyOnce() throws IOException {
-    Python python = Python.withNumpy(); // fails (never skips) without NumPy
+    numpyVersion = NumPy.version(); // fails (never skips) without NumPy
     Files.createDirectories(dir.resolve("java"));
     Files.createDirectories(dir.resolve("np"));
     writeJavaFiles();
     writeHeaderCases();
-    python.runScript("numpy_crosscheck.py", dir, dir.toString());
+    NumPy.runResource(NumpyCrossCheckTest.class, "numpy_crosscheck.py", dir.toString());
     for (String line : Files.readAllLines(dir.resolve("report.tsv"))) {
       String[] f = line.split("\t", -1);
       REPORT.put(f.length > 1 ? f[0] + "\t" + f[1] : f[0], f);
     }
     assertNotNull(REPORT.get("done"), "the NumPy script ran to the end");
-    numpyVersion = python.numpyVersion();
   }
 
   // ---- what Java writes ----
