@@ -90,7 +90,7 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Option(names = "--varlen", paramLabel = "ragged|pad", defaultValue = "ragged", converter = VarLenConverter.class,
       description = "How * features are written: pad (NAME.npy padded to the longest row + NAME.lengths.npy) "
-          + "or ragged (NAME.values.npy + NAME.row_splits.npy; not supported yet) (default: ${DEFAULT-VALUE}).")
+          + "or ragged (NAME.values.npy + NAME.row_splits.npy, as tf.RaggedTensor) (default: ${DEFAULT-VALUE}).")
   VarLen varlen;
 
   @Option(names = "--pad-value", paramLabel = "V",
@@ -142,6 +142,12 @@ final class ConvertCommand implements Callable<Integer> {
     ExportBuilder builder;
     if (maxLengths.isEmpty()) {
       builder = TensorSlab.export(b.variant(), b.outputTypes(), b.outputShapes()).names(b.componentNames());
+      for (FeatureSpec f : b.features()) {
+        if (f.variableLength()) {
+          // TensorFlow's parse gives a '*' feature as (values, row_splits) per batch: written as one ragged array.
+          builder.rowSplits(f.name(), f.name() + FeatureSpec.VALUES_SUFFIX, f.name() + FeatureSpec.ROW_SPLITS_SUFFIX);
+        }
+      }
     } else {
       VarLenPadding p = VarLenPadding.of(tf, b, maxLengths, padValues);
       builder = TensorSlab.export(p.variant(), p.types(), p.shapes()).names(p.names());
@@ -180,12 +186,8 @@ final class ConvertCommand implements Callable<Integer> {
       if (!f.variableLength()) {
         continue;
       }
-      // TensorFlow hands a '*' feature over as a (values, row_splits) pair per batch; the engine's
-      // RAGGED policy takes one dense [batch, width] component, so the pair has no ragged writer yet.
-      // PAD works: the pair is padded to the longest row in TensorFlow (see VarLenPadding).
       if (varlen == VarLen.RAGGED) {
-        throw usage("invalid --feature '" + f + "': '--varlen ragged' (the default for SHAPE '*') is not supported "
-            + "yet by this build; '--varlen pad' writes " + f.name() + ".npy and " + f.name() + ".lengths.npy");
+        continue;
       }
       try {
         padValues.put(f.name(), VarLenPadding.padValue(padValue, f.dtype()));
@@ -253,7 +255,9 @@ final class ConvertCommand implements Callable<Integer> {
    * only as far as needed; a file cut inside a record fails here, naming file and record.
    */
   private long countRows(List<FeatureSpec> features) throws IOException {
-    List<String> varlenNames = features.stream().filter(FeatureSpec::variableLength).map(FeatureSpec::name).toList();
+    // Only padding needs the longest row of each '*' feature ahead; ragged output takes rows as they come.
+    List<String> varlenNames = varlen != VarLen.PAD ? List.of()
+        : features.stream().filter(FeatureSpec::variableLength).map(FeatureSpec::name).toList();
     varlenNames.forEach(n -> maxLengths.put(n, 0L));
     long max = limit == null ? Long.MAX_VALUE : limit;
     long rows = 0;

@@ -18,13 +18,27 @@ interface ComponentWriter extends AutoCloseable {
   List<String> fileNames();
 
   /**
-   * Copies the first {@code rows} rows of a batch tensor into place.
+   * Copies the first {@code rows} rows of this writer's component(s) of a batch into place.
    *
+   * @param batch every component's tensor of the batch, in dataset order
    * @param capacityHint rows the whole export is expected to hold (cardinality times batch size,
    *     capped by the limit), used to preallocate at the first batch
-   * @throws ExportException when the tensor's dtype or shape disagrees with the layout
+   * @throws ExportException when a tensor's dtype or shape disagrees with the layout
    */
-  void append(Tensor tensor, long batch, long rows, long capacityHint) throws IOException;
+  void append(List<Tensor> batch, long index, long rows, long capacityHint) throws IOException;
+
+  /**
+   * Rows this writer's component holds in {@code batch}: dim 0 of its tensor. Every writer of an
+   * export must agree on it.
+   */
+  default long batchRows(List<Tensor> batch, long index) throws ExportException {
+    long[] shape = batch.get(layout().index()).shape().asArray();
+    if (shape.length == 0) {
+      throw new ExportException("batch element is a scalar, not a batch of rows: is the dataset batched?",
+          layout().name(), index, null);
+    }
+    return shape[0];
+  }
 
   /** Payload bytes appended so far. */
   long bytesWritten();

@@ -46,7 +46,8 @@ final class DenseWriter implements ComponentWriter {
   }
 
   @Override
-  public void append(Tensor tensor, long batch, long take, long capacityHint) throws IOException {
+  public void append(List<Tensor> components, long batch, long take, long capacityHint) throws IOException {
+    Tensor tensor = components.get(layout.index());
     long[] shape = checkTensor(tensor, batch);
     if (slab == null) {
       rowShape = Arrays.copyOfRange(shape, 1, shape.length);

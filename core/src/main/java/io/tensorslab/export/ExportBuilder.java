@@ -30,6 +30,8 @@ public final class ExportBuilder {
   Cancellation cancellation;
   final Map<String, ShapePolicy> shapePolicies = new LinkedHashMap<>();
   ShapePolicy defaultShapePolicy = ShapePolicy.ERROR;
+  /** Output name -> [values component, row splits component]. */
+  final Map<String, List<String>> rowSplitPairs = new LinkedHashMap<>();
 
   ExportBuilder(SourceOpener opener) {
     this.opener = opener;
@@ -113,6 +115,20 @@ public final class ExportBuilder {
   /** The shape policy of every component not given one by name; default {@link ShapePolicy#ERROR}. */
   public ExportBuilder shapePolicy(ShapePolicy policy) {
     this.defaultShapePolicy = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
+   * Declares that the dataset already carries a ragged feature as two components, the way
+   * {@code tf.RaggedTensor} and {@code tf.io.parse_example} give it: {@code valuesComponent} (flat
+   * values, any count per batch) and {@code rowSplitsComponent} (int64, batch rows + 1, starting at
+   * 0 in every batch). They are written together as {@code name.values.npy} and
+   * {@code name.row_splits.npy} over the whole export; read back with
+   * {@code np.split(values, row_splits[1:-1])}.
+   */
+  public ExportBuilder rowSplits(String name, String valuesComponent, String rowSplitsComponent) {
+    rowSplitPairs.put(Objects.requireNonNull(name, "name"), List.of(Objects.requireNonNull(valuesComponent,
+        "valuesComponent"), Objects.requireNonNull(rowSplitsComponent, "rowSplitsComponent")));
     return this;
   }
 

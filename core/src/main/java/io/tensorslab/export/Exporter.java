@@ -63,9 +63,7 @@ final class Exporter {
       List<ComponentWriter> writers = new ArrayList<>(layouts.size());
       try {
         checkPolicyNames(layouts);
-        for (ComponentLayout layout : layouts) {
-          writers.add(writerFor(layout));
-        }
+        writers.addAll(writersFor(layouts));
         checkDestinations(writers);
         Copied copied = copyAll(source, spec, writers, start);
         List<ExportedArray> arrays = publish(writers, copied, spec.cardinality(), start);
@@ -152,8 +150,38 @@ final class Exporter {
     return layouts;
   }
 
-  private ComponentWriter writerFor(ComponentLayout layout) {
-    ShapePolicy policy = options.shapePolicies.getOrDefault(layout.name(), options.defaultShapePolicy);
+  /** One writer per component, except that a declared row-splits pair shares one writer. */
+  private List<ComponentWriter> writersFor(List<ComponentLayout> layouts) {
+    java.util.Map<String, ComponentLayout> byName = new java.util.LinkedHashMap<>();
+    layouts.forEach(l -> byName.put(l.name(), l));
+    Set<String> paired = new HashSet<>();
+    List<ComponentWriter> writers = new ArrayList<>();
+    options.rowSplitPairs.forEach((name, pair) -> {
+      for (String component : pair) {
+        if (!byName.containsKey(component)) {
+          throw new IllegalArgumentException("row splits pair '" + name + "' names '" + component
+              + "', which is not a component; the components are " + byName.keySet());
+        }
+        if (!paired.add(component) || options.shapePolicies.containsKey(component)) {
+          throw new IllegalArgumentException("component '" + component + "' is part of row splits pair '" + name
+              + "' and cannot also be in another pair or have a shape policy");
+        }
+      }
+      ComponentLayout v = byName.get(pair.get(0));
+      ComponentLayout valuesAsFile = new ComponentLayout(v.index(), name + ".values", v.type(), v.dtype(), v.rowShape());
+      // Values are rows of fixed shape whatever the default policy: numbers dense, strings as |S{max}.
+      writers.add(new RowSplitsWriter(name, writerFor(valuesAsFile, ShapePolicy.ERROR), byName.get(pair.get(1)),
+          dir, slabOptions));
+    });
+    for (ComponentLayout layout : layouts) {
+      if (!paired.contains(layout.name())) {
+        writers.add(writerFor(layout, options.shapePolicies.getOrDefault(layout.name(), options.defaultShapePolicy)));
+      }
+    }
+    return writers;
+  }
+
+  private ComponentWriter writerFor(ComponentLayout layout, ShapePolicy policy) {
     return switch (policy) {
       case ShapePolicy.Error e when layout.dtype() != null -> new DenseWriter(layout, dir, slabOptions);
       case ShapePolicy.Error e -> new PaddedWriter(layout, null, dir, slabOptions); // strings: |S width known at the end
@@ -217,7 +245,7 @@ final class Exporter {
         break;
       }
       try {
-        long batchRows = batchRows(batch, writers, batches);
+        long batchRows = batchRows(batch, spec.componentCount(), writers, batches);
         if (batches == 0) {
           if (spec.hasKnownCardinality()) {
             expectedRows = Math.multiplyExact(spec.cardinality(), batchRows);
@@ -233,8 +261,8 @@ final class Exporter {
           }
         }
         long take = limit < 0 ? batchRows : Math.min(batchRows, limit - rows);
-        for (int c = 0; c < writers.size(); c++) {
-          writers.get(c).append(batch.get(c), batches, take, capacityHint);
+        for (ComponentWriter writer : writers) {
+          writer.append(batch, batches, take, capacityHint);
         }
         rows += take;
       } finally {
@@ -262,28 +290,24 @@ final class Exporter {
     }
   }
 
-  /** Rows in this batch: dim 0, the same for every component. */
-  private static long batchRows(List<Tensor> batch, List<ComponentWriter> writers, long index)
+  /** Rows in this batch: the same for every writer (dim 0 of each component, rows + 1 for row splits). */
+  private static long batchRows(List<Tensor> batch, int components, List<ComponentWriter> writers, long index)
       throws ExportException {
-    if (batch.size() != writers.size()) {
-      throw new ExportException("batch has " + batch.size() + " components, the dataset declares "
-          + writers.size(), null, index, null);
+    if (batch.size() != components) {
+      throw new ExportException("batch has " + batch.size() + " components, the dataset declares " + components,
+          null, index, null);
     }
     long rows = -1;
     String first = null;
-    for (int c = 0; c < batch.size(); c++) {
-      long[] shape = batch.get(c).shape().asArray();
-      String name = writers.get(c).layout().name();
-      if (shape.length == 0) {
-        throw new ExportException("batch element is a scalar, not a batch of rows: is the dataset batched?",
-            name, index, null);
-      }
+    for (ComponentWriter writer : writers) {
+      long n = writer.batchRows(batch, index);
+      String name = writer.layout().name();
       if (rows < 0) {
-        rows = shape[0];
+        rows = n;
         first = name;
-      } else if (shape[0] != rows) {
-        throw new ExportException("components disagree on the batch size: " + name + " has " + shape[0]
-            + " rows, " + first + " has " + rows + " (shape " + NpyHeader.shapeText(shape) + ")", name, index, null);
+      } else if (n != rows) {
+        throw new ExportException("components disagree on the batch size: " + name + " has " + n
+            + " rows, " + first + " has " + rows, name, index, null);
       }
     }
     return rows;

@@ -75,7 +75,8 @@ final class RaggedWriter implements ComponentWriter {
   }
 
   @Override
-  public void append(Tensor tensor, long batch, long take, long capacityHint) throws IOException {
+  public void append(List<Tensor> components, long batch, long take, long capacityHint) throws IOException {
+    Tensor tensor = components.get(layout.index());
     if (tensor.dataType() != expectedType) {
       throw new ExportException("batch has the wrong dtype: " + tensor.dataType() + ", the dataset declares "
           + expectedType, layout.name(), batch, null);

@@ -198,6 +198,67 @@ class CliConvertTest {
   }
 
   /**
+   * {@code --varlen ragged} (the default): NAME.values.npy and NAME.row_splits.npy over all files and
+   * batches, exactly tf.RaggedTensor's flat_values and row_splits; {@code np.split} gives each row
+   * back. Also with a limit that ends inside a batch.
+   */
+  @Test
+  void variableLengthFeaturesRagged(@TempDir Path dir) throws IOException {
+    List<byte[]> a = new ArrayList<>();
+    List<byte[]> b = new ArrayList<>();
+    for (int r = 0; r < 500; r++) {
+      long[] tokens = new long[r % 7];
+      for (int j = 0; j < tokens.length; j++) {
+        tokens[j] = r * 10L + j;
+      }
+      float[] w = new float[r % 3];
+      java.util.Arrays.fill(w, r + 0.5f);
+      byte[][] words = new byte[r % 4][];
+      for (int j = 0; j < words.length; j++) {
+        words[j] = ("w" + r + "_" + "z".repeat(j)).getBytes(StandardCharsets.US_ASCII);
+      }
+      var e = TfRecordWriter.example().int64s("id", r).floats("w", w).bytes("words", words);
+      if (r % 5 != 3) {
+        e.int64s("tokens", tokens);
+      }
+      (r < 300 ? a : b).add(e.toByteArray());
+    }
+    Path fa = TfRecordWriter.write(dir.resolve("a.tfrecord"), Compression.NONE, a);
+    Path fb = TfRecordWriter.write(dir.resolve("b.tfrecord"), Compression.NONE, b);
+    String script = """
+        out, rows = sys.argv[1], int(sys.argv[2])
+        ids = np.load(out + '/id.npy')
+        assert ids.tolist() == list(range(rows)), ids[:10]
+        for name in ('tokens', 'w', 'words'):
+            v = np.load(out + '/' + name + '.values.npy', mmap_mode='r')
+            rs = np.load(out + '/' + name + '.row_splits.npy', mmap_mode='r')
+            assert rs.dtype == np.int64 and rs.shape == (rows + 1,) and rs[0] == 0 and rs[-1] == len(v), (name, rs[:5])
+            for r, row in enumerate(np.split(np.asarray(v), rs[1:-1])):
+                if name == 'tokens':
+                    n = 0 if r % 5 == 3 else r % 7
+                    assert v.dtype == np.int64 and row.tolist() == [r * 10 + j for j in range(n)], (r, row)
+                elif name == 'w':
+                    assert v.dtype == np.float32 and row.tolist() == [r + 0.5] * (r % 3), (r, row)
+                else:
+                    assert v.dtype == np.dtype('S%d' % (len('w499_') + 2)), v.dtype
+                    assert row.tolist() == [b'w%d_%s' % (r, b'z' * j) for j in range(r % 4)], (r, row)
+        print('ok')
+        """;
+    for (String limit : List.of("all", "333")) {
+      Path out = dir.resolve("out" + limit);
+      List<String> args = new ArrayList<>(List.of("convert", "--tfrecord", fa + "," + fb, "--feature", "id:int64:",
+          "--feature", "tokens:int64:*", "--feature", "w:float32:*", "--feature", "words:bytes:*",
+          "--batch", "64", "--out", out.toString(), "--quiet"));
+      if (!limit.equals("all")) {
+        args.addAll(List.of("--limit", limit));
+      }
+      RunCli run = RunCli.run(args);
+      assertEquals(0, run.code(), run.err());
+      assertEquals("ok", NumPy.run(script, out.toString(), limit.equals("all") ? "500" : limit).strip());
+    }
+  }
+
+  /**
    * {@code --varlen pad}: NAME.npy {@code [rows, longest row]} padded with the pad value, and
    * NAME.lengths.npy; missing features are empty rows; the longest row may sit in any file.
    */

@@ -151,8 +151,6 @@ class CliErrorsTest {
       "--feature z:float64:3|--feature",
       "--feature z:float32:2,,2|--feature",
       "--feature x:float32:3|--feature",
-      "--feature t:int64:*|--feature",
-      "--feature t:int64:* --varlen ragged|--varlen",
       "--feature t:int64:* --varlen pad --pad-value 1.5|--pad-value"})
   void usageErrors(String argsAndFlag, @TempDir Path dir) throws IOException {
     String[] parts = argsAndFlag.split("\\|");

@@ -1,0 +1,148 @@
+package io.tensorslab.export;
+
+import io.tensorslab.npy.NpyDtype;
+import io.tensorslab.npy.NpyHeader;
+import io.tensorslab.slab.FileSlab;
+import io.tensorslab.slab.SlabOption;
+import io.tensorslab.tf.TensorBytes;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Tensor;
+import org.tensorflow.proto.DataType;
+
+/**
+ * A ragged feature that TensorFlow already hands over as two components per batch, as
+ * {@code tf.RaggedTensor} and {@code tf.io.parse_example} do: flat {@code values} and
+ * {@code row_splits} (int64, rows + 1, starting at 0 in every batch). Writes {@code NAME.values.npy}
+ * (the values of all batches, one after the other, through the writer the values' type calls for:
+ * dense for numbers, {@code |S{max}} for strings) and {@code NAME.row_splits.npy} (rows + 1 over the
+ * whole export, each batch's splits shifted by the values before it): exactly the
+ * {@code flat_values} and {@code row_splits} of one ragged tensor holding every row.
+ */
+final class RowSplitsWriter implements ComponentWriter {
+  private static final ValueLayout.OfLong INT64 = ValueLayout.JAVA_LONG_UNALIGNED;
+
+  private final ComponentWriter values;
+  private final ComponentLayout splits;
+  private final ComponentLayout layout;
+  private final Path splitsTarget;
+  private final SlabOption[] options;
+  private FileSlab splitsSlab;
+  private long rows;
+  private long valueCount;
+
+  /**
+   * @param values writes the values component; its layout is named {@code NAME.values}
+   * @param splits the row splits component
+   */
+  RowSplitsWriter(String name, ComponentWriter values, ComponentLayout splits, Path dir, SlabOption... options) {
+    this.values = values;
+    this.splits = splits;
+    ComponentLayout v = values.layout();
+    this.layout = new ComponentLayout(v.index(), name, v.type(), v.dtype(), v.rowShape());
+    this.splitsTarget = dir.resolve(name + ".row_splits.npy");
+    this.options = options;
+  }
+
+  @Override
+  public ComponentLayout layout() {
+    return layout;
+  }
+
+  @Override
+  public List<String> fileNames() {
+    List<String> names = new ArrayList<>(values.fileNames());
+    names.add(splitsTarget.getFileName().toString());
+    return names;
+  }
+
+  /** Rows of a batch: its row splits hold one more entry than rows. */
+  @Override
+  public long batchRows(List<Tensor> batch, long index) throws ExportException {
+    Tensor s = batch.get(splits.index());
+    long[] shape = s.shape().asArray();
+    if (s.dataType() != DataType.DT_INT64 || shape.length != 1 || shape[0] < 1) {
+      throw new ExportException("row splits must be int64 of shape (rows + 1,), got " + s.dataType() + " "
+          + NpyHeader.shapeText(shape), splits.name(), index, null);
+    }
+    return shape[0] - 1;
+  }
+
+  @Override
+  public void append(List<Tensor> batch, long index, long take, long capacityHint) throws IOException {
+    long batchRows = batchRows(batch, index);
+    long[] valuesShape = batch.get(values.layout().index()).shape().asArray();
+    if (valuesShape.length == 0) {
+      throw new ExportException("ragged values must have at least one dim, got a scalar",
+          values.layout().name(), index, null);
+    }
+    MemorySegment s = TensorBytes.of(batch.get(splits.index()));
+    checkSplits(s, batchRows, valuesShape[0], index);
+    long takeValues = s.getAtIndex(INT64, take);
+    if (splitsSlab == null) {
+      splitsSlab = FileSlab.create(splitsTarget, NpyDtype.INT64, new long[0], Math.max(capacityHint, take) + 1,
+          options);
+      splitsSlab.payload().setAtIndex(INT64, 0, 0L);
+    }
+    long valuesPerRow = batchRows == 0 ? 1 : Math.max(1, valuesShape[0] / batchRows);
+    long valuesHint = Math.max(takeValues, capacityHint > Long.MAX_VALUE / valuesPerRow ? takeValues
+        : capacityHint * valuesPerRow);
+    values.append(batch, index, takeValues, valuesHint);
+    splitsSlab.ensureCapacity(rows + take + 1);
+    MemorySegment out = splitsSlab.payload();
+    for (long i = 1; i <= take; i++) {
+      out.setAtIndex(INT64, rows + i, valueCount + s.getAtIndex(INT64, i));
+    }
+    rows += take;
+    valueCount += takeValues;
+  }
+
+  private void checkSplits(MemorySegment s, long batchRows, long batchValues, long index) throws ExportException {
+    long previous = s.getAtIndex(INT64, 0);
+    if (previous != 0) {
+      throw new ExportException("row splits must start at 0, got " + previous, splits.name(), index, null);
+    }
+    for (long i = 1; i <= batchRows; i++) {
+      long next = s.getAtIndex(INT64, i);
+      if (next < previous) {
+        throw new ExportException("row splits must not decrease: entry " + i + " is " + next + " after "
+            + previous, splits.name(), index, null);
+      }
+      previous = next;
+    }
+    if (previous != batchValues) {
+      throw new ExportException("row splits end at " + previous + " but the batch holds " + batchValues
+          + " values", splits.name(), index, null);
+    }
+  }
+
+  @Override
+  public long bytesWritten() {
+    return values.bytesWritten() + rows * Long.BYTES;
+  }
+
+  @Override
+  public List<FileSlab> finish(long totalRows) throws IOException {
+    if (splitsSlab == null) {
+      // No batch arrived: the one split an empty ragged tensor has.
+      splitsSlab = FileSlab.create(splitsTarget, NpyDtype.INT64, new long[0], 1, options);
+      splitsSlab.payload().setAtIndex(INT64, 0, 0L);
+    }
+    List<FileSlab> finished = new ArrayList<>(values.finish(valueCount));
+    splitsSlab.finish(new long[] {totalRows + 1});
+    finished.add(splitsSlab);
+    return finished;
+  }
+
+  @Override
+  public void close() {
+    values.close();
+    if (splitsSlab != null) {
+      splitsSlab.close();
+    }
+  }
+}
