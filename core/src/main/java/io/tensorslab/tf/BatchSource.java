@@ -1,12 +1,17 @@
 package io.tensorslab.tf;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import org.tensorflow.EagerSession;
 import org.tensorflow.ExecutionEnvironment;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Operation;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -44,8 +49,9 @@ import org.tensorflow.types.family.TType;
  * <p><b>Threads:</b> a source is not thread-safe; use it from one thread at a time (the thread that
  * owns the eager session or drives the graph session). <b>Lifetime:</b> {@link #close()} releases
  * the iterator and whatever it buffers; it never closes the dataset's session. Graph mode adds a
- * handful of nodes to the graph per source, which stay in the graph (TensorFlow cannot remove
- * nodes), but the iterator's state is dropped on close.
+ * handful of nodes to the graph the first time a dataset is opened in a session (TensorFlow cannot
+ * remove nodes); closing re-points that iterator at an empty dataset and later sources of the same
+ * dataset and session reuse the nodes, so open/close cycles do not grow the graph.
  *
  * {@snippet :
  * try (BatchSource source = BatchSource.open(dataset)) {
@@ -120,7 +126,8 @@ public final class BatchSource implements AutoCloseable {
     Ops tf = Ops.create(env);
     long cardinality;
     try {
-      cardinality = cardinality(tf.data.datasetCardinality(variant).cardinality().asTensor());
+      DatasetCardinality count = tf.data.datasetCardinality(variant);
+      cardinality = cardinality(EagerReader.outputs(count.op(), List.of(count.cardinality())).get(0));
     } catch (RuntimeException e) {
       throw openFailure("reading dataset cardinality", e);
     }
@@ -147,10 +154,10 @@ public final class BatchSource implements AutoCloseable {
     checkStructure(t, s);
     GraphReader reader = new GraphReader(session, variant, t, s);
     try {
-      long cardinality = reader.cardinality();
-      reader.initialize();
+      long cardinality = reader.initialize();
       return new BatchSource(new DatasetSpec(t, s, cardinality), reader);
     } catch (RuntimeException e) {
+      reader.release();
       throw openFailure("creating the dataset iterator", e);
     }
   }
@@ -176,10 +183,10 @@ public final class BatchSource implements AutoCloseable {
    * The next batch, one tensor per component in {@link DatasetSpec#types()} order, or {@code null}
    * once the dataset is exhausted (and on every call after that).
    *
-   * <p>The caller owns the tensors and closes each one. In graph mode closing frees the memory at
-   * once. In eager mode TF Java 1.1.0 ties every op output to the {@link EagerSession}: close is
-   * harmless but the memory comes back only when the garbage collector clears the tensor (or the
-   * session closes), so do not hold on to batches longer than needed.
+   * <p>The caller owns the tensors and closes each one; closing frees TensorFlow's buffer at once,
+   * in both modes. (Eager op outputs are normally tied to the {@link EagerSession} and freed only by
+   * the garbage collector; this class detaches them. If a future TF Java hides the members that
+   * makes possible, eager batches fall back to GC-driven release.)
    *
    * @throws DatasetReadException when TensorFlow fails to produce the batch; the message names the
    *     batch index and TensorFlow's message. The source stays failed: later calls throw
@@ -256,6 +263,7 @@ public final class BatchSource implements AutoCloseable {
     private final List<Class<? extends TType>> types;
     private final List<Shape> shapes;
     private AnonymousIterator iterator;
+    private MakeIterator init;
 
     EagerReader(Ops tf, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes)
         throws DatasetReadException {
@@ -263,74 +271,118 @@ public final class BatchSource implements AutoCloseable {
       this.types = types;
       this.shapes = shapes;
       try {
-        // AnonymousIteratorV3: a ref-counted handle, the iterator dies with its last reference
-        // (no DeleteIterator, which V3 offers no deleter for).
+        // AnonymousIteratorV3: a ref-counted handle; the iterator dies with the last reference to
+        // it, held by this op's output and by every op that took it as input (no DeleteIterator).
         iterator = tf.data.anonymousIterator(types, shapes);
-        tf.data.makeIterator(variant, iterator);
+        init = tf.data.makeIterator(variant, iterator);
       } catch (RuntimeException e) {
+        release();
         throw openFailure("creating the dataset iterator", e);
       }
     }
 
-    @Override
-    public List<Tensor> read() {
-      IteratorGetNext next = tf.data.iteratorGetNext(iterator, types, shapes);
-      List<Output<?>> components = next.components();
-      List<Tensor> out = new ArrayList<>(components.size());
-      for (Output<?> c : components) {
-        out.add(c.asTensor());
+    /** An executed eager op's outputs as tensors the caller owns, releasing the op when possible. */
+    static List<Tensor> outputs(Operation op, List<Output<?>> outputs) {
+      if (EagerHandles.AVAILABLE) {
+        return EagerHandles.takeOutputs(op, outputs);
+      }
+      List<Tensor> out = new ArrayList<>(outputs.size());
+      for (Output<?> o : outputs) {
+        out.add(o.asTensor());
       }
       return out;
     }
 
     @Override
+    public List<Tensor> read() {
+      IteratorGetNext next = tf.data.iteratorGetNext(iterator, types, shapes);
+      return outputs(next.op(), next.components());
+    }
+
+    @Override
     public void release() {
-      // Dropping the handle is all TF Java allows: the eager session frees it once unreachable.
+      if (EagerHandles.AVAILABLE) {
+        // MakeIterator holds a reference to the iterator handle as its input: release it first.
+        if (init != null) {
+          EagerHandles.release(init.op());
+        }
+        if (iterator != null) {
+          EagerHandles.release(iterator.op());
+        }
+      }
+      init = null;
       iterator = null;
     }
   }
 
-  private static final class GraphReader implements Reader {
-    private final Session session;
-    private final MakeIterator init;
-    private final MakeIterator reset;
-    private final DatasetCardinality count;
-    private final List<Output<?>> components;
+  /**
+   * The graph nodes one reader needs. Built once per (session, dataset) and pooled: every new node
+   * set costs a graph extension and a fresh executor in the session (tens of milliseconds, growing
+   * with the graph, never freed), so re-opening the same dataset reuses a free set instead.
+   */
+  private record GraphNodes(Session session, PoolKey key, Operation init, Output<?> count,
+      List<Output<?>> components, Operation reset) {
 
-    GraphReader(Session session, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
-      this.session = session;
+    static GraphNodes build(Session session, PoolKey key, Operand<?> variant, List<Class<? extends TType>> types,
+        List<Shape> shapes) {
       Ops tf = Ops.create(session.graph()).withSubScope("tensorslab_reader");
       // shared_name "" keeps the iterator private to this node's kernel
       var iterator = tf.data.iterator("", "", types, shapes);
-      init = tf.data.makeIterator(variant, iterator);
-      components = tf.data.iteratorGetNext(iterator, types, shapes).components();
-      count = tf.data.datasetCardinality(variant);
+      MakeIterator init = tf.data.makeIterator(variant, iterator);
+      List<Output<?>> components = tf.data.iteratorGetNext(iterator, types, shapes).components();
+      Output<?> count = tf.data.datasetCardinality(variant).cardinality();
       // Re-pointing the iterator at an empty dataset on close drops its buffered elements and its
-      // reference to the dataset; the resource itself lives until the session closes.
+      // reference to the dataset; the (small) resource itself lives until the session closes.
       var empty = tf.data.takeDataset(variant, tf.constant(0L), types, shapes);
-      reset = tf.data.makeIterator(empty, iterator);
+      MakeIterator reset = tf.data.makeIterator(empty, iterator);
+      return new GraphNodes(session, key, init.op(), count, components, reset.op());
+    }
+  }
+
+  private record PoolKey(Output<?> variant, List<Class<? extends TType>> types, String shapes) {}
+
+  /** Free node sets per session; weak keys, so a dropped session drops its pool. */
+  private static final Map<Session, Map<PoolKey, ArrayDeque<GraphNodes>>> FREE_NODES = new WeakHashMap<>();
+
+  private static synchronized GraphNodes takeNodes(Session session, Operand<?> variant,
+      List<Class<? extends TType>> types, List<Shape> shapes) {
+    PoolKey key = new PoolKey(variant.asOutput(), types, shapes.toString());
+    ArrayDeque<GraphNodes> free = FREE_NODES.computeIfAbsent(session, s -> new HashMap<>()).get(key);
+    GraphNodes nodes = free == null ? null : free.poll();
+    return nodes != null ? nodes : GraphNodes.build(session, key, variant, types, shapes);
+  }
+
+  private static synchronized void returnNodes(GraphNodes nodes) {
+    FREE_NODES.computeIfAbsent(nodes.session(), s -> new HashMap<>())
+        .computeIfAbsent(nodes.key(), k -> new ArrayDeque<>()).push(nodes);
+  }
+
+  private static final class GraphReader implements Reader {
+    private final Session session;
+    private final GraphNodes nodes;
+
+    GraphReader(Session session, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
+      this.session = session;
+      this.nodes = takeNodes(session, variant, types, shapes);
     }
 
-    long cardinality() {
-      try (Result r = session.runner().fetch(count).run()) {
+    /** Initializes the iterator and reads the cardinality in one run (one executor, not two). */
+    long initialize() {
+      try (Result r = session.runner().addTarget(nodes.init()).fetch(nodes.count()).run()) {
         return ((TInt64) r.get(0)).getLong();
       }
-    }
-
-    void initialize() {
-      session.run(init);
     }
 
     @Override
     public List<Tensor> read() {
       Session.Runner runner = session.runner();
-      for (Output<?> c : components) {
+      for (Output<?> c : nodes.components()) {
         runner.fetch(c);
       }
       // Not closed on purpose: closing a Result closes its tensors, which now belong to the caller.
       Result result = runner.run();
-      List<Tensor> out = new ArrayList<>(components.size());
-      for (int i = 0; i < components.size(); i++) {
+      List<Tensor> out = new ArrayList<>(nodes.components().size());
+      for (int i = 0; i < nodes.components().size(); i++) {
         out.add(result.get(i));
       }
       return out;
@@ -339,13 +391,14 @@ public final class BatchSource implements AutoCloseable {
     @Override
     public void release() {
       try {
-        session.run(reset);
+        session.runner().addTarget(nodes.reset()).run().close();
+        returnNodes(nodes);
       } catch (RuntimeException e) {
         if (!isTensorFlowError(e) && !(e instanceof IllegalStateException)) {
           throw e;
         }
         // The session was closed (taking the iterator with it) or TF refused the reset; either way
-        // nothing more can be released from here.
+        // nothing more can be released from here, and the nodes are not reused.
       }
     }
   }

@@ -275,4 +275,23 @@ class BatchSourceTest {
       assertTrue(e.getMessage().contains("1 types, 0 shapes"), e.getMessage());
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void batchTensorsAreTypedAndReallyFreedOnClose(Mode mode) throws Exception {
+    // Without the eager release path TF Java frees eager outputs only on GC; this must stay on.
+    assertTrue(EagerHandles.AVAILABLE, "TF Java's eager release members are no longer reachable");
+    try (TfEnv env = TfEnv.of(mode)) {
+      List<Class<? extends TType>> types = List.of(TInt64.class);
+      try (BatchSource source = env.open(env.batch(env.range(0, 10), 4, types, List.of(Shape.scalar())), types,
+          List.of(Shape.of(-1)))) {
+        List<Tensor> batch = source.next();
+        TInt64 t = assertInstanceOf(TInt64.class, batch.get(0));
+        assertEquals(3L, t.getLong(3));
+        t.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TensorBytes.of(t));
+        assertEquals("close() was called on the Tensor", e.getMessage());
+      }
+    }
+  }
 }
