@@ -4,6 +4,7 @@ import io.tensorslab.slab.FileSlab;
 import java.io.IOException;
 import java.util.List;
 import org.tensorflow.Tensor;
+import org.tensorflow.proto.DataType;
 
 /**
  * Writes one component's rows to its output files. The exporter owns one per component and calls
@@ -26,6 +27,17 @@ interface ComponentWriter extends AutoCloseable {
    * @throws ExportException when a tensor's dtype or shape disagrees with the layout
    */
   void append(List<Tensor> batch, long index, long rows, long capacityHint) throws IOException;
+
+  /** The tensor of {@code layout}'s component in {@code batch}, checked to have the dtype the dataset declares. */
+  static Tensor checkedTensor(List<Tensor> batch, ComponentLayout layout, DataType expected, long index)
+      throws ExportException {
+    Tensor tensor = batch.get(layout.index());
+    if (tensor.dataType() != expected) {
+      throw new ExportException("batch has the wrong dtype: " + tensor.dataType() + ", the dataset declares "
+          + expected, layout.name(), index, null);
+    }
+    return tensor;
+  }
 
   /**
    * Rows this writer's component holds in {@code batch}: dim 0 of its tensor. Every writer of an

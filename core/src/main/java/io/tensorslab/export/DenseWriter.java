@@ -47,8 +47,8 @@ final class DenseWriter implements ComponentWriter {
 
   @Override
   public void append(List<Tensor> components, long batch, long take, long capacityHint) throws IOException {
-    Tensor tensor = components.get(layout.index());
-    long[] shape = checkTensor(tensor, batch);
+    Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batch);
+    long[] shape = checkShape(tensor, batch);
     if (slab == null) {
       rowShape = Arrays.copyOfRange(shape, 1, shape.length);
       slab = FileSlab.create(target, layout.dtype(), rowShape, Math.max(capacityHint, take), options);
@@ -73,12 +73,8 @@ final class DenseWriter implements ComponentWriter {
     bytes += length;
   }
 
-  /** Checks dtype and shape against the layout and the first batch; returns the tensor's shape. */
-  private long[] checkTensor(Tensor tensor, long batch) throws ExportException {
-    if (tensor.dataType() != expectedType) {
-      throw new ExportException("batch has the wrong dtype: " + tensor.dataType() + ", the dataset declares "
-          + expectedType, layout.name(), batch, null);
-    }
+  /** Checks the shape against the layout and the first batch; returns the tensor's shape. */
+  private long[] checkShape(Tensor tensor, long batch) throws ExportException {
     long[] shape = tensor.shape().asArray();
     if (rowShape == null) {
       return shape; // rank unknown until this first batch; the slab is created from it

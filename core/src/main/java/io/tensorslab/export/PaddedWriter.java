@@ -92,11 +92,7 @@ final class PaddedWriter implements ComponentWriter {
 
   @Override
   public void append(List<Tensor> components, long batch, long take, long capacityHint) throws IOException {
-    Tensor tensor = components.get(layout.index());
-    if (tensor.dataType() != expectedType) {
-      throw new ExportException("batch has the wrong dtype: " + tensor.dataType() + ", the dataset declares "
-          + expectedType, layout.name(), batch, null);
-    }
+    Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batch);
     long[] shape = tensor.shape().asArray();
     long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
     if (rank < 0) {

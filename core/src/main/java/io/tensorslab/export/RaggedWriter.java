@@ -76,11 +76,7 @@ final class RaggedWriter implements ComponentWriter {
 
   @Override
   public void append(List<Tensor> components, long batch, long take, long capacityHint) throws IOException {
-    Tensor tensor = components.get(layout.index());
-    if (tensor.dataType() != expectedType) {
-      throw new ExportException("batch has the wrong dtype: " + tensor.dataType() + ", the dataset declares "
-          + expectedType, layout.name(), batch, null);
-    }
+    Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batch);
     long[] shape = tensor.shape().asArray();
     MemorySegment source = TensorBytes.of(tensor);
     if (strings) {

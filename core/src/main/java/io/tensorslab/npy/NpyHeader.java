@@ -99,19 +99,8 @@ public record NpyHeader(NpyDtype dtype, boolean fortranOrder, long[] shape) {
 
   /** The dict text exactly as NumPy writes it, without spare spaces or padding. */
   public String dictText() {
-    StringBuilder sb = new StringBuilder(64);
-    sb.append("{'descr': '").append(dtype.descr()).append("', 'fortran_order': ")
-        .append(fortranOrder ? "True" : "False").append(", 'shape': (");
-    for (int i = 0; i < shape.length; i++) {
-      if (i > 0) {
-        sb.append(", ");
-      }
-      sb.append(shape[i]);
-    }
-    if (shape.length == 1) {
-      sb.append(',');
-    }
-    return sb.append("), }").toString();
+    return "{'descr': '" + dtype.descr() + "', 'fortran_order': " + (fortranOrder ? "True" : "False")
+        + ", 'shape': " + shapeText(shape) + ", }";
   }
 
   /** Encoded length in bytes, which is also the payload offset. Independent of {@code shape[0]}. */
