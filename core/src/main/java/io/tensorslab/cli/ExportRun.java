@@ -79,6 +79,10 @@ final class ExportRun {
     double mb = result.bytes() / 1e6;
     out.printf(Locale.ROOT, "wrote %,d rows, %.1f MB in %.2f s (%.2f GB/s) to %s%n", result.rows(), mb, seconds,
         seconds > 0 ? result.bytes() / 1e9 / seconds : 0.0, result.directory());
+    // Most of the time is usually TensorFlow making the batches; the copy itself is what TensorSlab adds.
+    double copySeconds = result.copyNanos() / 1e9;
+    out.printf(Locale.ROOT, "  of which copying into the files: %.2f s (%.2f GB/s); the rest is TensorFlow producing "
+        + "batches and sealing%n", copySeconds, copySeconds > 0 ? result.bytes() / 1e9 / copySeconds : 0.0);
     int width = 0;
     for (ExportedArray a : result.arrays()) {
       width = Math.max(width, a.path().getFileName().toString().length());

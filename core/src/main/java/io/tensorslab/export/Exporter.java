@@ -68,7 +68,7 @@ final class Exporter {
         Copied copied = copyAll(source, spec, writers, start);
         List<ExportedArray> arrays = publish(writers, copied, spec.cardinality(), start);
         return new ExportResult(dir, arrays, copied.rows, copied.batches, copied.bytes, spec.cardinality(),
-            System.nanoTime() - start);
+            System.nanoTime() - start, copied.copyNanos);
       } finally {
         for (ComponentWriter w : writers) {
           w.close();
@@ -229,7 +229,7 @@ final class Exporter {
   }
 
   /** Totals of the copy loop. */
-  private record Copied(long batches, long rows, long bytes) {}
+  private record Copied(long batches, long rows, long bytes, long copyNanos) {}
 
   private Copied copyAll(BatchSource source, DatasetSpec spec, List<ComponentWriter> writers, long start)
       throws IOException {
@@ -238,6 +238,7 @@ final class Exporter {
     long batches = 0;
     long expectedRows = limit >= 0 && !spec.hasKnownCardinality() ? limit : -1;
     long capacityHint = 0;
+    long copyNanos = 0;
     while (limit < 0 || rows < limit) {
       checkCancelled(batches);
       List<Tensor> batch = source.next();
@@ -261,9 +262,11 @@ final class Exporter {
           }
         }
         long take = limit < 0 ? batchRows : Math.min(batchRows, limit - rows);
+        long copyStart = System.nanoTime();
         for (ComponentWriter writer : writers) {
           writer.append(batch, batches, take, capacityHint);
         }
+        copyNanos += System.nanoTime() - copyStart;
         rows += take;
       } finally {
         for (Tensor t : batch) {
@@ -278,7 +281,7 @@ final class Exporter {
       }
     }
     long bytes = writers.stream().mapToLong(ComponentWriter::bytesWritten).sum();
-    return new Copied(batches, rows, bytes);
+    return new Copied(batches, rows, bytes, copyNanos);
   }
 
   private void checkCancelled(long batch) throws ExportCancelledException {
@@ -334,7 +337,7 @@ final class Exporter {
         published.add(slab.publish());
       }
       Manifest.write(dir.resolve(Manifest.FILE_NAME), Manifest.toJson(entries, copied.batches, copied.rows,
-          cardinality, (System.nanoTime() - start) / 1e9));
+          cardinality, (System.nanoTime() - start) / 1e9, copied.copyNanos / 1e9));
       for (int i = 0; i < published.size(); i++) {
         arrays.add(new ExportedArray(entries.get(i).name(), componentOf.get(i), NpyArray.open(published.get(i))));
       }

@@ -17,7 +17,7 @@ import java.util.Locale;
  *
  * <pre>{@code
  * {"format": "tensorslab-manifest/1", "batches": 59, "rows": 60000, "source_cardinality": 59,
- *  "elapsed_seconds": 0.84,
+ *  "elapsed_seconds": 0.84, "copy_seconds": 0.05,
  *  "arrays": [{"name": "images", "component": "images", "file": "images.npy", "descr": "|u1",
  *              "shape": [60000, 28, 28], "rows": 60000}, ...]}
  * }</pre>
@@ -30,13 +30,15 @@ final class Manifest {
 
   private Manifest() {}
 
-  static String toJson(List<Entry> entries, long batches, long rows, long cardinality, double elapsedSeconds) {
+  static String toJson(List<Entry> entries, long batches, long rows, long cardinality, double elapsedSeconds,
+      double copySeconds) {
     StringBuilder sb = new StringBuilder(256 + entries.size() * 160);
     sb.append("{\n  \"format\": \"tensorslab-manifest/1\",\n");
     sb.append("  \"batches\": ").append(batches).append(",\n");
     sb.append("  \"rows\": ").append(rows).append(",\n");
     sb.append("  \"source_cardinality\": ").append(cardinality).append(",\n");
     sb.append("  \"elapsed_seconds\": ").append(String.format(Locale.ROOT, "%.6f", elapsedSeconds)).append(",\n");
+    sb.append("  \"copy_seconds\": ").append(String.format(Locale.ROOT, "%.6f", copySeconds)).append(",\n");
     sb.append("  \"arrays\": [");
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);

@@ -214,10 +214,12 @@ class ExportCardinalityTest {
         import json, os
         d = sys.argv[1]
         m = json.load(open(os.path.join(d, 'manifest.json')))
-        assert set(m) == {'format', 'batches', 'rows', 'source_cardinality', 'elapsed_seconds', 'arrays'}, m
+        assert set(m) == {'format', 'batches', 'rows', 'source_cardinality', 'elapsed_seconds', 'copy_seconds',
+                          'arrays'}, m
         assert m['format'] == 'tensorslab-manifest/1', m
         assert (m['batches'], m['rows'], m['source_cardinality']) == (3, 10, 3), m
         assert isinstance(m['elapsed_seconds'], float) and 0 < m['elapsed_seconds'] <= float(sys.argv[2]) + 0.001, m
+        assert isinstance(m['copy_seconds'], float) and 0 < m['copy_seconds'] <= m['elapsed_seconds'], m
         want = [dict(name='ids', component='ids', file='ids.npy', descr='<i8', shape=[10], rows=10),
                 dict(name='pixels', component='pixels', file='pixels.npy', descr='<f4', shape=[10, 2, 3], rows=10)]
         assert m['arrays'] == want, m['arrays']
