@@ -1,0 +1,232 @@
+package io.tensorslab.tf;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tensorslab.cli.FeatureSpec;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.tensorflow.proto.Example;
+import org.tensorflow.proto.Feature;
+
+/**
+ * Turns a TensorFlow failure while iterating a {@link TfRecordBatches} into one
+ * {@link TfRecordException} that names the file, record, feature and problem.
+ *
+ * <p>TensorFlow (1.1.0 / TF 2.x kernels) names far less than that:
+ * <ul>
+ *   <li>parse errors come from {@code ParseExampleV2} inside the map function and name at most the
+ *       feature and the example's index <em>within the batch</em> ("Key: x, Index: 1. Number of
+ *       float values != expected"); a missing required feature has no index at all ("Feature: y
+ *       (data type: int64) is required but could not be found"), a record that is not an
+ *       {@code Example} not even the feature ("Could not parse example input");
+ *   <li>reader errors name a byte offset in the uncompressed stream but no file ("corrupted record
+ *       at 355", "truncated record at 441' failed with Read less bytes than requested",
+ *       "inflate() failed with error -3: incorrect header check").
+ * </ul>
+ * So the batch index, which only the iterating code knows, is the key: the records of that batch
+ * are re-read in Java ({@link TfRecordScanner}) and checked against the feature specs the way
+ * {@code ParseExample} checks them, and a reader error is located by walking the files' framing in
+ * order with every CRC checked — TensorFlow reads them in the same order and stops at the first
+ * bad record. Only the failure path pays for this.
+ *
+ * {@snippet :
+ * try {
+ *   comps = tf.data.iteratorGetNext(iterator, b.outputTypes(), b.outputShapes()).components();
+ * } catch (TFOutOfRangeException end) {
+ *   TfRecordErrors.checkComplete(b);      // TensorFlow takes a cut record header for a clean end
+ *   break;
+ * } catch (TensorFlowException e) {
+ *   throw TfRecordErrors.explain(e, b, batchIndex);
+ * }
+ * }
+ */
+public final class TfRecordErrors {
+
+  private static final Pattern KEY_INDEX = Pattern.compile("Key: (.*?), Index: (\\d+)\\.");
+  private static final Pattern REQUIRED = Pattern.compile("Feature: (.*?) \\(data type: \\w+\\) is required");
+  private static final Pattern MAP_PREFIX = Pattern.compile("^Error in user-defined function passed to .*? transformation with iterator: [\\w:]+: ");
+
+  private TfRecordErrors() {}
+
+  /**
+   * Explains {@code tfError}, thrown by {@code IteratorGetNext} for batch {@code batchIndex}
+   * (0-based) of {@code batches}. Never throws; what cannot be pinned down is left out of the
+   * message, and TensorFlow's own words are kept in it and as the cause.
+   */
+  public static TfRecordException explain(RuntimeException tfError, TfRecordBatches batches, long batchIndex) {
+    String tfText = shortMessage(tfError);
+    boolean parseError = tfError.getMessage() != null && tfError.getMessage().contains("ParseExample");
+    try {
+      if (parseError) {
+        TfRecordException found = diagnoseBatch(batches, batchIndex, tfText, tfError);
+        if (found != null) {
+          return found;
+        }
+        return new TfRecordException("a record does not match the features (TensorFlow: " + tfText + ")",
+            null, -1, featureIn(tfText), batchIndex, tfError);
+      }
+      TfRecordException found = firstFramingProblem(batches, true);
+      if (found != null) {
+        return new TfRecordException(found.problem(), found.path(), found.record(), null, batchIndex, tfError);
+      }
+    } catch (IOException e) {
+      tfError.addSuppressed(e);
+    }
+    return new TfRecordException(tfText, null, -1, featureIn(tfText), batchIndex, tfError);
+  }
+
+  /**
+   * Walks every file's framing (no CRCs, so a plain file costs one seek per record) and fails on a
+   * file that ends inside a record. Call it when iteration ended cleanly: TensorFlow's reader takes
+   * a file cut inside a record's 12-byte header for a normal end and drops that record.
+   */
+  public static void checkComplete(TfRecordBatches batches) throws TfRecordException {
+    TfRecordException found;
+    try {
+      found = firstFramingProblem(batches, false);
+    } catch (IOException e) {
+      throw new TfRecordException("cannot re-read input: " + e.getMessage(), null, -1, null, -1, e);
+    }
+    if (found != null) {
+      throw found;
+    }
+  }
+
+  private static TfRecordException firstFramingProblem(TfRecordBatches b, boolean checkCrc) throws IOException {
+    for (Path p : b.files()) {
+      try (TfRecordScanner s = TfRecordScanner.open(p, b.compression())) {
+        while (s.skip(checkCrc)) {
+          // walk to the end or the first problem
+        }
+      } catch (TfRecordException e) {
+        return e;
+      } catch (NoSuchFileException e) {
+        return new TfRecordException("input file no longer exists", p, -1, null, -1, e);
+      } catch (AccessDeniedException e) {
+        return new TfRecordException("input file is no longer readable", p, -1, null, -1, e);
+      }
+    }
+    return null;
+  }
+
+  /** Re-reads the records of batch {@code batchIndex} and returns the first that breaks a spec, or null. */
+  private static TfRecordException diagnoseBatch(TfRecordBatches b, long batchIndex, String tfText, RuntimeException cause)
+      throws IOException {
+    long first = Math.multiplyExact(batchIndex, b.batchSize());
+    long end = first + b.batchSize();
+    long hint = -1;
+    Matcher m = KEY_INDEX.matcher(tfText);
+    if (m.find()) {
+      hint = first + Long.parseLong(m.group(2));
+    }
+    long row = 0;
+    TfRecordException firstFound = null;
+    for (Path p : b.files()) {
+      try (TfRecordScanner s = TfRecordScanner.open(p, b.compression())) {
+        while (row < end) {
+          if (row < first) {
+            if (!s.skip(false)) {
+              break;
+            }
+            row++;
+            continue;
+          }
+          long recordInFile = s.recordIndex();
+          byte[] bytes = s.next();
+          if (bytes == null) {
+            break;
+          }
+          String[] problem = check(bytes, b);
+          if (problem != null) {
+            TfRecordException e = new TfRecordException(problem[1], p, recordInFile, problem[0], batchIndex, cause);
+            if (hint < 0 || row == hint) {
+              return e;
+            }
+            if (firstFound == null) {
+              firstFound = e;
+            }
+          }
+          row++;
+        }
+      } catch (TfRecordException e) {
+        return new TfRecordException(e.problem(), e.path(), e.record(), null, batchIndex, cause);
+      }
+      if (row >= end) {
+        break;
+      }
+    }
+    return firstFound;
+  }
+
+  /** {feature, problem} for the first spec this record breaks, as ParseExample would see it; or null. */
+  static String[] check(byte[] record, TfRecordBatches b) {
+    Example example;
+    try {
+      example = Example.parseFrom(record);
+    } catch (InvalidProtocolBufferException e) {
+      return new String[] {null, "record is not a serialized tf.train.Example (" + e.getMessage() + ")"};
+    }
+    var present = example.getFeatures().getFeatureMap();
+    for (FeatureSpec f : b.features()) {
+      Feature feature = present.get(f.name());
+      // ParseExample takes a feature with no value list at all for a missing one
+      if (feature == null || feature.getKindCase() == Feature.KindCase.KIND_NOT_SET) {
+        if (f.variableLength()) {
+          continue; // a missing variable-length feature is an empty row
+        }
+        return new String[] {f.name(), "feature '" + f.name() + "' is missing"
+            + (feature == null ? "" : " (present with no value list)") + ", expected " + describe(f)};
+      }
+      String kind = switch (feature.getKindCase()) {
+        case FLOAT_LIST -> "float32";
+        case INT64_LIST -> "int64";
+        case BYTES_LIST -> "bytes";
+        case KIND_NOT_SET -> null;
+      };
+      long count = switch (feature.getKindCase()) {
+        case FLOAT_LIST -> feature.getFloatList().getValueCount();
+        case INT64_LIST -> feature.getInt64List().getValueCount();
+        case BYTES_LIST -> feature.getBytesList().getValueCount();
+        case KIND_NOT_SET -> 0;
+      };
+      if (kind != null && !kind.equals(f.dtype().cliName())) {
+        return new String[] {f.name(), "feature '" + f.name() + "' holds " + kind + " values, not "
+            + f.dtype().cliName()};
+      }
+      if (!f.variableLength() && count != f.valuesPerRecord()) {
+        return new String[] {f.name(), "feature '" + f.name() + "' has " + count + " value"
+            + (count == 1 ? "" : "s") + ", expected " + describe(f)};
+      }
+    }
+    return null;
+  }
+
+  private static String describe(FeatureSpec f) {
+    long n = f.valuesPerRecord();
+    String shape = f.isScalar() ? "a scalar" : "shape " + f.shape().toString().replace(" ", "");
+    return n + " " + f.dtype().cliName() + " value" + (n == 1 ? "" : "s") + ", " + shape;
+  }
+
+  /** TensorFlow's message without the map-function preamble and the node suffix. */
+  static String shortMessage(RuntimeException e) {
+    String s = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int node = s.indexOf("\n\t [[");
+    if (node >= 0) {
+      s = s.substring(0, node);
+    }
+    s = MAP_PREFIX.matcher(s.strip()).replaceFirst("");
+    return s.replaceAll("\\s+", " ").strip();
+  }
+
+  private static String featureIn(String tfText) {
+    Matcher m = KEY_INDEX.matcher(tfText);
+    if (m.find()) {
+      return m.group(1);
+    }
+    m = REQUIRED.matcher(tfText);
+    return m.find() ? m.group(1) : null;
+  }
+}
