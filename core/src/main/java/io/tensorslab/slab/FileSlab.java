@@ -155,7 +155,7 @@ public final class FileSlab implements Slab {
       file = null;
       payload = null;
     }
-    if (!NativeFiles.reserve(temporary, size) && channel.size() < size) {
+    if (!NativeFiles.reserve(temporary, size, target) && channel.size() < size) {
       channel.write(java.nio.ByteBuffer.allocate(1), size - 1); // sparse extension where blocks cannot be reserved
     }
     Arena next = Arena.ofConfined();

@@ -67,10 +67,12 @@ final class NativeFiles {
    * Makes sure the first {@code length} bytes of the existing file at {@code path} have blocks on disk,
    * extending the file when it is shorter.
    *
+   * @param shownAs the path named in error messages: the final path a user asked for, not the
+   *     temporary file that is gone by the time they read the message
    * @return false when the platform cannot reserve (the caller then extends the file itself)
-   * @throws IOException naming the path when the disk is full, a size limit is hit, or the call fails
+   * @throws IOException naming {@code shownAs} when the disk is full, a size limit is hit, or the call fails
    */
-  static boolean reserve(Path path, long length) throws IOException {
+  static boolean reserve(Path path, long length, Path shownAs) throws IOException {
     if (POSIX_FALLOCATE == null || length == 0) {
       return false;
     }
@@ -79,7 +81,8 @@ final class NativeFiles {
       int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path.toString()), O_WRONLY | O_CLOEXEC);
       if (fd < 0) {
         int errno = (int) ERRNO.get(state, 0L);
-        throw new IOException("reserving disk space failed: cannot open the file, errno " + errno + " (path=" + path + ")");
+        throw new IOException("reserving disk space failed: cannot open the file, errno " + errno + " (path="
+            + shownAs + ")");
       }
       int error;
       try {
@@ -96,11 +99,11 @@ final class NativeFiles {
         case EFBIG -> "file too large for the file system or the process's file size limit (ulimit -f)";
         default -> "posix_fallocate failed with errno " + error;
       };
-      throw new IOException("reserving " + length + " bytes failed: " + why + " (path=" + path + ")");
+      throw new IOException("reserving " + length + " bytes failed: " + why + " (path=" + shownAs + ")");
     } catch (IOException | RuntimeException | Error e) {
       throw e;
     } catch (Throwable t) {
-      throw new IOException("reserving disk space failed (path=" + path + ")", t);
+      throw new IOException("reserving disk space failed (path=" + shownAs + ")", t);
     }
   }
 }
