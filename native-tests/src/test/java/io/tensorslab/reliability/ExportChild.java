@@ -81,7 +81,7 @@ public final class ExportChild {
     int ise = 0;
     try (EagerSession session = EagerSession.create()) {
       Ops tf = Ops.create(session);
-      var ds = Datasets.indexed(tf, 20_000, 64, 1000, true);
+      var ds = Datasets.indexed(tf, 4_000, 64, 1000, true);
       for (int round = 0; round < rounds; round++) {
         ExportResult r = TensorSlab.export(ds).to(dir).names("x", "i").overwrite(true).durable(false).run();
         boolean viaNdArray = round % 2 == 1;
@@ -94,7 +94,7 @@ public final class ExportChild {
             double sum = 0;
             while (true) {
               if (viaNdArray) {
-                for (long row = 0; row < 20_000; row += 7) {
+                for (long row = 0; row < 4_000; row += 7) {
                   sum += nd.getFloat(row, row % 64);
                   reading.countDown();
                 }
