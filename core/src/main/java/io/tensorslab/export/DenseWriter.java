@@ -60,7 +60,14 @@ final class DenseWriter implements ComponentWriter {
       throw new ExportException("copying batch failed: the tensor holds " + source.byteSize()
           + " bytes, " + take + " rows need " + length, layout.name(), batch, null);
     }
-    MemorySegment.copy(source, 0, slab.payload(), rows * rowBytes, length);
+    MemorySegment target = slab.payload().asSlice(rows * rowBytes, length);
+    MemorySegment.copy(source, 0, target, 0, length);
+    // Written pages stay in the page cache (the mapping is shared) but leave this process's resident
+    // set: otherwise RSS grows with the export, and JavaCPP, which TF Java allocates through, throws
+    // OutOfMemoryError once RSS passes its maxPhysicalBytes (a multiple of -Xmx).
+    if (length > 0) {
+      target.unload();
+    }
     rows += take;
     bytes += length;
   }
@@ -81,10 +88,8 @@ final class DenseWriter implements ComponentWriter {
     }
     for (int i = 0; i < rowShape.length; i++) {
       if (rowShape[i] >= 0 && rowShape[i] != shape[i + 1]) {
-        throw new ExportException("batch shape differs: rows are " + NpyHeader.shapeText(
-            Arrays.copyOfRange(shape, 1, shape.length)) + ", earlier rows " + NpyHeader.shapeText(rowShape)
-            + "; choose ShapePolicy.PAD or ShapePolicy.RAGGED for data whose shape varies",
-            layout.name(), batch, null);
+        throw new ExportException(Padding.shapeChangedMessage(layout.name(),
+            Arrays.copyOfRange(shape, 1, shape.length), rowShape), layout.name(), batch, null);
       }
     }
     return shape;

@@ -3,7 +3,9 @@ package io.tensorslab.export;
 import io.tensorslab.tf.BatchSource;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -26,6 +28,8 @@ public final class ExportBuilder {
   boolean durable = true;
   ExportListener listener;
   Cancellation cancellation;
+  final Map<String, ShapePolicy> shapePolicies = new LinkedHashMap<>();
+  ShapePolicy defaultShapePolicy = ShapePolicy.ERROR;
 
   ExportBuilder(SourceOpener opener) {
     this.opener = opener;
@@ -92,6 +96,23 @@ public final class ExportBuilder {
   /** A flag another thread may set to stop the export cleanly. Interrupting the thread works too. */
   public ExportBuilder cancellation(Cancellation cancellation) {
     this.cancellation = cancellation;
+    return this;
+  }
+
+  /**
+   * What to do when the rows of component {@code name} change shape between batches: fail
+   * ({@link ShapePolicy#ERROR}, the default), pad ({@link ShapePolicy#PAD}, {@link ShapePolicy#pad(long...)})
+   * or write flat values plus row splits ({@link ShapePolicy#RAGGED}). A name that is not a
+   * component is an error when the export runs.
+   */
+  public ExportBuilder shapePolicy(String name, ShapePolicy policy) {
+    shapePolicies.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(policy, "policy"));
+    return this;
+  }
+
+  /** The shape policy of every component not given one by name; default {@link ShapePolicy#ERROR}. */
+  public ExportBuilder shapePolicy(ShapePolicy policy) {
+    this.defaultShapePolicy = Objects.requireNonNull(policy, "policy");
     return this;
   }
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -27,6 +28,7 @@ import org.tensorflow.ndarray.Shape;
  * writers, finish all, publish all, write the manifest, map the results. Lives on one thread.
  */
 final class Exporter {
+  private static final Pattern TF_COMPONENT = Pattern.compile("at component (\\d{1,9})\\b");
   private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}");
   /** Rows to preallocate per batch size when the cardinality is unknown; growth doubles from there. */
   private static final long UNKNOWN_CARDINALITY_BATCHES = 64;
@@ -60,6 +62,7 @@ final class Exporter {
       }
       List<ComponentWriter> writers = new ArrayList<>(layouts.size());
       try {
+        checkPolicyNames(layouts);
         for (ComponentLayout layout : layouts) {
           writers.add(writerFor(layout));
         }
@@ -74,8 +77,23 @@ final class Exporter {
         }
       }
     } catch (DatasetReadException e) {
-      throw new ExportException("reading the dataset failed: " + e.getMessage(), null, e.batch(), e);
+      throw new ExportException("reading the dataset failed: " + e.getMessage(), componentNamedBy(e), e.batch(), e);
     }
+  }
+
+  /**
+   * The component a TensorFlow message blames, if any. A declared type or shape that disagrees with
+   * the dataset is refused by TensorFlow itself when the iterator is made, before any batch, as
+   * {@code "Data type mismatch at component 0: ..."} or {@code "Incompatible shapes at component 0: ..."}.
+   */
+  private String componentNamedBy(DatasetReadException e) {
+    Matcher m = TF_COMPONENT.matcher(String.valueOf(e.getMessage()));
+    if (!m.find()) {
+      return null;
+    }
+    int index = Integer.parseInt(m.group(1));
+    List<String> names = options.names;
+    return names != null && index < names.size() ? names.get(index) : "component_" + index;
   }
 
   private void prepareDirectory() throws IOException {
@@ -134,12 +152,24 @@ final class Exporter {
     return layouts;
   }
 
-  private ComponentWriter writerFor(ComponentLayout layout) throws ExportException {
-    if (layout.dtype() == null) {
-      throw new ExportException("component has type " + layout.type().getSimpleName()
-          + ", which has no fixed width; strings are not supported yet", layout.name(), -1, null);
+  private ComponentWriter writerFor(ComponentLayout layout) {
+    ShapePolicy policy = options.shapePolicies.getOrDefault(layout.name(), options.defaultShapePolicy);
+    return switch (policy) {
+      case ShapePolicy.Error e when layout.dtype() != null -> new DenseWriter(layout, dir, slabOptions);
+      case ShapePolicy.Error e -> new PaddedWriter(layout, null, dir, slabOptions); // strings: |S width known at the end
+      case ShapePolicy.Pad pad -> new PaddedWriter(layout, pad, dir, slabOptions);
+      case ShapePolicy.Ragged r -> new RaggedWriter(layout, dir, slabOptions);
+    };
+  }
+
+  private void checkPolicyNames(List<ComponentLayout> layouts) {
+    List<String> names = layouts.stream().map(ComponentLayout::name).toList();
+    for (String name : options.shapePolicies.keySet()) {
+      if (!names.contains(name)) {
+        throw new IllegalArgumentException("a shape policy is given for '" + name + "', which is not a component; "
+            + "the components are " + names);
+      }
     }
-    return new DenseWriter(layout, dir, slabOptions);
   }
 
   private void checkDestinations(List<ComponentWriter> writers) throws IOException {

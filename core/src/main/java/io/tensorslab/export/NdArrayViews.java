@@ -29,7 +29,9 @@ final class NdArrayViews {
     ByteBuffer bytes = payload.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     NpyDtype dtype = header.dtype();
     long[] dims = header.shape();
-    if (dtype.kind() == 'S' || dtype.kind() == 'V' && !dtype.equals(NpyDtype.BFLOAT16_AS_VOID)) {
+    // A 2-byte void is how bfloat16 is stored (NpyDtype.BFLOAT16_AS_VOID; NumPy reads '<V2' back as '|V2').
+    boolean bfloat16 = dtype.kind() == 'V' && dtype.itemSize() == 2;
+    if (dtype.kind() == 'S' || dtype.kind() == 'V' && !bfloat16) {
       // fixed-width bytes: one more axis of width itemSize
       long[] withWidth = Arrays.copyOf(dims, dims.length + 1);
       withWidth[dims.length] = dtype.itemSize();
@@ -41,7 +43,7 @@ final class NdArrayViews {
       case "|u1", "|i1" -> NdArrays.wrap(shape, DataBuffers.of(bytes));
       case "<i2", "<u2" -> NdArrays.wrap(shape, DataBuffers.of(bytes.asShortBuffer()));
       case "<f2" -> NdArrays.wrap(shape, DataLayouts.FLOAT16.applyTo(DataBuffers.of(bytes.asShortBuffer())));
-      case "|V2" -> NdArrays.wrap(shape, DataLayouts.BFLOAT16.applyTo(DataBuffers.of(bytes.asShortBuffer())));
+      case "|V2", "<V2" -> NdArrays.wrap(shape, DataLayouts.BFLOAT16.applyTo(DataBuffers.of(bytes.asShortBuffer())));
       case "<i4", "<u4" -> NdArrays.wrap(shape, DataBuffers.of(bytes.asIntBuffer()));
       case "<i8", "<u8" -> NdArrays.wrap(shape, DataBuffers.of(bytes.asLongBuffer()));
       case "<f4" -> NdArrays.wrap(shape, DataBuffers.of(bytes.asFloatBuffer()));

@@ -56,7 +56,7 @@ final class HeaderDictParser {
           }
           shape = tuple();
         }
-        default -> throw error("unexpected key '" + key + "' (NumPy allows only descr, fortran_order, shape)");
+        default -> throw error("unexpected key '" + NpyDtype.abbreviate(key) + "' (NumPy allows only descr, fortran_order, shape)");
       }
       skipSpace();
       if (peek() == ',') {
@@ -149,13 +149,13 @@ final class HeaderDictParser {
       pos++; // Python 2 long literal, found in files from old NumPy versions
     }
     if (digits.length() > 19) {
-      throw error("shape dim " + digits + " is too large");
+      throw error("shape dim " + NpyDtype.abbreviate(digits) + " is too large");
     }
     long value;
     try {
       value = Long.parseLong(digits);
     } catch (NumberFormatException e) {
-      throw error("shape dim " + digits + " is too large");
+      throw error("shape dim " + NpyDtype.abbreviate(digits) + " is too large");
     }
     return value;
   }

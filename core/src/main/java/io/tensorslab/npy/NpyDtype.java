@@ -39,7 +39,7 @@ public record NpyDtype(char byteOrder, char kind, int itemSize) {
    * {@code ml_dtypes.bfloat16} array writes two raw bytes per element ({@code <V2}). Recover the
    * values with {@code np.load(p).view(ml_dtypes.bfloat16)}.
    */
-  public static final NpyDtype BFLOAT16_AS_VOID = new NpyDtype('|', 'V', 2);
+  public static final NpyDtype BFLOAT16_AS_VOID = new NpyDtype('<', 'V', 2);
 
   public NpyDtype {
     if (byteOrder != '<' && byteOrder != '>' && byteOrder != '|' && byteOrder != '=') {
@@ -64,12 +64,17 @@ public record NpyDtype(char byteOrder, char kind, int itemSize) {
   }
 
   /**
-   * Parses a {@code descr} string such as {@code "<f8"}, {@code "|S7"} or {@code "u1"}.
+   * Parses a {@code descr} string such as {@code "<f8"}, {@code "|S7"} or {@code "u1"}. Like NumPy,
+   * a missing byte order, {@code '='} and {@code '|'} on a multi-byte type all mean native order,
+   * which is little-endian on every platform this library runs on.
    *
    * @throws NpyFormatException when the string is not a fixed-size dtype this library reads
    */
   public static NpyDtype parse(String descr) throws NpyFormatException {
     Objects.requireNonNull(descr, "descr");
+    if (descr.length() > MAX_SHOWN) {
+      throw new NpyFormatException("unsupported dtype: '" + abbreviate(descr) + "' is not a fixed-size NumPy descr");
+    }
     if (descr.length() < 2) {
       throw new NpyFormatException("unsupported dtype: '" + descr + "' is not a fixed-size NumPy descr");
     }
@@ -99,10 +104,12 @@ public record NpyDtype(char byteOrder, char kind, int itemSize) {
     if (order == '=') {
       order = size == 1 ? '|' : '<'; // '=' is native order, and every platform we run on is little-endian
     }
-    if (size == 1 || kind == 'S' || kind == 'V') {
-      order = '|'; // NumPy normalises these to '|' whatever the file said
+    if (size == 1 || kind == 'S' || (kind == 'V' && order != '<')) {
+      // NumPy normalises these to '|' whatever the file said. '<V2' is kept: it is how bfloat16 is
+      // saved (ml_dtypes, and BFLOAT16_AS_VOID), so a file we wrote reads back as the dtype we wrote.
+      order = '|';
     } else if (order == '|') {
-      throw new NpyFormatException("unsupported dtype: '" + descr + "' has no byte order for a multi-byte type");
+      order = '<'; // np.dtype('f4') and np.dtype('|f4') are both native order, as NumPy reads them
     }
     if ((kind == 'b' && size != 1) || (kind == 'f' && size != 2 && size != 4 && size != 8)
         || (kind == 'c' && size != 8 && size != 16)
@@ -110,6 +117,13 @@ public record NpyDtype(char byteOrder, char kind, int itemSize) {
       throw new NpyFormatException("unsupported dtype: '" + descr + "' (no such NumPy type)");
     }
     return new NpyDtype(order, kind, size);
+  }
+
+  private static final int MAX_SHOWN = 40;
+
+  /** {@code text} cut to a length that fits in an error message: a corrupt header may hold megabytes. */
+  static String abbreviate(String text) {
+    return text.length() <= MAX_SHOWN ? text : text.substring(0, MAX_SHOWN) + "...";
   }
 
   /** The {@code descr} string exactly as NumPy writes it, e.g. {@code "<f4"} or {@code "|S12"}. */

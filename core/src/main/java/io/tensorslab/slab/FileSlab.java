@@ -147,26 +147,28 @@ public final class FileSlab implements Slab {
     }
   }
 
+  // Reserve and map the larger size before unmapping the old one: when the disk is full the
+  // IOException leaves the slab as it was, rows and mapping intact. Growing a file under a shared
+  // mapping is safe; only shrinking it (at seal, after unmapping) is not.
   private void remap(long rows) throws IOException {
     long size = Math.addExact(headerBytes, Slab.bytesFor(rows, rowBytes));
-    if (arena != null) {
-      arena.close(); // unmap before the file changes size under the mapping
-      arena = null;
-      file = null;
-      payload = null;
-    }
     if (!NativeFiles.reserve(temporary, size, target) && channel.size() < size) {
       channel.write(java.nio.ByteBuffer.allocate(1), size - 1); // sparse extension where blocks cannot be reserved
     }
     Arena next = Arena.ofConfined();
+    MemorySegment mapped;
     try {
-      file = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, next);
+      mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, next);
     } catch (IOException e) {
       next.close();
       throw new IOException("mapping output failed: " + e.getMessage()
           + " (path=" + target + "; if the limit of mappings is reached, raise vm.max_map_count)", e);
     }
+    if (arena != null) {
+      arena.close();
+    }
     arena = next;
+    file = mapped;
     payload = file.asSlice(headerBytes);
     capacityRows = rows;
   }

@@ -67,10 +67,9 @@ final class NativeFiles {
    * Makes sure the first {@code length} bytes of the existing file at {@code path} have blocks on disk,
    * extending the file when it is shorter.
    *
-   * @param shownAs the path named in error messages: the final path a user asked for, not the
-   *     temporary file that is gone by the time they read the message
+   * @param shownAs the path error messages name: the final path a user asked for, not the temporary one
    * @return false when the platform cannot reserve (the caller then extends the file itself)
-   * @throws IOException naming {@code shownAs} when the disk is full, a size limit is hit, or the call fails
+   * @throws IOException naming the path when the disk is full, a size limit is hit, or the call fails
    */
   static boolean reserve(Path path, long length, Path shownAs) throws IOException {
     if (POSIX_FALLOCATE == null || length == 0) {
@@ -81,8 +80,7 @@ final class NativeFiles {
       int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path.toString()), O_WRONLY | O_CLOEXEC);
       if (fd < 0) {
         int errno = (int) ERRNO.get(state, 0L);
-        throw new IOException("reserving disk space failed: cannot open the file, errno " + errno + " (path="
-            + shownAs + ")");
+        throw new IOException("reserving disk space failed: cannot open the file, errno " + errno + " (path=" + shownAs + ")");
       }
       int error;
       try {

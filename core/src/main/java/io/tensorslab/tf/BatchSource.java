@@ -11,7 +11,9 @@ import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.framework.data.Dataset;
 import org.tensorflow.ndarray.Shape;
@@ -119,8 +121,8 @@ public final class BatchSource implements AutoCloseable {
     long cardinality;
     try {
       cardinality = cardinality(tf.data.datasetCardinality(variant).cardinality().asTensor());
-    } catch (TensorFlowException e) {
-      throw new DatasetReadException("reading dataset cardinality", e);
+    } catch (RuntimeException e) {
+      throw openFailure("reading dataset cardinality", e);
     }
     return new BatchSource(new DatasetSpec(t, s, cardinality), new EagerReader(tf, variant, t, s));
   }
@@ -148,9 +150,16 @@ public final class BatchSource implements AutoCloseable {
       long cardinality = reader.cardinality();
       reader.initialize();
       return new BatchSource(new DatasetSpec(t, s, cardinality), reader);
-    } catch (TensorFlowException e) {
-      throw new DatasetReadException("creating the dataset iterator", e);
+    } catch (RuntimeException e) {
+      throw openFailure("creating the dataset iterator", e);
     }
+  }
+
+  private static DatasetReadException openFailure(String what, RuntimeException e) {
+    if (!isTensorFlowError(e)) {
+      throw e;
+    }
+    return new DatasetReadException(what, e);
   }
 
   /** Types, static shapes and cardinality of the dataset. */
@@ -194,7 +203,10 @@ public final class BatchSource implements AutoCloseable {
     } catch (TFOutOfRangeException end) {
       ended = true;
       return null;
-    } catch (TensorFlowException e) {
+    } catch (RuntimeException e) {
+      if (!isTensorFlowError(e)) {
+        throw e;
+      }
       failure = new DatasetReadException(batches, e);
       throw failure;
     }
@@ -207,6 +219,16 @@ public final class BatchSource implements AutoCloseable {
       closed = true;
       reader.release();
     }
+  }
+
+  /**
+   * TF Java maps a failed status to {@link TensorFlowException}, except INVALID_ARGUMENT, which is a
+   * {@link TFInvalidArgumentException} (an {@code IllegalArgumentException}) and UNIMPLEMENTED, a
+   * {@link TFUnimplementedException} (an {@code UnsupportedOperationException}).
+   */
+  static boolean isTensorFlowError(RuntimeException e) {
+    return e instanceof TensorFlowException || e instanceof TFInvalidArgumentException
+        || e instanceof TFUnimplementedException;
   }
 
   private static void checkStructure(List<Class<? extends TType>> types, List<Shape> shapes) {
@@ -245,8 +267,8 @@ public final class BatchSource implements AutoCloseable {
         // (no DeleteIterator, which V3 offers no deleter for).
         iterator = tf.data.anonymousIterator(types, shapes);
         tf.data.makeIterator(variant, iterator);
-      } catch (TensorFlowException e) {
-        throw new DatasetReadException("creating the dataset iterator", e);
+      } catch (RuntimeException e) {
+        throw openFailure("creating the dataset iterator", e);
       }
     }
 
@@ -318,7 +340,10 @@ public final class BatchSource implements AutoCloseable {
     public void release() {
       try {
         session.run(reset);
-      } catch (TensorFlowException | IllegalStateException alreadyGone) {
+      } catch (RuntimeException e) {
+        if (!isTensorFlowError(e) && !(e instanceof IllegalStateException)) {
+          throw e;
+        }
         // The session was closed (taking the iterator with it) or TF refused the reset; either way
         // nothing more can be released from here.
       }

@@ -1,5 +1,6 @@
 package io.tensorslab.tf;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.tensorflow.ndarray.Shape;
@@ -77,6 +78,35 @@ public record DatasetSpec(List<Class<? extends TType>> types, List<Shape> shapes
     if (cardinality == INFINITE) return "infinite";
     if (cardinality == UNKNOWN) return "unknown";
     return Long.toString(cardinality);
+  }
+
+  /**
+   * Equal types, cardinality and shapes dimension by dimension. TF Java's {@code Shape.equals} is
+   * false whenever a dimension is unknown (even for {@code [-1, 3]} against itself), which would
+   * make two specs of the same batched dataset unequal.
+   */
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) return true;
+    if (!(o instanceof DatasetSpec other)) return false;
+    if (cardinality != other.cardinality || !types.equals(other.types) || shapes.size() != other.shapes.size()) {
+      return false;
+    }
+    for (int i = 0; i < shapes.size(); i++) {
+      if (!Arrays.equals(shapes.get(i).asArray(), other.shapes.get(i).asArray())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Long.hashCode(cardinality) * 31 + types.hashCode();
+    for (Shape s : shapes) {
+      h = h * 31 + Arrays.hashCode(s.asArray());
+    }
+    return h;
   }
 
   @Override

@@ -23,8 +23,9 @@ import java.util.Objects;
  * <ul>
  *   <li>SMALL (0): {@code uint8 size<<2}, then up to {@value #SMALL_CAPACITY} bytes inline and a NUL;
  *   <li>LARGE (1): {@code size_t size<<2 | 1}, {@code size_t cap}, {@code char* ptr} (malloc'ed);
- *   <li>OFFSET (2): {@code uint32 size<<2 | 2} stored byte-swapped on little-endian machines,
- *       {@code uint32 offset} counted from the struct itself, {@code uint32 count};
+ *   <li>OFFSET (2): {@code uint32 size<<2 | 2}, {@code uint32 offset} counted from the struct
+ *       itself, {@code uint32 count}, all little-endian (serialized buffers; TF's tensors rarely
+ *       hold this form);
  *   <li>VIEW (3): {@code size_t size<<2 | 3}, {@code const char* ptr} into memory TF does not own.
  * </ul>
  *
@@ -128,8 +129,9 @@ public final class TStrings {
     return switch ((byte) TAG.get(structs, at) & TYPE_MASK) {
       case SMALL -> Byte.toUnsignedInt((byte) SMALL_SIZE.get(structs, at)) >>> 2;
       case LARGE -> (long) LARGE_SIZE.get(structs, at) >>> 2;
-      // ctstring_internal.h reads this one through TF_le32toh, a byte swap on little-endian hosts.
-      case OFFSET -> Integer.toUnsignedLong(Integer.reverseBytes((int) OFFSET_SIZE.get(structs, at))) >>> 2;
+      // Stored little-endian (TF_le32toh). Early TF versions defined TF_le32toh as a byte swap on
+      // little-endian hosts, which made this form unreadable there; current TF reads it as is.
+      case OFFSET -> Integer.toUnsignedLong((int) OFFSET_SIZE.get(structs, at)) >>> 2;
       case VIEW -> (long) VIEW_SIZE.get(structs, at) >>> 2;
       default -> throw new AssertionError();
     };
@@ -155,11 +157,16 @@ public final class TStrings {
       case LARGE -> NativeMemory.at((long) LARGE_PTR.get(structs, at), length);
       case OFFSET -> {
         long from = at + Integer.toUnsignedLong((int) OFFSET_OFFSET.get(structs, at));
+        if (from + length <= structs.byteSize()) {
+          yield structs.asSlice(from, length);
+        }
         // An offset string normally points past the struct array into the same allocation, which
-        // the segment may not cover; fall back to the address when it does not.
-        yield from + length <= structs.byteSize()
-            ? structs.asSlice(from, length)
-            : NativeMemory.at(structs.address() + from, length);
+        // the segment does not cover: only its address can reach it.
+        if (!structs.isNative()) {
+          throw new IllegalStateException("TF_TString element " + i + " points " + (from - at)
+              + " bytes past itself, outside a heap segment of " + structs.byteSize() + " bytes");
+        }
+        yield NativeMemory.at(structs.address() + from, length);
       }
       case VIEW -> NativeMemory.at((long) VIEW_PTR.get(structs, at), length);
       default -> throw new AssertionError();

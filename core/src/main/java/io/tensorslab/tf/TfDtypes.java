@@ -32,7 +32,7 @@ import org.tensorflow.types.family.TType;
  *   <tr><td>TFloat16</td><td>DT_HALF</td><td>&lt;f2</td></tr>
  *   <tr><td>TFloat32</td><td>DT_FLOAT</td><td>&lt;f4</td></tr>
  *   <tr><td>TFloat64</td><td>DT_DOUBLE</td><td>&lt;f8</td></tr>
- *   <tr><td>TBfloat16</td><td>DT_BFLOAT16</td><td>|V2 ({@link NpyDtype#BFLOAT16_AS_VOID})</td></tr>
+ *   <tr><td>TBfloat16</td><td>DT_BFLOAT16</td><td><V2 ({@link NpyDtype#BFLOAT16_AS_VOID})</td></tr>
  *   <tr><td>TString</td><td>DT_STRING</td><td>variable width: see {@link TStrings}</td></tr>
  * </table>
  *

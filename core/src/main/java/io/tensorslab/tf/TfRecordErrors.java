@@ -38,10 +38,14 @@ import org.tensorflow.proto.Feature;
  * } catch (TFOutOfRangeException end) {
  *   TfRecordErrors.checkComplete(b);      // TensorFlow takes a cut record header for a clean end
  *   break;
- * } catch (TensorFlowException e) {
+ * } catch (TensorFlowException | IllegalArgumentException e) {
  *   throw TfRecordErrors.explain(e, b, batchIndex);
  * }
  * }
+ *
+ * <p>Catch both: a parse error arrives as {@code TFInvalidArgumentException}, which extends
+ * {@code IllegalArgumentException}, not {@code TensorFlowException} — a command that maps
+ * {@code IllegalArgumentException} to "usage error, exit 2" must explain it first.
  */
 public final class TfRecordErrors {
 

@@ -34,6 +34,8 @@ public final class TfRecordScanner implements AutoCloseable {
   private static final int MASK_DELTA = 0xa282ead8;
   /** Far beyond any real record; a larger length means the header is garbage (its CRC matched by chance). */
   private static final long MAX_RECORD_BYTES = Integer.MAX_VALUE - 64;
+  /** Returned for a record skipped unread: not null, so "not at the end". */
+  private static final byte[] SKIPPED = new byte[0];
 
   private final Path path;
   private final TfRecordCompression compression;
@@ -110,8 +112,6 @@ public final class TfRecordScanner implements AutoCloseable {
   public boolean skip(boolean checkCrc) throws IOException {
     return skipOrRead(checkCrc) != null;
   }
-
-  private static final byte[] SKIPPED = new byte[0];
 
   private byte[] skipOrRead(boolean read) throws IOException {
     try {

@@ -1,8 +1,7 @@
 package io.tensorslab.testutil;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +12,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs real NumPy in a python3 process: the consumer our files are for. The interpreter is
  * {@code $TENSORSLAB_PYTHON} (set by {@code ./build} to one that imports numpy) or {@code python3}.
- * A missing NumPy fails the test, never skips it.
+ * A missing NumPy fails the test with what to install; it never skips, so CI cannot pass without
+ * having checked anything.
  */
 public final class NumPy {
+  private static final long TIMEOUT_SECONDS = 300;
+  private static final String PRELUDE = "import sys\ntry:\n    import numpy as np\nexcept ImportError:\n"
+      + "    sys.exit('NumPy is missing: install python3-numpy (apt-get install -y python3-numpy), "
+      + "or point TENSORSLAB_PYTHON at a python that has it')\n";
+
   private NumPy() {}
 
   public static String python() {
@@ -23,39 +28,69 @@ public final class NumPy {
     return p == null || p.isBlank() ? "python3" : p;
   }
 
+  /** NumPy's version, failing the test when NumPy cannot be imported. */
+  public static String version() {
+    return run("print(np.__version__)").strip();
+  }
+
   /**
    * Runs {@code script} with {@code args} as {@code sys.argv[1:]} and returns its stdout; fails the
-   * test with stderr when it exits non-zero. {@code numpy} is imported as {@code np} first.
+   * test with its output when it exits non-zero. {@code sys} is imported, and {@code numpy} as {@code np}.
    */
   public static String run(String script, String... args) {
     try {
       Path file = Files.createTempFile("tensorslab-check", ".py");
       try {
-        Files.writeString(file, "import sys\ntry:\n    import numpy as np\nexcept ImportError:\n"
-            + "    sys.exit('NumPy is missing: install python3-numpy (apt-get install -y python3-numpy)')\n"
-            + script);
-        List<String> cmd = new ArrayList<>(List.of(python(), file.toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        byte[] err = p.getErrorStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          fail("python timed out");
-        }
-        if (p.exitValue() != 0) {
-          fail("python check failed (exit " + p.exitValue() + "):\n" + new String(err, StandardCharsets.UTF_8)
-              + new String(out, StandardCharsets.UTF_8));
-        }
-        return new String(out, StandardCharsets.UTF_8);
+        Files.writeString(file, PRELUDE + script);
+        return exec(file, args);
       } finally {
         Files.deleteIfExists(file);
       }
     } catch (IOException e) {
       throw new AssertionError("cannot run " + python() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Like {@link #run}, for a script kept as a classpath resource next to {@code anchor}. */
+  public static String runResource(Class<?> anchor, String resource, String... args) {
+    try (InputStream in = anchor.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new AssertionError("test resource " + resource + " is missing next to " + anchor.getName());
+      }
+      return run(new String(in.readAllBytes(), StandardCharsets.UTF_8), args);
+    } catch (IOException e) {
+      throw new AssertionError("cannot read test resource " + resource + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String exec(Path script, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(python(), script.toString()));
+    command.addAll(List.of(args));
+    // stderr goes to a file so that a chatty script can never block on a full pipe.
+    Path err = Files.createTempFile("tensorslab-check", ".err");
+    try {
+      ProcessBuilder pb = new ProcessBuilder(command).redirectError(err.toFile());
+      pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+      Process p = pb.start();
+      byte[] out;
+      try (InputStream in = p.getInputStream()) {
+        out = in.readAllBytes();
+      }
+      if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError(python() + " did not finish in " + TIMEOUT_SECONDS + " s");
+      }
+      String stdout = new String(out, StandardCharsets.UTF_8);
+      if (p.exitValue() != 0) {
+        throw new AssertionError("python check failed (exit " + p.exitValue() + "):\n" + Files.readString(err)
+            + stdout);
+      }
+      return stdout;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new AssertionError(e);
+      throw new AssertionError("interrupted while waiting for python", e);
+    } finally {
+      Files.deleteIfExists(err);
     }
   }
 }
