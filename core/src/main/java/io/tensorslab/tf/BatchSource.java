@@ -285,8 +285,12 @@ public final class BatchSource implements AutoCloseable {
 
     @Override
     public void release() {
-      // Dropping the handle is all TF Java allows: the eager session frees it once unreachable.
-      iterator = null;
+      // Delete the iterator while its session is surely open: left to the garbage collector it may
+      // be destroyed after the session closes and crash the JVM (see EagerHandles).
+      if (iterator != null) {
+        EagerHandles.free(iterator);
+        iterator = null;
+      }
     }
   }
 
