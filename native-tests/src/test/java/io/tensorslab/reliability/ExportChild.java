@@ -20,6 +20,7 @@ import org.tensorflow.op.Ops;
  * <pre>
  * export DIR ROWS WIDTH BATCH known|unknown durable|fast   export x: float32[ROWS, WIDTH], i: int64[ROWS]
  * closerace DIR ROUNDS                                      close results while another thread reads them
+ * sessions DIR SESSIONS EXPORTS                             EXPORTS exports per eager session, then close it
  * </pre>
  */
 public final class ExportChild {
@@ -30,6 +31,7 @@ public final class ExportChild {
       switch (args[0]) {
         case "export" -> export(args);
         case "closerace" -> closeRace(args);
+        case "sessions" -> sessions(args);
         default -> throw new IllegalArgumentException("unknown mode " + args[0]);
       }
     } catch (Exception e) {
@@ -68,6 +70,35 @@ public final class ExportChild {
             + " seconds=" + r.elapsedSeconds());
       }
     }
+  }
+
+  /**
+   * {@code SESSIONS} times: open an eager session, export datasets of known and unknown cardinality
+   * (a filter: a function the iterator instantiates) {@code EXPORTS} times, close the session. The
+   * garbage collector runs meanwhile, as in any long pipeline.
+   */
+  private static void sessions(String[] args) throws Exception {
+    Path dir = Path.of(args[1]);
+    int sessions = Integer.parseInt(args[2]);
+    int exports = Integer.parseInt(args[3]);
+    long total = 0;
+    for (int s = 0; s < sessions; s++) {
+      try (EagerSession session = EagerSession.create()) {
+        Ops tf = Ops.create(session);
+        var known = Datasets.indexed(tf, 103, 4, 50, true);
+        var unknown = Datasets.indexed(tf, 101, 4, 50, false);
+        for (int e = 0; e < exports; e++) {
+          try (ExportResult r = TensorSlab.export(e % 2 == 0 ? known : unknown).to(dir).names("x", "i")
+              .overwrite(true).durable(false).run()) {
+            total += r.rows();
+          }
+          if (e % 10 == 9) {
+            System.gc();
+          }
+        }
+      }
+    }
+    System.out.println("DONE sessions=" + sessions + " exports=" + exports + " rows=" + total);
   }
 
   /**
