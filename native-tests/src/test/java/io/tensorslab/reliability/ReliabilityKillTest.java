@@ -30,7 +30,8 @@ import org.tensorflow.op.Ops;
  * SIGKILL in the middle of an export: a forked JVM exports {@code x: float32[rows, 256]} and
  * {@code i: int64[rows]} and is killed at seeded random moments. Afterwards every final path
  * ({@code x.npy}, {@code i.npy}, {@code manifest.json}) is either absent or byte-identical to a clean
- * run's (SHA-256) and loads in NumPy; {@code manifest.json} present means both arrays are; what is
+ * run's (SHA-256) and loads in NumPy (kill 0 waits for the first temporary file, kill 1 for the
+ * first published file, the others are uniform over the export); {@code manifest.json} present means both arrays are; what is
  * left besides are temporary files with a recognisable name, and the next export into the
  * directory removes them.
  *
@@ -83,6 +84,10 @@ class ReliabilityKillTest {
         // one kill certainly lands while a temporary file exists, so the clean-up below is tested
         awaitTemporaryFile(p, dir);
         delay = 0;
+      } else if (k == 1) {
+        // one lands in the publish step: as soon as the first final file appears
+        awaitFile(p, dir.resolve("x.npy"));
+        delay = -1;
       } else {
         // the clean run is the first, cold one: later runs are faster, so 0.8 of it spans the export
         delay = (long) (random.nextDouble() * cleanMillis * 0.8);
@@ -129,8 +134,8 @@ class ReliabilityKillTest {
           : present.containsAll(FINAL) ? "killed after publishing" : "killed while publishing " + present)
           : "finished before the kill (exit " + exit + ")";
       tally.merge(state, 1, Integer::sum);
-      lines.add(String.format("kill %2d at +%5d ms: exit %d, final files %s, temporary files %d -> removed",
-          k, delay, exit, present, temporary.size()));
+      lines.add(String.format("kill %2d %s: exit %d, final files %s, temporary files %d -> removed", k,
+          delay < 0 ? "when x.npy appeared" : String.format("at +%5d ms", delay), exit, present, temporary.size()));
     }
     assertTrue(staleSeen > 0, "no kill left a temporary file: the clean-up went untested");
     if (!loadable.isEmpty()) {
@@ -194,6 +199,16 @@ class ReliabilityKillTest {
       Thread.sleep(1);
     }
     throw new AssertionError("no temporary file appeared in " + dir);
+  }
+
+  private static void awaitFile(Process p, Path file) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      if (Files.exists(file)) {
+        return;
+      }
+      Thread.onSpinWait();
+    }
   }
 
   private static List<Path> list(Path dir) throws IOException {

@@ -1,6 +1,5 @@
 package io.tensorslab.reliability;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.tensorslab.cli.FeatureSpec;
 import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
-import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
 import io.tensorslab.tf.TfRecordBatches;
 import io.tensorslab.tf.TfRecordCompression;
@@ -53,7 +51,7 @@ class ReliabilityPathsTest {
     Files.write(garbage, "this is not a TFRecord file, its length checksum cannot match".getBytes());
     session = EagerSession.create();
     poison = TfRecordDatasets.build(Ops.create(session), List.of(garbage), TfRecordCompression.NONE,
-        List.of(FeatureSpec.parse("x:float32:4")), 8);
+        FeatureSpec.parseAll(List.of("x:float32:4", "y:int64:")), 8);
   }
 
   @AfterEach
@@ -62,7 +60,7 @@ class ReliabilityPathsTest {
   }
 
   private ExportBuilder export(Path dir) {
-    return TensorSlab.export(poison.variant(), poison.outputTypes(), poison.outputShapes()).to(dir).names("x")
+    return TensorSlab.export(poison.variant(), poison.outputTypes(), poison.outputShapes()).to(dir).names("x", "y")
         .listener(p -> batchesSeen.incrementAndGet());
   }
 
@@ -99,68 +97,41 @@ class ReliabilityPathsTest {
     assertEquals(0, batchesSeen.get());
   }
 
+  /**
+   * The destination errors engine tests also cover (ExportFailureTest), here against the poisoned
+   * dataset: each must win over the failing first batch, i.e. be found before it is read.
+   */
   @Test
-  void missingParent() {
-    Path out = tmp.resolve("missing").resolve("out");
-    NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> export(out).run());
-    assertMessage(e, "output directory's parent does not exist", out);
-    assertFalse(Files.exists(out.getParent()));
-  }
+  void everyDestinationErrorComesBeforeTheFirstBatch() throws IOException {
+    Path missing = tmp.resolve("missing").resolve("out");
+    NoSuchFileException noParent = assertThrows(NoSuchFileException.class, () -> export(missing).run());
+    assertMessage(noParent, "output directory's parent does not exist", missing);
 
-  @Test
-  void outputDirectoryIsAFile() throws IOException {
-    Path out = Files.writeString(tmp.resolve("out"), "keep me");
-    FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> export(out).run());
-    assertMessage(e, "output path is a file, not a directory", out);
-    assertEquals("keep me", Files.readString(out));
-  }
+    Path file = Files.writeString(tmp.resolve("a-file"), "keep me");
+    FileAlreadyExistsException isFile = assertThrows(FileAlreadyExistsException.class, () -> export(file).run());
+    assertMessage(isFile, "output path is a file, not a directory", file);
 
-  @Test
-  void destinationIsADirectory() throws IOException {
     Path out = Files.createDirectory(tmp.resolve("out"));
     Files.createDirectory(out.resolve("x.npy"));
-    FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> export(out).run());
-    assertMessage(e, "output path is a directory", out.resolve("x.npy"));
-    assertEquals(List.of("x.npy"), names(out));
-    // overwrite does not make a directory replaceable
-    e = assertThrows(FileAlreadyExistsException.class, () -> export(out).overwrite(true).run());
-    assertMessage(e, "output path is a directory", out.resolve("x.npy"));
-  }
+    FileAlreadyExistsException isDir = assertThrows(FileAlreadyExistsException.class,
+        () -> export(out).overwrite(true).run());
+    assertMessage(isDir, "output path is a directory", out.resolve("x.npy"));
+    Files.delete(out.resolve("x.npy"));
 
-  @Test
-  void destinationExists() throws IOException {
-    Path out = Files.createDirectory(tmp.resolve("out"));
     for (String existing : List.of("x.npy", "manifest.json")) {
-      Path file = Files.writeString(out.resolve(existing), "old " + existing);
+      Path f = Files.writeString(out.resolve(existing), "old " + existing);
       FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> export(out).run());
-      assertMessage(e, "output file exists; ask for overwrite to replace it", file);
-      assertEquals("old " + existing, Files.readString(file));
-      Files.delete(file);
+      assertMessage(e, "output file exists; ask for overwrite to replace it", f);
+      assertEquals("old " + existing, Files.readString(f));
+      Files.delete(f);
     }
-    assertEquals(0, batchesSeen.get());
-  }
 
-  /** With overwrite asked for, a real dataset replaces the existing file, atomically and completely. */
-  @Test
-  void destinationExistsWithOverwrite() throws IOException {
-    Path out = Files.createDirectory(tmp.resolve("out"));
-    Files.writeString(out.resolve("x.npy"), "old");
-    var ds = Datasets.indexed(Ops.create(session), 100, 3, 10, true);
-    assertThrows(FileAlreadyExistsException.class, () -> TensorSlab.export(ds).to(out).names("x", "i").run());
-    try (ExportResult r = TensorSlab.export(ds).to(out).names("x", "i").overwrite(true).run()) {
-      assertArrayEquals(new long[] {100, 3}, r.array("x").shape());
-    }
-    assertEquals(List.of("i.npy", "manifest.json", "x.npy"), names(out));
-  }
-
-  @Test
-  void sameDestinationTwice() throws IOException {
-    Path out = tmp.resolve("out");
-    var ds = Datasets.indexed(Ops.create(session), 100, 3, 10, true);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TensorSlab.export(ds).to(out).names("x", "x").listener(p -> batchesSeen.incrementAndGet()).run());
-    assertTrue(e.getMessage().contains("component name 'x' is given twice"), e.getMessage());
+    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+        () -> export(out).names("x", "x").run());
+    assertEquals("component name 'x' is given twice: each component needs its own file (component=1)",
+        twice.getMessage());
     assertEquals(List.of(), names(out));
+    assertEquals("keep me", Files.readString(file));
     assertEquals(0, batchesSeen.get());
   }
 
