@@ -86,6 +86,9 @@ final class Manifest {
       Files.write(temporary, json.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE);
       Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      // Files.write on a full disk says only "No space left on device", with no file named
+      throw new IOException("writing manifest failed: " + e.getMessage() + " (path=" + target + ")", e);
     } finally {
       Files.deleteIfExists(temporary);
     }
