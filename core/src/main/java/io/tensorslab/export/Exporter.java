@@ -264,7 +264,14 @@ final class Exporter {
         long take = limit < 0 ? batchRows : Math.min(batchRows, limit - rows);
         long copyStart = System.nanoTime();
         for (ComponentWriter writer : writers) {
-          writer.append(batch, batches, take, capacityHint);
+          try {
+            writer.append(batch, batches, take, capacityHint);
+          } catch (ExportException e) {
+            throw e;
+          } catch (IOException e) {
+            // A full disk or a failed mapping: say which component and batch it hit, keep the path.
+            throw new ExportException("writing failed: " + e.getMessage(), writer.layout().name(), batches, e);
+          }
         }
         copyNanos += System.nanoTime() - copyStart;
         rows += take;

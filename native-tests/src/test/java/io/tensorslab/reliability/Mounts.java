@@ -8,21 +8,21 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Small file systems for fault tests: {@code mount -t tmpfs}, read-only remounts. Needs root. */
-final class Mounts {
+public final class Mounts {
   private Mounts() {}
 
   /** Mounts a tmpfs of {@code size} (e.g. {@code 8m}) on the existing directory {@code dir}; false if refused. */
-  static boolean tmpfs(Path dir, String size) {
+  public static boolean tmpfs(Path dir, String size) {
     return run("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0755", "tmpfs", dir.toString()) == 0;
   }
 
   /** Remounts the tmpfs at {@code dir} read-only; false if refused. */
-  static boolean remountReadOnly(Path dir) {
+  public static boolean remountReadOnly(Path dir) {
     return run("mount", "-o", "remount,ro", dir.toString()) == 0;
   }
 
   /** Unmounts {@code dir}, lazily if busy, so a failing test never leaves a mount behind. */
-  static void unmount(Path dir) {
+  public static void unmount(Path dir) {
     if (run("umount", dir.toString()) != 0) {
       run("umount", "-l", dir.toString());
     }
