@@ -52,7 +52,28 @@ final class Exporter {
 
   ExportResult run() throws IOException {
     long start = System.nanoTime();
-    prepareDirectory();
+    boolean created = prepareDirectory();
+    boolean success = false;
+    try {
+      ExportResult result = runIn(start);
+      success = true;
+      return result;
+    } finally {
+      if (!success && created) {
+        removeIfEmpty(dir); // a failed export into a directory it made leaves no trace at all
+      }
+    }
+  }
+
+  private static void removeIfEmpty(Path dir) {
+    try {
+      Files.delete(dir); // refuses a non-empty directory, which then stays
+    } catch (IOException ignored) {
+      // not empty (someone else's files) or already gone: nothing of ours is in it either way
+    }
+  }
+
+  private ExportResult runIn(long start) throws IOException {
     try (BatchSource source = options.opener.open()) {
       DatasetSpec spec = source.spec();
       List<ComponentLayout> layouts = layouts(spec);
@@ -94,7 +115,8 @@ final class Exporter {
     return names != null && index < names.size() ? names.get(index) : "component_" + index;
   }
 
-  private void prepareDirectory() throws IOException {
+  /** Checks the output directory, creating it when missing; true when it was created here. */
+  private boolean prepareDirectory() throws IOException {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new FileAlreadyExistsException(dir.toString(), null, "output path is a file, not a directory (path="
           + dir + ")");
@@ -106,8 +128,10 @@ final class Exporter {
             + dir + ")");
       }
       Files.createDirectory(dir);
+      return true;
     }
     TemporaryFiles.removeStale(dir);
+    return false;
   }
 
   private List<ComponentLayout> layouts(DatasetSpec spec) {

@@ -222,6 +222,10 @@ class ExportFailureTest {
     assertEquals("component name 'same' is given twice: each component needs its own file (component=1)",
         twice.getMessage());
     assertEquals(List.of(), TestData.listing(dir));
+    // A failed export into a directory it had to create removes that directory again.
+    Path fresh = dir.resolve("fresh");
+    assertThrows(IllegalArgumentException.class, () -> TestData.eager(two, fresh, b -> b.names("same", "same")));
+    assertFalse(Files.exists(fresh), "the directory the failed export created is gone");
   }
 
   @Test
