@@ -15,8 +15,11 @@ public final class ExportBuilder {
   /** Opens the dataset's batch source; called once by {@link #run()}. */
   @FunctionalInterface
   interface SourceOpener {
-    BatchSource open() throws IOException;
+    BatchSource open(int prefetch) throws IOException;
   }
+
+  /** See {@link #prefetch(int)}; chosen by the bench module's ExportPrefetch benchmark (docs/benchmarks.md). */
+  static final int DEFAULT_PREFETCH = 2;
 
   final SourceOpener opener;
   Path directory;
@@ -24,6 +27,7 @@ public final class ExportBuilder {
   long limitRows = -1;
   boolean overwrite;
   boolean durable = true;
+  int prefetch = DEFAULT_PREFETCH;
   ExportListener listener;
   Cancellation cancellation;
 
@@ -80,6 +84,20 @@ public final class ExportBuilder {
    */
   public ExportBuilder durable(boolean durable) {
     this.durable = durable;
+    return this;
+  }
+
+  /**
+   * Batches TensorFlow may produce ahead of the copy (default {@value #DEFAULT_PREFETCH}): the
+   * dataset is read through {@code prefetch(batches)}, so TensorFlow's background thread builds
+   * batch k+1 while batch k is copied. Costs up to that many batches of native memory; 0 reads the
+   * dataset exactly as given.
+   */
+  public ExportBuilder prefetch(int batches) {
+    if (batches < 0) {
+      throw new IllegalArgumentException("prefetch must be >= 0 batches, got " + batches);
+    }
+    this.prefetch = batches;
     return this;
   }
 

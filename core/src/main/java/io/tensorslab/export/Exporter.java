@@ -51,7 +51,7 @@ final class Exporter {
   ExportResult run() throws IOException {
     long start = System.nanoTime();
     prepareDirectory();
-    try (BatchSource source = options.opener.open()) {
+    try (BatchSource source = options.opener.open(options.prefetch)) {
       DatasetSpec spec = source.spec();
       List<ComponentLayout> layouts = layouts(spec);
       if (spec.isInfinite() && options.limitRows < 0) {

@@ -106,6 +106,17 @@ public final class BatchSource implements AutoCloseable {
    */
   public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes)
       throws DatasetReadException {
+    return open(variant, types, shapes, 0);
+  }
+
+  /**
+   * Like {@link #open(Operand, List, List)}, reading through a {@code prefetch(prefetch)} stage when
+   * {@code prefetch > 0}: TensorFlow's own background thread then produces batch k+1 while the
+   * caller copies batch k (at the cost of {@code prefetch} batches of native memory). 0 reads the
+   * dataset as given.
+   */
+  public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+      int prefetch) throws DatasetReadException {
     Objects.requireNonNull(variant, "variant");
     ExecutionEnvironment env = variant.env();
     if (!(env instanceof EagerSession)) {
@@ -122,7 +133,8 @@ public final class BatchSource implements AutoCloseable {
     } catch (TensorFlowException e) {
       throw new DatasetReadException("reading dataset cardinality", e);
     }
-    return new BatchSource(new DatasetSpec(t, s, cardinality), new EagerReader(tf, variant, t, s));
+    return new BatchSource(new DatasetSpec(t, s, cardinality),
+        new EagerReader(tf, prefetched(tf, variant, t, s, prefetch), t, s));
   }
 
   /**
@@ -134,6 +146,12 @@ public final class BatchSource implements AutoCloseable {
    */
   public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
       Session session) throws DatasetReadException {
+    return open(variant, types, shapes, session, 0);
+  }
+
+  /** Like {@link #open(Operand, List, List, Session)}, with a prefetch stage as in {@link #open(Operand, List, List, int)}. */
+  public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+      Session session, int prefetch) throws DatasetReadException {
     Objects.requireNonNull(variant, "variant");
     Objects.requireNonNull(session, "session");
     if (variant.env() != session.graph()) {
@@ -143,7 +161,7 @@ public final class BatchSource implements AutoCloseable {
     List<Class<? extends TType>> t = List.copyOf(types);
     List<Shape> s = List.copyOf(shapes);
     checkStructure(t, s);
-    GraphReader reader = new GraphReader(session, variant, t, s);
+    GraphReader reader = new GraphReader(session, variant, t, s, prefetch);
     try {
       long cardinality = reader.cardinality();
       reader.initialize();
@@ -216,6 +234,15 @@ public final class BatchSource implements AutoCloseable {
     }
   }
 
+  /** {@code variant.prefetch(buffer)}, or the variant itself for 0; prefetch keeps the cardinality. */
+  private static Operand<?> prefetched(Ops tf, Operand<?> variant, List<Class<? extends TType>> types,
+      List<Shape> shapes, int buffer) {
+    if (buffer < 0) {
+      throw new IllegalArgumentException("prefetch must be >= 0 batches, got " + buffer);
+    }
+    return buffer == 0 ? variant : tf.data.prefetchDataset(variant, tf.constant((long) buffer), types, shapes);
+  }
+
   private static long cardinality(Tensor scalar) {
     try (TInt64 t = (TInt64) scalar) {
       return t.getLong();
@@ -275,9 +302,11 @@ public final class BatchSource implements AutoCloseable {
     private final DatasetCardinality count;
     private final List<Output<?>> components;
 
-    GraphReader(Session session, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
+    GraphReader(Session session, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+        int prefetch) {
       this.session = session;
       Ops tf = Ops.create(session.graph()).withSubScope("tensorslab_reader");
+      variant = prefetched(tf, variant, types, shapes, prefetch);
       // shared_name "" keeps the iterator private to this node's kernel
       var iterator = tf.data.iterator("", "", types, shapes);
       init = tf.data.makeIterator(variant, iterator);
