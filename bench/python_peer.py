@@ -106,6 +106,8 @@ def main():
     ap.add_argument("--rows", type=int, default=2_000_000, help="default 2 000 000 (x 32 floats = 256 MB)")
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--batch", type=int, default=1024)
+    ap.add_argument("--tensorslab", default=os.path.join(ROOT, "tensorslab"),
+                    help="the tensorslab command for --mode tfrecord (default: ./tensorslab of this checkout)")
     ap.add_argument("--durable", action="store_true", help="Java side fsyncs (np.save does not)")
     ap.add_argument("--workdir", default=None, help="default: a temporary directory under /tmp, removed after")
     args = ap.parse_args()
@@ -116,7 +118,7 @@ def main():
               "install: python3 -m venv /work/venv-tf && /work/venv-tf/bin/pip install tensorflow-cpu)" % args.python)
         return 0
 
-    cli = os.path.join(ROOT, "tensorslab")
+    cli = args.tensorslab
     has_convert = os.path.exists(cli) and subprocess.run([cli, "convert", "--help"], capture_output=True).returncode == 0
     mode = args.mode if args.mode != "auto" else ("tfrecord" if has_convert else "synthetic")
     if mode == "tfrecord" and not has_convert:
