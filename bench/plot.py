@@ -125,7 +125,7 @@ def markdown(data):
 COLORS = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#718096"]
 
 
-def svg(data, title):
+def svg(data, title, heap=()):
     panels = [(cls, ratios(cls, table)) for cls, table in data.items() if ratios(cls, table)]
     width, left, bar_h, gap = 900, 300, 14, 3
     y = 40
@@ -139,9 +139,10 @@ def svg(data, title):
                     % (y, escape(cls), escape("time ratio" if better == "<=" else "speed ratio"), escape(better), target))
         y += 10
         for i, l in enumerate(labels):
+            lx, ly = left + (i % 3) * 190, y + (i // 3) * 14
             body.append('<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" font-size="11">%s</text>'
-                        % (left + i * 190, y, COLORS[i % len(COLORS)], left + i * 190 + 14, y + 9, escape(l)))
-        y += 18
+                        % (lx, ly, COLORS[i % len(COLORS)], lx + 14, ly + 9, escape(l)))
+        y += 18 + ((len(labels) - 1) // 3) * 14
         top = y
         keys = list(OrderedDict.fromkeys(k for k, _, _ in rs))
         for key in keys:
@@ -163,10 +164,52 @@ def svg(data, title):
                     % (tx, top - 4, tx, y))
         body.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>' % (left, top - 4, left, y))
         y += 30
+    frag, y = heap_svg(list(heap), y)
+    body.append(frag)
     head = ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">'
             '<rect width="100%%" height="100%%" fill="white"/><text x="10" y="20" font-size="14" font-weight="bold">%s</text>'
             % (width, y, escape(title)))
     return head + "".join(body) + '<text x="10" y="%d" font-size="10">faded bar and ✗: target missed; dashed line: target</text></svg>\n' % (y - 12)
+
+
+def load_heap(path):
+    """JSON lines printed by HeapCeiling: [{approach, sizeMb, width, batch, minXmxMb}]"""
+    out = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("{"):
+                out.append(json.loads(line))
+    return out
+
+
+def heap_markdown(rows):
+    lines = ["### Peak heap: smallest -Xmx that completes one pass (HeapCeiling)\n",
+             "| size | width | batch | export (MiB) | seedApproachJava (MiB) |", "|---|---|---|---|---|"]
+    cases = OrderedDict()
+    for r in rows:
+        cases.setdefault((r["sizeMb"], r["width"], r["batch"]), {})[r["approach"]] = r["minXmxMb"]
+    for (size, w, b), v in cases.items():
+        lines.append("| %d MB | %d | %d | %s | %s |" % (size, w, b, v.get("export", ""), v.get("seedApproachJava", "")))
+    return "\n".join(lines) + "\n"
+
+
+def heap_svg(rows, y, width=900, left=300):
+    """An SVG fragment: horizontal bars of min -Xmx per case; returns (svg, new y)."""
+    if not rows:
+        return "", y
+    vmax = max(r["minXmxMb"] for r in rows) * 1.15
+    scale = (width - left - 80) / vmax
+    parts = ['<text x="10" y="%d" font-weight="bold">Peak heap: smallest -Xmx for one pass (MiB; flat is the target)</text>' % y]
+    y += 12
+    colors = {"export": COLORS[0], "seedApproachJava": COLORS[1]}
+    for r in rows:
+        parts.append('<text x="%d" y="%d" font-size="11" text-anchor="end">%s</text>'
+                     % (left - 6, y + 11, escape("%dMB w%d %s" % (r["sizeMb"], r["width"], r["approach"]))))
+        parts.append('<rect x="%d" y="%d" width="%.1f" height="14" fill="%s"/>'
+                     % (left, y, r["minXmxMb"] * scale, colors.get(r["approach"], COLORS[4])))
+        parts.append('<text x="%.1f" y="%d" font-size="10">%d MiB</text>' % (left + r["minXmxMb"] * scale + 3, y + 11, r["minXmxMb"]))
+        y += 17
+    return "".join(parts), y + 30
 
 
 def main():
@@ -174,10 +217,12 @@ def main():
     ap.add_argument("json", nargs="+")
     ap.add_argument("--svg")
     ap.add_argument("--md")
+    ap.add_argument("--heap", help="HeapCeiling output (its JSON lines)")
     ap.add_argument("--title", default="TensorSlab benchmarks: ratios against targets")
     a = ap.parse_args()
     data = collect(load(a.json))
-    md = markdown(data)
+    heap = load_heap(a.heap) if a.heap else []
+    md = markdown(data) + ("\n" + heap_markdown(heap) if heap else "")
     if a.md:
         with open(a.md, "w") as f:
             f.write(md)
@@ -185,7 +230,7 @@ def main():
         print(md)
     if a.svg:
         with open(a.svg, "w") as f:
-            f.write(svg(data, a.title))
+            f.write(svg(data, a.title, heap))
     return 0
 
 

@@ -76,5 +76,6 @@ if [ -n "${TENSORSLAB_TF_PYTHON:-}" ] || python3 -c 'import tensorflow' 2>/dev/n
 else
   echo "== python peer: skipped (no python with tensorflow; set TENSORSLAB_TF_PYTHON)" | tee "$out/peer.txt"
 fi
-python3 "$root/bench/plot.py" "$out"/*.json --md "$out/tables.md" --svg "$out/benchmarks.svg"
+heap_arg=(); [ -f "$out/heap.txt" ] && heap_arg=(--heap "$out/heap.txt")
+python3 "$root/bench/plot.py" "$out"/*.json "${heap_arg[@]}" --md "$out/tables.md" --svg "$out/benchmarks.svg"
 echo "results in $out (tables.md, benchmarks.svg, *.json, machine.txt, commands.txt)"
