@@ -19,7 +19,7 @@ public final class ExportBuilder {
   }
 
   /** See {@link #prefetch(int)}; chosen by the bench module's ExportPrefetch benchmark (docs/benchmarks.md). */
-  static final int DEFAULT_PREFETCH = 2;
+  static final int DEFAULT_PREFETCH = 0;
 
   final SourceOpener opener;
   Path directory;
@@ -88,10 +88,12 @@ public final class ExportBuilder {
   }
 
   /**
-   * Batches TensorFlow may produce ahead of the copy (default {@value #DEFAULT_PREFETCH}): the
-   * dataset is read through {@code prefetch(batches)}, so TensorFlow's background thread builds
-   * batch k+1 while batch k is copied. Costs up to that many batches of native memory; 0 reads the
-   * dataset exactly as given.
+   * Batches TensorFlow may produce ahead of the copy (default {@value #DEFAULT_PREFETCH}: the
+   * dataset is read exactly as given). With {@code n > 0} it is read through {@code prefetch(n)}, so
+   * TensorFlow's background thread builds batch k+1 while batch k is copied, at the cost of up to n
+   * batches of native memory. Measured on 2 cores this did not pay (the copy is page-fault bound
+   * and competes for the same cores); it may on larger machines with slow pipelines
+   * (docs/benchmarks.md, "Overlap").
    */
   public ExportBuilder prefetch(int batches) {
     if (batches < 0) {
