@@ -70,6 +70,16 @@ public class ExportVsIterate {
     out = Synthetic.tempDir("tensorslab-bench-");
   }
 
+  /**
+   * Each pass exports into an empty directory, as a first export does: replacing the previous
+   * pass's files (unlinking hundreds of MB of page cache inside rename) is not the cost measured.
+   */
+  @Setup(Level.Iteration)
+  public void emptyOutput() throws IOException {
+    Synthetic.deleteTree(out);
+    java.nio.file.Files.createDirectories(out);
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     data.close();

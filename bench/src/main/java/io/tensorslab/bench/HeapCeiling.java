@@ -71,7 +71,10 @@ public final class HeapCeiling {
   private static boolean passes(String approach, int size, int width, int batch, int xmxMb) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     String jar = new File(HeapCeiling.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + xmxMb + "m", "-XX:+ExitOnOutOfMemoryError"));
+    // JavaCPP (under TF Java) refuses allocations once the process RSS passes -Xmx + 3 x -Xmx by
+    // default; lifted here so that the ceiling found is the Java heap's, not that guard's.
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + xmxMb + "m", "-XX:+ExitOnOutOfMemoryError",
+        "-Dorg.bytedeco.javacpp.maxBytes=0", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"));
     cmd.addAll(List.of(Synthetic.JVM_FLAGS));
     cmd.addAll(List.of("-cp", jar, HeapCeiling.class.getName(), "child", approach, String.valueOf(size),
         String.valueOf(width), String.valueOf(batch)));

@@ -101,6 +101,12 @@ public class SlabWriteVsMemcpy {
     warmSlab.payload().fill((byte) 1);
   }
 
+  /** Each pass writes a new file, as an export into an empty directory does (no old file unlinked in rename). */
+  @Setup(Level.Iteration)
+  public void removeOutput() throws IOException {
+    java.nio.file.Files.deleteIfExists(dir.resolve("x.npy"));
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     warmSlab.close();
