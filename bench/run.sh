@@ -2,7 +2,7 @@
 # Runs a benchmark set and leaves JMH JSON, logs, machine facts, tables and chart in one directory.
 #
 #   bench/run.sh quick  [DIR]   under 5 minutes on 2 cores: one shape per question (a smoke test of the targets)
-#   bench/run.sh report [DIR]   the set behind docs/benchmarks.md (~40 minutes on 2 cores)
+#   bench/run.sh report [DIR]   the set behind docs/benchmarks.md (~30 minutes on 2 cores)
 #   bench/run.sh full   [DIR]   every @Param combination of every class, plus the report extras (many hours)
 #
 # Needs bench/target/benchmarks.jar:  ./build -Pbenchmarks -pl bench -am package -DskipTests
