@@ -76,11 +76,17 @@ public final class HeapCeiling {
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + xmxMb + "m", "-XX:+ExitOnOutOfMemoryError",
         "-Dorg.bytedeco.javacpp.maxBytes=0", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"));
     cmd.addAll(List.of(Synthetic.JVM_FLAGS));
-    cmd.addAll(List.of("-cp", jar, HeapCeiling.class.getName(), "child", approach, String.valueOf(size),
-        String.valueOf(width), String.valueOf(batch)));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
-    return p.waitFor() == 0;
+    // The parent owns the output directory: a child stopped by OutOfMemoryError runs no finally block.
+    Path dir = Synthetic.tempDir("tensorslab-heap-");
+    try {
+      cmd.addAll(List.of("-cp", jar, HeapCeiling.class.getName(), "child", approach, String.valueOf(size),
+          String.valueOf(width), String.valueOf(batch), dir.toString()));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      return p.waitFor() == 0;
+    } finally {
+      Synthetic.deleteTree(dir);
+    }
   }
 
   private static void child(String[] args) throws Exception {
@@ -88,7 +94,7 @@ public final class HeapCeiling {
     int size = Integer.parseInt(args[2]);
     int width = Integer.parseInt(args[3]);
     int batch = Integer.parseInt(args[4]);
-    Path dir = Synthetic.tempDir("tensorslab-heap-");
+    Path dir = Path.of(args[5]);
     try (Synthetic data = new Synthetic(size, width, batch)) {
       long rows = switch (approach) {
         case "export" -> ExportVsIterate.export(data, dir, false);
@@ -98,8 +104,6 @@ public final class HeapCeiling {
       if (rows != data.rows) {
         throw new IllegalStateException("wrote " + rows + " rows, expected " + data.rows);
       }
-    } finally {
-      Synthetic.deleteTree(dir);
     }
   }
 }
