@@ -17,8 +17,11 @@ public final class ExportBuilder {
   /** Opens the dataset's batch source; called once by {@link #run()}. */
   @FunctionalInterface
   interface SourceOpener {
-    BatchSource open() throws IOException;
+    BatchSource open(int prefetch) throws IOException;
   }
+
+  /** See {@link #prefetch(int)}; chosen by the bench module's ExportPrefetch benchmark (docs/benchmarks.md). */
+  static final int DEFAULT_PREFETCH = 0;
 
   final SourceOpener opener;
   Path directory;
@@ -26,6 +29,7 @@ public final class ExportBuilder {
   long limitRows = -1;
   boolean overwrite;
   boolean durable = true;
+  int prefetch = DEFAULT_PREFETCH;
   ExportListener listener;
   Cancellation cancellation;
   final Map<String, ShapePolicy> shapePolicies = new LinkedHashMap<>();
@@ -86,6 +90,22 @@ public final class ExportBuilder {
    */
   public ExportBuilder durable(boolean durable) {
     this.durable = durable;
+    return this;
+  }
+
+  /**
+   * Batches TensorFlow may produce ahead of the copy (default {@value #DEFAULT_PREFETCH}: the
+   * dataset is read exactly as given). With {@code n > 0} it is read through {@code prefetch(n)}, so
+   * TensorFlow's background thread builds batch k+1 while batch k is copied, at the cost of up to n
+   * batches of native memory. Measured on 2 cores this did not pay (the copy is page-fault bound
+   * and competes for the same cores); it may on larger machines with slow pipelines
+   * (docs/benchmarks.md, "Overlap").
+   */
+  public ExportBuilder prefetch(int batches) {
+    if (batches < 0) {
+      throw new IllegalArgumentException("prefetch must be >= 0 batches, got " + batches);
+    }
+    this.prefetch = batches;
     return this;
   }
 

@@ -74,7 +74,7 @@ final class Exporter {
   }
 
   private ExportResult runIn(long start) throws IOException {
-    try (BatchSource source = options.opener.open()) {
+    try (BatchSource source = options.opener.open(options.prefetch)) {
       DatasetSpec spec = source.spec();
       List<ComponentLayout> layouts = layouts(spec);
       if (spec.isInfinite() && options.limitRows < 0) {

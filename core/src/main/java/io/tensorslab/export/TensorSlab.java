@@ -30,20 +30,22 @@ public final class TensorSlab {
   /** Exports an eager framework {@link Dataset}. */
   public static ExportBuilder export(Dataset dataset) {
     Objects.requireNonNull(dataset, "dataset");
-    return new ExportBuilder(() -> BatchSource.open(dataset));
+    return new ExportBuilder(prefetch -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
+        dataset.getOutputShapes(), prefetch));
   }
 
   /** Exports a framework {@link Dataset} built in the graph of {@code session}. */
   public static ExportBuilder export(Dataset dataset, Session session) {
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(session, "session");
-    return new ExportBuilder(() -> BatchSource.open(dataset, session));
+    return new ExportBuilder(prefetch -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
+        dataset.getOutputShapes(), session, prefetch));
   }
 
   /** Exports an eager dataset variant with its output types and shapes. */
   public static ExportBuilder export(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
     Objects.requireNonNull(variant, "variant");
-    return new ExportBuilder(() -> BatchSource.open(variant, types, shapes));
+    return new ExportBuilder(prefetch -> BatchSource.open(variant, types, shapes, prefetch));
   }
 
   /** Exports a dataset variant of the graph run by {@code session}, with its output types and shapes. */
@@ -51,6 +53,6 @@ public final class TensorSlab {
       List<Shape> shapes) {
     Objects.requireNonNull(variant, "variant");
     Objects.requireNonNull(session, "session");
-    return new ExportBuilder(() -> BatchSource.open(variant, types, shapes, session));
+    return new ExportBuilder(prefetch -> BatchSource.open(variant, types, shapes, session, prefetch));
   }
 }

@@ -114,6 +114,17 @@ public final class BatchSource implements AutoCloseable {
    */
   public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes)
       throws DatasetReadException {
+    return open(variant, types, shapes, 0);
+  }
+
+  /**
+   * Like {@link #open(Operand, List, List)}, reading through a {@code prefetch(prefetch)} stage when
+   * {@code prefetch > 0}: TensorFlow's own background thread then produces batch k+1 while the
+   * caller copies batch k (at the cost of {@code prefetch} batches of native memory). 0 reads the
+   * dataset as given.
+   */
+  public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+      int prefetch) throws DatasetReadException {
     Objects.requireNonNull(variant, "variant");
     ExecutionEnvironment env = variant.env();
     if (!(env instanceof EagerSession)) {
@@ -131,7 +142,8 @@ public final class BatchSource implements AutoCloseable {
     } catch (RuntimeException e) {
       throw openFailure("reading dataset cardinality", e);
     }
-    return new BatchSource(new DatasetSpec(t, s, cardinality), new EagerReader(tf, variant, t, s));
+    return new BatchSource(new DatasetSpec(t, s, cardinality),
+        new EagerReader(tf, prefetched(tf, variant, t, s, prefetch), t, s));
   }
 
   /**
@@ -143,6 +155,12 @@ public final class BatchSource implements AutoCloseable {
    */
   public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
       Session session) throws DatasetReadException {
+    return open(variant, types, shapes, session, 0);
+  }
+
+  /** Like {@link #open(Operand, List, List, Session)}, with a prefetch stage as in {@link #open(Operand, List, List, int)}. */
+  public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+      Session session, int prefetch) throws DatasetReadException {
     Objects.requireNonNull(variant, "variant");
     Objects.requireNonNull(session, "session");
     if (variant.env() != session.graph()) {
@@ -152,7 +170,8 @@ public final class BatchSource implements AutoCloseable {
     List<Class<? extends TType>> t = List.copyOf(types);
     List<Shape> s = List.copyOf(shapes);
     checkStructure(t, s);
-    GraphReader reader = new GraphReader(session, variant, t, s);
+    checkPrefetch(prefetch);
+    GraphReader reader = new GraphReader(session, variant, t, s, prefetch);
     try {
       long cardinality = reader.initialize();
       return new BatchSource(new DatasetSpec(t, s, cardinality), reader);
@@ -236,6 +255,19 @@ public final class BatchSource implements AutoCloseable {
   static boolean isTensorFlowError(RuntimeException e) {
     return e instanceof TensorFlowException || e instanceof TFInvalidArgumentException
         || e instanceof TFUnimplementedException;
+  }
+
+  /** {@code variant.prefetch(buffer)}, or the variant itself for 0; prefetch keeps the cardinality. */
+  private static Operand<?> prefetched(Ops tf, Operand<?> variant, List<Class<? extends TType>> types,
+      List<Shape> shapes, int buffer) {
+    checkPrefetch(buffer);
+    return buffer == 0 ? variant : tf.data.prefetchDataset(variant, tf.constant((long) buffer), types, shapes);
+  }
+
+  private static void checkPrefetch(int buffer) {
+    if (buffer < 0) {
+      throw new IllegalArgumentException("prefetch must be >= 0 batches, got " + buffer);
+    }
   }
 
   private static void checkStructure(List<Class<? extends TType>> types, List<Shape> shapes) {
@@ -326,6 +358,7 @@ public final class BatchSource implements AutoCloseable {
     static GraphNodes build(Session session, PoolKey key, Operand<?> variant, List<Class<? extends TType>> types,
         List<Shape> shapes) {
       Ops tf = Ops.create(session.graph()).withSubScope("tensorslab_reader");
+      variant = prefetched(tf, variant, types, shapes, key.prefetch());
       // shared_name "" keeps the iterator private to this node's kernel
       var iterator = tf.data.iterator("", "", types, shapes);
       MakeIterator init = tf.data.makeIterator(variant, iterator);
@@ -339,14 +372,14 @@ public final class BatchSource implements AutoCloseable {
     }
   }
 
-  private record PoolKey(Output<?> variant, List<Class<? extends TType>> types, String shapes) {}
+  private record PoolKey(Output<?> variant, List<Class<? extends TType>> types, String shapes, int prefetch) {}
 
   /** Free node sets per session; weak keys, so a dropped session drops its pool. */
   private static final Map<Session, Map<PoolKey, ArrayDeque<GraphNodes>>> FREE_NODES = new WeakHashMap<>();
 
   private static synchronized GraphNodes takeNodes(Session session, Operand<?> variant,
-      List<Class<? extends TType>> types, List<Shape> shapes) {
-    PoolKey key = new PoolKey(variant.asOutput(), types, shapes.toString());
+      List<Class<? extends TType>> types, List<Shape> shapes, int prefetch) {
+    PoolKey key = new PoolKey(variant.asOutput(), types, shapes.toString(), prefetch);
     ArrayDeque<GraphNodes> free = FREE_NODES.computeIfAbsent(session, s -> new HashMap<>()).get(key);
     GraphNodes nodes = free == null ? null : free.poll();
     return nodes != null ? nodes : GraphNodes.build(session, key, variant, types, shapes);
@@ -361,9 +394,10 @@ public final class BatchSource implements AutoCloseable {
     private final Session session;
     private final GraphNodes nodes;
 
-    GraphReader(Session session, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
+    GraphReader(Session session, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+        int prefetch) {
       this.session = session;
-      this.nodes = takeNodes(session, variant, types, shapes);
+      this.nodes = takeNodes(session, variant, types, shapes, prefetch);
     }
 
     /** Initializes the iterator and reads the cardinality in one run (one executor, not two). */

@@ -1,0 +1,53 @@
+package io.tensorslab.export;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.framework.data.Dataset;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/** {@code prefetch(n)} reads through a prefetch stage and must not change a single byte or the row count. */
+class PrefetchExportTest {
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 2, 8})
+  void sameRowsWithAnyPrefetch(int prefetch, @TempDir Path dir) throws Exception {
+    int rows = 1000;
+    int width = 3;
+    float[][] data = new float[rows][width];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < width; j++) {
+        data[i][j] = i * width + j;
+      }
+    }
+    Ops tf = Ops.create();
+    Dataset ds = Dataset.fromTensorSlices(tf, List.of(tf.constant(data)), List.of(TFloat32.class)).batch(64);
+    try (ExportResult result = TensorSlab.export(ds).to(dir).names("x").prefetch(prefetch).run()) {
+      assertEquals(rows, result.rows());
+      assertEquals(16, result.batches());
+      assertEquals(16, result.sourceCardinality());
+      assertArrayEquals(new long[] {rows, width}, result.array("x").shape());
+      var x = result.array("x").segment();
+      for (int i = 0; i < rows * width; i++) {
+        assertEquals(i, x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i), 0f);
+      }
+    }
+  }
+
+  @Test
+  void negativePrefetchIsRefused() {
+    Ops tf = Ops.create();
+    Dataset ds = Dataset.fromTensorSlices(tf, List.of(tf.constant(new float[] {1f})), List.of(TFloat32.class));
+    var e = assertThrows(IllegalArgumentException.class, () -> TensorSlab.export(ds).prefetch(-1));
+    assertEquals("prefetch must be >= 0 batches, got -1", e.getMessage());
+  }
+}
