@@ -152,7 +152,7 @@ def main():
                                              str(args.width), str(args.batch), jdir] + (["durable"] if args.durable else [])
             out, j_wall, j_rss = run(cmd, env)
             j = last_json(out)
-            what = "PeerExport (bench main; the tensorslab CLI was not available)"
+            what = "PeerExport (same from_tensor_slices data, TF Java)"
         check, _, _ = run([args.python, "-c", CHECK, py_out, os.path.join(jdir, "x.npy")], env)
 
         mb = args.rows * args.width * 4 / 2**20

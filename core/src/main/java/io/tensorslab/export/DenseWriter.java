@@ -24,8 +24,12 @@ final class DenseWriter implements ComponentWriter {
   private final SlabOption[] options;
   private long[] rowShape;
   private FileSlab slab;
+  /** Bytes written between two unloads of the written pages from the resident set. */
+  static final long UNLOAD_STEP = 32L << 20;
+
   private long rows;
   private long bytes;
+  private long unloaded;
 
   DenseWriter(ComponentLayout layout, Path dir, SlabOption... options) {
     this.layout = layout;
@@ -61,16 +65,18 @@ final class DenseWriter implements ComponentWriter {
       throw new ExportException("copying batch failed: the tensor holds " + source.byteSize()
           + " bytes, " + take + " rows need " + length, layout.name(), batch, null);
     }
-    MemorySegment target = slab.payload().asSlice(rows * rowBytes, length);
-    MemorySegment.copy(source, 0, target, 0, length);
-    // Written pages stay in the page cache (the mapping is shared) but leave this process's resident
-    // set: otherwise RSS grows with the export, and JavaCPP, which TF Java allocates through, throws
-    // OutOfMemoryError once RSS passes its maxPhysicalBytes (a multiple of -Xmx).
-    if (length > 0) {
-      target.unload();
-    }
+    MemorySegment.copy(source, 0, slab.payload(), rows * rowBytes, length);
     rows += take;
     bytes += length;
+    // Written pages stay in the page cache (the mapping is shared) but leave this process's resident
+    // set: otherwise RSS grows with the export, and JavaCPP, which TF Java allocates through, throws
+    // OutOfMemoryError once RSS passes its maxPhysicalBytes (a multiple of -Xmx). In steps of
+    // UNLOAD_STEP, not per batch: each unload is an madvise and a TLB flush on every core, which
+    // for small batches cost more than the copy.
+    if (bytes - unloaded >= UNLOAD_STEP) {
+      slab.payload().asSlice(unloaded, bytes - unloaded).unload();
+      unloaded = bytes;
+    }
   }
 
   /** Checks the shape against the layout and the first batch; returns the tensor's shape. */
