@@ -3,6 +3,7 @@ package io.tensorslab.bench;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
 import io.tensorslab.tf.BatchSource;
+import io.tensorslab.tf.ReadOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -107,7 +108,8 @@ public class ExportVsIterate {
   static long iterate(Synthetic data, int prefetch) throws IOException {
     long rows = 0;
     var ds = data.dataset;
-    try (BatchSource source = BatchSource.open(ds.getVariant(), ds.getOutputTypes(), ds.getOutputShapes(), prefetch)) {
+    try (BatchSource source = BatchSource.open(ds.getVariant(), ds.getOutputTypes(), ds.getOutputShapes(),
+        new ReadOptions(prefetch, true))) {
       for (List<Tensor> batch; (batch = source.next()) != null; ) {
         for (Tensor t : batch) {
           rows += t.shape().get(0);

@@ -35,7 +35,7 @@ final class SeedApproach {
     List<float[]> batches = new ArrayList<>();
     long total = 0;
     long rowWidth = -1;
-    try (BatchSource source = BatchSource.open(ds.getVariant(), ds.getOutputTypes(), ds.getOutputShapes(), 0)) {
+    try (BatchSource source = BatchSource.open(ds.getVariant(), ds.getOutputTypes(), ds.getOutputShapes())) {
       for (List<Tensor> batch; (batch = source.next()) != null; ) {
         TFloat32 t = (TFloat32) batch.get(0);
         float[] values = new float[Math.toIntExact(t.size())];

@@ -1,6 +1,7 @@
 package io.tensorslab.export;
 
 import io.tensorslab.tf.BatchSource;
+import io.tensorslab.tf.ReadOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,7 +18,7 @@ public final class ExportBuilder {
   /** Opens the dataset's batch source; called once by {@link #run()}. */
   @FunctionalInterface
   interface SourceOpener {
-    BatchSource open(int prefetch) throws IOException;
+    BatchSource open(ReadOptions read) throws IOException;
   }
 
   /** See {@link #prefetch(int)}; chosen by the bench module's ExportPrefetch benchmark (docs/benchmarks.md). */
@@ -30,6 +31,7 @@ public final class ExportBuilder {
   boolean overwrite;
   boolean durable = true;
   int prefetch = DEFAULT_PREFETCH;
+  boolean autotune = true;
   ExportListener listener;
   Cancellation cancellation;
   final Map<String, ShapePolicy> shapePolicies = new LinkedHashMap<>();
@@ -106,6 +108,18 @@ public final class ExportBuilder {
       throw new IllegalArgumentException("prefetch must be >= 0 batches, got " + batches);
     }
     this.prefetch = batches;
+    return this;
+  }
+
+  /**
+   * Whether tf.data may autotune while the dataset is read (default true, TensorFlow's own default).
+   * With false the dataset is read through {@code OptionsDataset} with autotuning disabled: the
+   * export then never waits for tf.data's autotuning thread when it closes its iterator, a stall
+   * measured at up to ~0.5 s in some exports on 2 cores (docs/benchmarks.md). Leave it on for
+   * pipelines whose parallelism or buffer sizes are {@code AUTOTUNE}.
+   */
+  public ExportBuilder autotune(boolean autotune) {
+    this.autotune = autotune;
     return this;
   }
 

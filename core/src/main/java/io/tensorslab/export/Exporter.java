@@ -8,6 +8,7 @@ import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.tf.BatchSource;
 import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.DatasetSpec;
+import io.tensorslab.tf.ReadOptions;
 import io.tensorslab.tf.TfDtypes;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -74,7 +75,7 @@ final class Exporter {
   }
 
   private ExportResult runIn(long start) throws IOException {
-    try (BatchSource source = options.opener.open(options.prefetch)) {
+    try (BatchSource source = options.opener.open(new ReadOptions(options.prefetch, options.autotune))) {
       DatasetSpec spec = source.spec();
       List<ComponentLayout> layouts = layouts(spec);
       if (spec.isInfinite() && options.limitRows < 0) {

@@ -30,22 +30,22 @@ public final class TensorSlab {
   /** Exports an eager framework {@link Dataset}. */
   public static ExportBuilder export(Dataset dataset) {
     Objects.requireNonNull(dataset, "dataset");
-    return new ExportBuilder(prefetch -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
-        dataset.getOutputShapes(), prefetch));
+    return new ExportBuilder(read -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
+        dataset.getOutputShapes(), read));
   }
 
   /** Exports a framework {@link Dataset} built in the graph of {@code session}. */
   public static ExportBuilder export(Dataset dataset, Session session) {
     Objects.requireNonNull(dataset, "dataset");
     Objects.requireNonNull(session, "session");
-    return new ExportBuilder(prefetch -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
-        dataset.getOutputShapes(), session, prefetch));
+    return new ExportBuilder(read -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
+        dataset.getOutputShapes(), session, read));
   }
 
   /** Exports an eager dataset variant with its output types and shapes. */
   public static ExportBuilder export(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
     Objects.requireNonNull(variant, "variant");
-    return new ExportBuilder(prefetch -> BatchSource.open(variant, types, shapes, prefetch));
+    return new ExportBuilder(read -> BatchSource.open(variant, types, shapes, read));
   }
 
   /** Exports a dataset variant of the graph run by {@code session}, with its output types and shapes. */
@@ -53,6 +53,6 @@ public final class TensorSlab {
       List<Shape> shapes) {
     Objects.requireNonNull(variant, "variant");
     Objects.requireNonNull(session, "session");
-    return new ExportBuilder(prefetch -> BatchSource.open(variant, types, shapes, session, prefetch));
+    return new ExportBuilder(read -> BatchSource.open(variant, types, shapes, session, read));
   }
 }

@@ -1,5 +1,6 @@
 package io.tensorslab.tf;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,7 @@ import org.tensorflow.op.data.AnonymousIterator;
 import org.tensorflow.op.data.DatasetCardinality;
 import org.tensorflow.op.data.IteratorGetNext;
 import org.tensorflow.op.data.MakeIterator;
+import org.tensorflow.proto.data.DatasetOptions;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
@@ -114,17 +116,16 @@ public final class BatchSource implements AutoCloseable {
    */
   public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes)
       throws DatasetReadException {
-    return open(variant, types, shapes, 0);
+    return open(variant, types, shapes, ReadOptions.DEFAULT);
   }
 
   /**
-   * Like {@link #open(Operand, List, List)}, reading through a {@code prefetch(prefetch)} stage when
-   * {@code prefetch > 0}: TensorFlow's own background thread then produces batch k+1 while the
-   * caller copies batch k (at the cost of {@code prefetch} batches of native memory). 0 reads the
-   * dataset as given.
+   * Like {@link #open(Operand, List, List)}, reading as {@code options} say: through a
+   * {@code prefetch(n)} stage, so that TensorFlow's own background thread produces batch k+1 while
+   * the caller copies batch k, and with or without tf.data's autotuning.
    */
   public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
-      int prefetch) throws DatasetReadException {
+      ReadOptions options) throws DatasetReadException {
     Objects.requireNonNull(variant, "variant");
     ExecutionEnvironment env = variant.env();
     if (!(env instanceof EagerSession)) {
@@ -143,7 +144,7 @@ public final class BatchSource implements AutoCloseable {
       throw openFailure("reading dataset cardinality", e);
     }
     return new BatchSource(new DatasetSpec(t, s, cardinality),
-        new EagerReader(tf, prefetched(tf, variant, t, s, prefetch), t, s));
+        new EagerReader(tf, readThrough(tf, variant, t, s, options), t, s));
   }
 
   /**
@@ -155,12 +156,12 @@ public final class BatchSource implements AutoCloseable {
    */
   public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
       Session session) throws DatasetReadException {
-    return open(variant, types, shapes, session, 0);
+    return open(variant, types, shapes, session, ReadOptions.DEFAULT);
   }
 
-  /** Like {@link #open(Operand, List, List, Session)}, with a prefetch stage as in {@link #open(Operand, List, List, int)}. */
+  /** Like {@link #open(Operand, List, List, Session)}, read as in {@link #open(Operand, List, List, ReadOptions)}. */
   public static BatchSource open(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
-      Session session, int prefetch) throws DatasetReadException {
+      Session session, ReadOptions options) throws DatasetReadException {
     Objects.requireNonNull(variant, "variant");
     Objects.requireNonNull(session, "session");
     if (variant.env() != session.graph()) {
@@ -170,8 +171,7 @@ public final class BatchSource implements AutoCloseable {
     List<Class<? extends TType>> t = List.copyOf(types);
     List<Shape> s = List.copyOf(shapes);
     checkStructure(t, s);
-    checkPrefetch(prefetch);
-    GraphReader reader = new GraphReader(session, variant, t, s, prefetch);
+    GraphReader reader = new GraphReader(session, variant, t, s, options);
     try {
       long cardinality = reader.initialize();
       return new BatchSource(new DatasetSpec(t, s, cardinality), reader);
@@ -257,18 +257,26 @@ public final class BatchSource implements AutoCloseable {
         || e instanceof TFUnimplementedException;
   }
 
-  /** {@code variant.prefetch(buffer)}, or the variant itself for 0; prefetch keeps the cardinality. */
-  private static Operand<?> prefetched(Ops tf, Operand<?> variant, List<Class<? extends TType>> types,
-      List<Shape> shapes, int buffer) {
-    checkPrefetch(buffer);
-    return buffer == 0 ? variant : tf.data.prefetchDataset(variant, tf.constant((long) buffer), types, shapes);
+  /** The dataset with the stages {@code options} ask for; both keep the cardinality. */
+  private static Operand<?> readThrough(Ops tf, Operand<?> variant, List<Class<? extends TType>> types,
+      List<Shape> shapes, ReadOptions options) {
+    Operand<?> v = variant;
+    if (!options.autotune()) {
+      v = tf.data.optionsDataset(v, AUTOTUNE_OFF, types, shapes);
+    }
+    if (options.prefetch() > 0) {
+      v = tf.data.prefetchDataset(v, tf.constant((long) options.prefetch()), types, shapes);
+    }
+    return v;
   }
 
-  private static void checkPrefetch(int buffer) {
-    if (buffer < 0) {
-      throw new IllegalArgumentException("prefetch must be >= 0 batches, got " + buffer);
-    }
-  }
+  /**
+   * A serialized {@code tensorflow.data.Options} with only {@code autotune_options.enabled = false}.
+   * The op takes the bytes as a Java string; these four bytes are ASCII, so any encoding keeps them.
+   */
+  private static final String AUTOTUNE_OFF = new String(DatasetOptions.Options.newBuilder()
+      .setAutotuneOptions(DatasetOptions.AutotuneOptions.newBuilder().setEnabled(false)).build().toByteArray(),
+      StandardCharsets.ISO_8859_1);
 
   private static void checkStructure(List<Class<? extends TType>> types, List<Shape> shapes) {
     if (types.isEmpty() || types.size() != shapes.size()) {
@@ -358,7 +366,7 @@ public final class BatchSource implements AutoCloseable {
     static GraphNodes build(Session session, PoolKey key, Operand<?> variant, List<Class<? extends TType>> types,
         List<Shape> shapes) {
       Ops tf = Ops.create(session.graph()).withSubScope("tensorslab_reader");
-      variant = prefetched(tf, variant, types, shapes, key.prefetch());
+      variant = readThrough(tf, variant, types, shapes, key.options());
       // shared_name "" keeps the iterator private to this node's kernel
       var iterator = tf.data.iterator("", "", types, shapes);
       MakeIterator init = tf.data.makeIterator(variant, iterator);
@@ -372,14 +380,14 @@ public final class BatchSource implements AutoCloseable {
     }
   }
 
-  private record PoolKey(Output<?> variant, List<Class<? extends TType>> types, String shapes, int prefetch) {}
+  private record PoolKey(Output<?> variant, List<Class<? extends TType>> types, String shapes, ReadOptions options) {}
 
   /** Free node sets per session; weak keys, so a dropped session drops its pool. */
   private static final Map<Session, Map<PoolKey, ArrayDeque<GraphNodes>>> FREE_NODES = new WeakHashMap<>();
 
   private static synchronized GraphNodes takeNodes(Session session, Operand<?> variant,
-      List<Class<? extends TType>> types, List<Shape> shapes, int prefetch) {
-    PoolKey key = new PoolKey(variant.asOutput(), types, shapes.toString(), prefetch);
+      List<Class<? extends TType>> types, List<Shape> shapes, ReadOptions options) {
+    PoolKey key = new PoolKey(variant.asOutput(), types, shapes.toString(), options);
     ArrayDeque<GraphNodes> free = FREE_NODES.computeIfAbsent(session, s -> new HashMap<>()).get(key);
     GraphNodes nodes = free == null ? null : free.poll();
     return nodes != null ? nodes : GraphNodes.build(session, key, variant, types, shapes);
@@ -395,9 +403,9 @@ public final class BatchSource implements AutoCloseable {
     private final GraphNodes nodes;
 
     GraphReader(Session session, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
-        int prefetch) {
+        ReadOptions options) {
       this.session = session;
-      this.nodes = takeNodes(session, variant, types, shapes, prefetch);
+      this.nodes = takeNodes(session, variant, types, shapes, options);
     }
 
     /** Initializes the iterator and reads the cardinality in one run (one executor, not two). */

@@ -7,20 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.framework.data.Dataset;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
-/** {@code prefetch(n)} reads through a prefetch stage and must not change a single byte or the row count. */
+/**
+ * {@code prefetch(n)} and {@code autotune(false)} change how the dataset is read (a prefetch stage,
+ * an options stage) and must not change a single byte or the row count.
+ */
 class PrefetchExportTest {
 
+  /** Every prefetch depth, with tf.data autotuning on and off, eager and in a graph: the same bytes. */
   @ParameterizedTest
-  @ValueSource(ints = {0, 1, 2, 8})
-  void sameRowsWithAnyPrefetch(int prefetch, @TempDir Path dir) throws Exception {
+  @CsvSource({"0,true,eager", "1,true,eager", "2,true,eager", "8,true,eager", "0,false,eager", "2,false,eager",
+      "0,false,graph", "2,true,graph"})
+  void sameRowsWithAnyReadOptions(int prefetch, boolean autotune, String mode, @TempDir Path dir) throws Exception {
     int rows = 1000;
     int width = 3;
     float[][] data = new float[rows][width];
@@ -29,9 +36,11 @@ class PrefetchExportTest {
         data[i][j] = i * width + j;
       }
     }
-    Ops tf = Ops.create();
-    Dataset ds = Dataset.fromTensorSlices(tf, List.of(tf.constant(data)), List.of(TFloat32.class)).batch(64);
-    try (ExportResult result = TensorSlab.export(ds).to(dir).names("x").prefetch(prefetch).run()) {
+    Function<Ops, Dataset> build =
+        tf -> Dataset.fromTensorSlices(tf, List.of(tf.constant(data)), List.of(TFloat32.class)).batch(64);
+    UnaryOperator<ExportBuilder> options = b -> b.names("x").prefetch(prefetch).autotune(autotune);
+    try (ExportResult result = mode.equals("eager") ? TestData.eager(build, dir, options)
+        : TestData.graph(build, dir, options)) {
       assertEquals(rows, result.rows());
       assertEquals(16, result.batches());
       assertEquals(16, result.sourceCardinality());
