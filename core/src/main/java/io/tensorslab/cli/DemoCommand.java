@@ -68,7 +68,9 @@ final class DemoCommand implements Callable<Integer> {
       Operand<? extends TType> dataset = dataset(tf, rows);
       List<Shape> shapes = List.of(Shape.of(-1, SIDE, SIDE), Shape.of(-1));
       try (ExportResult result = ExportRun.run(
-          TensorSlab.export(dataset, types, shapes).names("images", "labels").overwrite(true),
+          // The pipeline has no AUTOTUNE stage (its parallelism is fixed), so tf.data autotuning only costs a
+          // wait when the iterator closes (docs/benchmarks.md).
+          TensorSlab.export(dataset, types, shapes).names("images", "labels").overwrite(true).autotune(false),
           out, rows, quiet, stderr)) {
         stdout.println("tensorslab demo: " + rows + " synthetic 28x28 images and labels, made by a TF Java "
             + "tf.data pipeline (range -> map -> batch(" + BATCH + "))");
