@@ -6,6 +6,7 @@ import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
 import io.tensorslab.tf.DatasetReadException;
+import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
 import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;

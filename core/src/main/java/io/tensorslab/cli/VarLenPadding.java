@@ -1,5 +1,6 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
 import java.util.ArrayList;
 import java.util.List;

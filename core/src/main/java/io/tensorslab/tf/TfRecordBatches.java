@@ -1,6 +1,5 @@
 package io.tensorslab.tf;
 
-import io.tensorslab.cli.FeatureSpec;
 import java.nio.file.Path;
 import java.util.List;
 import org.tensorflow.Operand;

@@ -1,6 +1,5 @@
 package io.tensorslab.tf;
 
-import io.tensorslab.cli.FeatureSpec;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package io.tensorslab.tf;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.tensorslab.cli.FeatureSpec;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.tensorslab.cli.FeatureSpec;
+import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.tf.BatchSource;
 import io.tensorslab.tf.DatasetReadException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.tensorslab.cli.FeatureSpec;
+import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.TensorSlab;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tensorslab.cli.FeatureSpec;
 import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.testutil.TfRecordWriter.Compression;
 import java.io.IOException;

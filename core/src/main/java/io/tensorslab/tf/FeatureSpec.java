@@ -1,4 +1,4 @@
-package io.tensorslab.cli;
+package io.tensorslab.tf;
 
 import java.util.ArrayList;
 import java.util.Collection;
