@@ -105,6 +105,18 @@ public class ExportVsIterate {
     return export(data, out, true);
   }
 
+  /**
+   * The export with tf.data autotuning off ({@code autotune(false)}): no wait for the autotuning
+   * thread when the iterator closes, a stall of up to ~0.5 s in some passes of the other methods.
+   */
+  @Benchmark
+  public long exportNoAutotune() throws IOException {
+    try (ExportResult result = TensorSlab.export(data.dataset).to(out).overwrite(true).durable(false)
+        .autotune(false).run()) {
+      return result.rows();
+    }
+  }
+
   static long iterate(Synthetic data, int prefetch) throws IOException {
     long rows = 0;
     var ds = data.dataset;

@@ -115,8 +115,9 @@ public final class ExportBuilder {
    * Whether tf.data may autotune while the dataset is read (default true, TensorFlow's own default).
    * With false the dataset is read through {@code OptionsDataset} with autotuning disabled: the
    * export then never waits for tf.data's autotuning thread when it closes its iterator, a stall
-   * measured at up to ~0.5 s in some exports on 2 cores (docs/benchmarks.md). Leave it on for
-   * pipelines whose parallelism or buffer sizes are {@code AUTOTUNE}.
+   * measured at up to ~0.5 s in some exports on 2 cores; but TensorFlow then built batches of wide
+   * rows more slowly (docs/benchmarks.md). Leave it on for pipelines whose parallelism or buffer
+   * sizes are {@code AUTOTUNE}.
    */
   public ExportBuilder autotune(boolean autotune) {
     this.autotune = autotune;
