@@ -1,5 +1,6 @@
 package io.tensorslab.bench;
 
+import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
 import io.tensorslab.tf.BatchSource;
@@ -8,18 +9,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.tensorflow.Tensor;
 
@@ -48,7 +47,7 @@ import org.tensorflow.Tensor;
 @Measurement(iterations = 5)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class ExportVsIterate {
+public class ExportVsIterate extends SyntheticExport {
 
   /** Dataset size in MiB of float32 payload. */
   @Param({"16", "256", "1024"})
@@ -62,29 +61,19 @@ public class ExportVsIterate {
   @Param({"32", "784"})
   public int width;
 
-  private Synthetic data;
-  private Path out;
-
-  @Setup(Level.Trial)
-  public void setUp() throws IOException {
-    data = new Synthetic(sizeMb, width, batch);
-    out = Synthetic.tempDir("tensorslab-bench-");
+  @Override
+  protected int sizeMb() {
+    return sizeMb;
   }
 
-  /**
-   * Each pass exports into an empty directory, as a first export does: replacing the previous
-   * pass's files (unlinking hundreds of MB of page cache inside rename) is not the cost measured.
-   */
-  @Setup(Level.Iteration)
-  public void emptyOutput() throws IOException {
-    Synthetic.deleteTree(out);
-    java.nio.file.Files.createDirectories(out);
+  @Override
+  protected int width() {
+    return width;
   }
 
-  @TearDown(Level.Trial)
-  public void tearDown() throws IOException {
-    data.close();
-    Synthetic.deleteTree(out);
+  @Override
+  protected int batch() {
+    return batch;
   }
 
   /** Baseline: every batch pulled from TensorFlow and closed, nothing else (the exporter's own iterator, no prefetch). */
@@ -96,13 +85,13 @@ public class ExportVsIterate {
   /** Export to page-cache files, no fsync: the cost a user pays when durability is not asked for. */
   @Benchmark
   public long export() throws IOException {
-    return export(data, out, false);
+    return export(data, out, b -> b);
   }
 
   /** The same with {@code durable(true)} (the default): adds fsync of each file and of the directory. */
   @Benchmark
   public long exportDurable() throws IOException {
-    return export(data, out, true);
+    return export(data, out, b -> b.durable(true));
   }
 
   /**
@@ -111,10 +100,7 @@ public class ExportVsIterate {
    */
   @Benchmark
   public long exportNoAutotune() throws IOException {
-    try (ExportResult result = TensorSlab.export(data.dataset).to(out).overwrite(true).durable(false)
-        .autotune(false).run()) {
-      return result.rows();
-    }
+    return export(data, out, b -> b.autotune(false));
   }
 
   static long iterate(Synthetic data, int prefetch) throws IOException {
@@ -132,8 +118,10 @@ public class ExportVsIterate {
     return rows;
   }
 
-  static long export(Synthetic data, Path out, boolean durable) throws IOException {
-    try (ExportResult result = TensorSlab.export(data.dataset).to(out).overwrite(true).durable(durable).run()) {
+  /** One export of {@code data} into {@code out}, no fsync unless {@code options} ask for it; returns the rows. */
+  static long export(Synthetic data, Path out, UnaryOperator<ExportBuilder> options) throws IOException {
+    try (ExportResult result = options.apply(TensorSlab.export(data.dataset).to(out).overwrite(true).durable(false))
+        .run()) {
       return result.rows();
     }
   }

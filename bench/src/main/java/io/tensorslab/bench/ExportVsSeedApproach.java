@@ -1,20 +1,16 @@
 package io.tensorslab.bench;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -44,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 @State(Scope.Benchmark)
-public class ExportVsSeedApproach {
+public class ExportVsSeedApproach extends SyntheticExport {
 
   /** Dataset size in MiB of float32 payload. */
   @Param({"16", "256", "1024"})
@@ -58,29 +54,19 @@ public class ExportVsSeedApproach {
   @Param({"32", "784"})
   public int width;
 
-  private Synthetic data;
-  private Path out;
-
-  @Setup(Level.Trial)
-  public void setUp() throws IOException {
-    data = new Synthetic(sizeMb, width, batch);
-    out = Synthetic.tempDir("tensorslab-bench-");
+  @Override
+  protected int sizeMb() {
+    return sizeMb;
   }
 
-  /**
-   * Each pass exports into an empty directory, as a first export does: replacing the previous
-   * pass's files (unlinking hundreds of MB of page cache inside rename) is not the cost measured.
-   */
-  @Setup(Level.Iteration)
-  public void emptyOutput() throws IOException {
-    Synthetic.deleteTree(out);
-    java.nio.file.Files.createDirectories(out);
+  @Override
+  protected int width() {
+    return width;
   }
 
-  @TearDown(Level.Trial)
-  public void tearDown() throws IOException {
-    data.close();
-    Synthetic.deleteTree(out);
+  @Override
+  protected int batch() {
+    return batch;
   }
 
   /** Baseline: the seed's list + concatenate + save, in Java; heap holds the data twice. */
@@ -92,6 +78,6 @@ public class ExportVsSeedApproach {
   /** TensorSlab: native tensor bytes copied once into a mapped .npy, no fsync. */
   @Benchmark
   public long export() throws IOException {
-    return ExportVsIterate.export(data, out, false);
+    return ExportVsIterate.export(data, out, b -> b);
   }
 }

@@ -97,7 +97,7 @@ public final class HeapCeiling {
     Path dir = Path.of(args[5]);
     try (Synthetic data = new Synthetic(size, width, batch)) {
       long rows = switch (approach) {
-        case "export" -> ExportVsIterate.export(data, dir, false);
+        case "export" -> ExportVsIterate.export(data, dir, b -> b);
         case "seedApproachJava" -> SeedApproach.run(data.dataset, dir.resolve("seed.npy"));
         default -> throw new IllegalArgumentException(approach);
       };
