@@ -1,5 +1,5 @@
-# Sourced by ./build and ./tensorslab: sets TENSORSLAB_JAVA_HOME to a JDK >= 22.
-# Order: $JAVA_HOME when it is new enough, else the newest JDK >= 22 under /usr/lib/jvm.
+# Sourced by ./build and ./tensorslab: sets TENSORSLAB_JAVA_HOME to a JDK >= 25.
+# Order: $JAVA_HOME when it is new enough, else the newest JDK >= 25 under /usr/lib/jvm.
 
 tensorslab_java_major() { # prints the feature version of the JDK at $1, or nothing
   local release="$1/release" v
@@ -13,7 +13,7 @@ tensorslab_java_major() { # prints the feature version of the JDK at $1, or noth
 }
 
 tensorslab_find_jdk() {
-  local min=22 best="" best_v=0 dir v
+  local min=25 best="" best_v=0 dir v
   if [ -n "${JAVA_HOME:-}" ]; then
     v=$(tensorslab_java_major "$JAVA_HOME")
     if [ -n "$v" ] && [ "$v" -ge "$min" ]; then TENSORSLAB_JAVA_HOME=$JAVA_HOME; return 0; fi
@@ -24,7 +24,7 @@ tensorslab_find_jdk() {
     if [ -n "$v" ] && [ "$v" -ge "$min" ] && [ "$v" -gt "$best_v" ]; then best=$dir; best_v=$v; fi
   done
   if [ -z "$best" ]; then
-    echo "tensorslab: needs a JDK 22 or newer (25 recommended); install one, e.g. Temurin 25 under /usr/lib/jvm, or set JAVA_HOME to it" >&2
+    echo "tensorslab: needs a JDK 25 or newer (the classes are Java 25); install one, e.g. Temurin 25 under /usr/lib/jvm, or set JAVA_HOME to it" >&2
     return 1
   fi
   TENSORSLAB_JAVA_HOME=$best
