@@ -58,22 +58,23 @@ final class PaddedWriter implements ComponentWriter {
     this.strings = TfDtypes.isVariableWidth(layout.type());
     this.expectedType = TfDtypes.dataType(layout.type());
     long[] known = layout.rowShape();
-    if (known != null) {
-      setRank(known.length, -1);
+    String refused = known == null ? null : setRank(known.length);
+    if (refused != null) {
+      throw new IllegalArgumentException(refused + " (component=" + layout.name() + ")");
     }
   }
 
-  private void setRank(int rank, long batch) {
+  /** Settles the rank of rows, from the declared shape or the first batch; the message says why it cannot be. */
+  private String setRank(int rank) {
     if (pad != null && rank == 0) {
-      throw new IllegalArgumentException("cannot pad component '" + layout.name() + "': its rows are scalars, "
-          + "there is no dim to pad (component=" + layout.name() + (batch >= 0 ? ", batch=" + batch : "") + ")");
+      return "cannot pad component '" + layout.name() + "': its rows are scalars, there is no dim to pad";
     }
     if (padShape != null && padShape.length != rank) {
-      throw new IllegalArgumentException("pad shape " + NpyHeader.shapeText(padShape) + " has rank "
-          + padShape.length + ", rows of component '" + layout.name() + "' have rank " + rank
-          + " (component=" + layout.name() + (batch >= 0 ? ", batch=" + batch : "") + ")");
+      return "pad shape " + NpyHeader.shapeText(padShape) + " has rank " + padShape.length + ", rows of component '"
+          + layout.name() + "' have rank " + rank;
     }
     this.rank = rank;
+    return null;
   }
 
   @Override
@@ -93,12 +94,9 @@ final class PaddedWriter implements ComponentWriter {
     Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batch);
     long[] shape = tensor.shape().asArray();
     long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
-    if (rank < 0) {
-      try {
-        setRank(rowShape.length, batch);
-      } catch (IllegalArgumentException e) {
-        throw new ExportException(e.getMessage(), null, -1, e);
-      }
+    String refused = rank < 0 ? setRank(rowShape.length) : null;
+    if (refused != null) {
+      throw new ExportException(refused, layout.name(), batch, null);
     }
     if (rowShape.length != rank) {
       throw new ExportException("batch has the wrong rank: rows are " + NpyHeader.shapeText(rowShape)

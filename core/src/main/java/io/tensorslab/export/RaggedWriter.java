@@ -31,6 +31,8 @@ import org.tensorflow.proto.DataType;
  * Rows arrive in order from one range writer: where a row's values go depends on every earlier row.
  */
 final class RaggedWriter implements ComponentWriter {
+  private static final String SCALAR_ROWS = "cannot export component '%s' as ragged: its rows are scalars, with no "
+      + "dim to vary";
   private final ComponentLayout layout;
   private final String valuesName;
   private final String splitsName;
@@ -55,15 +57,10 @@ final class RaggedWriter implements ComponentWriter {
     long[] declared = layout.rowShape();
     if (!strings && declared != null) {
       if (declared.length == 0) {
-        throw new IllegalArgumentException(scalarRows(-1));
+        throw new IllegalArgumentException(SCALAR_ROWS.formatted(layout.name()) + " (component=" + layout.name() + ")");
       }
       inner = Arrays.copyOfRange(declared, 1, declared.length);
     }
-  }
-
-  private String scalarRows(long batch) {
-    return "cannot export component '" + layout.name() + "' as ragged: its rows are scalars, with no dim to "
-        + "vary (component=" + layout.name() + (batch >= 0 ? ", batch=" + batch : "") + ")";
   }
 
   @Override
@@ -89,7 +86,7 @@ final class RaggedWriter implements ComponentWriter {
       return;
     }
     if (shape.length < 2) {
-      throw new ExportException(scalarRows(batch), null, -1, null);
+      throw new ExportException(SCALAR_ROWS.formatted(layout.name()), layout.name(), batch, null);
     }
     long width = shape[1];
     long[] batchInner = Arrays.copyOfRange(shape, 2, shape.length);
@@ -161,7 +158,7 @@ final class RaggedWriter implements ComponentWriter {
   private void appendStrings(MemorySegment structs, long[] shape, long batch, long take, long capacityHint)
       throws IOException {
     if (shape.length == 0) {
-      throw new ExportException(scalarRows(batch), null, -1, null);
+      throw new ExportException(SCALAR_ROWS.formatted(layout.name()), layout.name(), batch, null);
     }
     long perRow = Padding.product(shape, 1, shape.length);
     long elements = Math.multiplyExact(take, perRow);
