@@ -1,7 +1,5 @@
-package io.tensorslab.cli;
+package io.tensorslab.tf;
 
-import io.tensorslab.tf.FeatureSpec;
-import io.tensorslab.tf.TfRecordBatches;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,16 +26,16 @@ import org.tensorflow.types.family.TType;
  * @param shapes one per output component
  * @param names one per output component: {@code NAME}, and {@code NAME.lengths} after a padded one
  */
-record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+public record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TType>> types, List<Shape> shapes,
     List<String> names) {
 
-  static final String LENGTHS_SUFFIX = ".lengths";
+  public static final String LENGTHS_SUFFIX = ".lengths";
 
   /**
    * @param maxLength the longest row per {@code *} feature name
    * @param pad the pad value: a {@code Float}, {@code Long} or {@code String} per {@code *} feature name
    */
-  static VarLenPadding of(Ops tf, TfRecordBatches b, Map<String, Long> maxLength, Map<String, Object> pad) {
+  public static VarLenPadding of(Ops tf, TfRecordBatches b, Map<String, Long> maxLength, Map<String, Object> pad) {
     List<Class<? extends TType>> types = new ArrayList<>();
     List<Shape> shapes = new ArrayList<>();
     List<String> names = new ArrayList<>();
@@ -101,7 +99,7 @@ record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TTyp
   }
 
   /** Parses {@code --pad-value} for a feature of {@code dtype}, or its default when null. */
-  static Object padValue(String text, FeatureSpec.Dtype dtype) {
+  public static Object padValue(String text, FeatureSpec.Dtype dtype) {
     return switch (dtype) {
       case FLOAT32 -> text == null ? 0f : Float.parseFloat(text);
       case INT64 -> text == null ? 0L : Long.parseLong(text.strip());
