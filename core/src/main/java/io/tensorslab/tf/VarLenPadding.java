@@ -11,6 +11,8 @@ import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.data.MapDataset;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
@@ -78,13 +80,18 @@ public record VarLenPadding(Operand<? extends TType> variant, List<Class<? exten
       if (f.variableLength()) {
         Operand values = inputs.get(c);
         Operand<TInt64> splits = (Operand<TInt64>) inputs.get(c + 1);
+        boolean floats = f.dtype() == FeatureSpec.Dtype.FLOAT32;
         Operand fill = switch (f.dtype()) {
-          case FLOAT32 -> tf.constant((Float) pad.get(f.name()));
+          // float32 is padded as its int32 bits: TensorFlow's kernels flush a denormal pad value to 0.0
+          case FLOAT32 -> tf.constant(Float.floatToRawIntBits((Float) pad.get(f.name())));
           case INT64 -> tf.constant((Long) pad.get(f.name()));
           case BYTES -> tf.constant((String) pad.get(f.name()));
         };
-        Operand dense = tf.ragged.raggedTensorToTensor(tf.constant(new long[] {-1, maxLength.get(f.name())}), values,
-            fill, List.of(splits), List.of("ROW_SPLITS"));
+        Operand dense = tf.ragged.raggedTensorToTensor(tf.constant(new long[] {-1, maxLength.get(f.name())}),
+            floats ? tf.bitcast(values, TInt32.class) : values, fill, List.of(splits), List.of("ROW_SPLITS"));
+        if (floats) {
+          dense = tf.bitcast(dense, TFloat32.class);
+        }
         Operand<TInt64> lengths = tf.math.sub(tf.stridedSlice(splits, Indices.sliceFrom(1)),
             tf.stridedSlice(splits, Indices.sliceTo(-1)));
         sig.output(String.format("c%04d", out++), dense);
