@@ -1,6 +1,8 @@
 package io.tensorslab.export;
 
 import io.tensorslab.tf.BatchSource;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.tensorflow.Operand;
@@ -26,6 +28,24 @@ import org.tensorflow.types.family.TType;
  */
 public final class TensorSlab {
   private TensorSlab() {}
+
+  /**
+   * Reopens the export in {@code directory} from its {@code manifest.json}: every array mapped
+   * read-only, checked against the manifest, as the {@link ExportResult} the export returned (its
+   * timings are the export's). Close it when done.
+   *
+   * {@snippet :
+   * try (ExportResult export = TensorSlab.open(Path.of("out"))) {
+   *   Dataset rows = export.dataset(tf);                     // tf.data over the mapped files
+   * }
+   * }
+   *
+   * @throws java.nio.file.NoSuchFileException if there is no {@code manifest.json} (no finished export)
+   * @throws IOException if the manifest or a file it lists is malformed, missing, or changed since
+   */
+  public static ExportResult open(Path directory) throws IOException {
+    return ManifestReader.open(Objects.requireNonNull(directory, "directory"));
+  }
 
   /** Exports an eager framework {@link Dataset}. */
   public static ExportBuilder export(Dataset dataset) {
