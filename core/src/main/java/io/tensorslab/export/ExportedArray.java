@@ -8,7 +8,14 @@ import io.tensorslab.tf.TfDtypes;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import org.tensorflow.ndarray.BooleanNdArray;
+import org.tensorflow.ndarray.ByteNdArray;
+import org.tensorflow.ndarray.DoubleNdArray;
+import org.tensorflow.ndarray.FloatNdArray;
+import org.tensorflow.ndarray.IntNdArray;
+import org.tensorflow.ndarray.LongNdArray;
 import org.tensorflow.ndarray.NdArray;
+import org.tensorflow.ndarray.ShortNdArray;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.family.TType;
 
@@ -53,6 +60,63 @@ public record ExportedArray(String name, String component, NpyArray array) {
    */
   public NdArray<?> ndArray() {
     return NdArrayViews.of(array.header(), array.segment());
+  }
+
+  /** {@link #ndArray()} typed, for {@code <f4}, {@code <f2} and bfloat16 ({@code <V2}) files. */
+  public FloatNdArray floatArray() {
+    return typed(FloatNdArray.class, "floatArray()");
+  }
+
+  /** {@link #ndArray()} typed, for {@code <f8} files. */
+  public DoubleNdArray doubleArray() {
+    return typed(DoubleNdArray.class, "doubleArray()");
+  }
+
+  /** {@link #ndArray()} typed, for {@code <i8} files. */
+  public LongNdArray longArray() {
+    return typed(LongNdArray.class, "longArray()");
+  }
+
+  /** {@link #ndArray()} typed, for {@code <i4} files. */
+  public IntNdArray intArray() {
+    return typed(IntNdArray.class, "intArray()");
+  }
+
+  /** {@link #ndArray()} typed, for {@code <u2} files (the bits; Java has no unsigned short). */
+  public ShortNdArray shortArray() {
+    return typed(ShortNdArray.class, "shortArray()");
+  }
+
+  /**
+   * {@link #ndArray()} typed, for {@code |u1} files (the bits; Java has no unsigned byte) and for
+   * fixed-width bytes {@code |S{n}}, which get one more axis of length {@code n}.
+   */
+  public ByteNdArray byteArray() {
+    return typed(ByteNdArray.class, "byteArray()");
+  }
+
+  /** {@link #ndArray()} typed, for {@code |b1} files. */
+  public BooleanNdArray booleanArray() {
+    return typed(BooleanNdArray.class, "booleanArray()");
+  }
+
+  private <V> V typed(Class<V> viewType, String method) {
+    NdArray<?> view = ndArray();
+    if (viewType.isInstance(view)) {
+      return viewType.cast(view);
+    }
+    String instead = switch (view) {
+      case FloatNdArray f -> "floatArray()";
+      case DoubleNdArray d -> "doubleArray()";
+      case LongNdArray l -> "longArray()";
+      case IntNdArray i -> "intArray()";
+      case ShortNdArray s -> "shortArray()";
+      case ByteNdArray b -> "byteArray()";
+      case BooleanNdArray b -> "booleanArray()";
+      default -> "ndArray()";
+    };
+    throw new IllegalArgumentException(method + " does not fit: " + name + " is " + dtype().descr() + "; call "
+        + instead + " (path=" + path() + ")");
   }
 
   /**

@@ -78,6 +78,17 @@ class ReadBackTest {
   }
 
   @Test
+  void typedViewsFitTheirDtypeAndNameTheOneThatDoes(@TempDir Path dir) throws Exception {
+    try (ExportResult r = exportXy(dir)) {
+      assertEquals(91f, r.array("x").floatArray().getFloat(9, 1));
+      assertEquals(63L, r.array("y").longArray().getLong(9));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> r.array("y").floatArray());
+      assertEquals("floatArray() does not fit: y is <i8; call longArray() (path=" + r.array("y").path() + ")",
+          e.getMessage());
+    }
+  }
+
+  @Test
   void tensorDataIsTheMappedFile(@TempDir Path dir) throws Exception {
     try (ExportResult r = exportXy(dir); TFloat32 x = r.array("x").tensor(TFloat32.class)) {
       assertEquals(Shape.of(ROWS, 3), x.shape());
