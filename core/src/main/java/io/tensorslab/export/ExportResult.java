@@ -133,6 +133,22 @@ public final class ExportResult implements AutoCloseable {
    * @throws IOException if a file cannot be read
    */
   public Dataset dataset(Ops tf) throws IOException {
+    return NpyRowDatasets.of(tf, columns(), rows);
+  }
+
+  /**
+   * The exported rows as a {@code tf.data} dataset of batches of {@code batchSize} rows (the last
+   * one shorter), components as in {@link #dataset}: the same as {@code dataset(tf).batch(batchSize)}
+   * but read and decoded a batch at a time, much faster for small rows.
+   *
+   * @throws IllegalArgumentException as {@link #dataset}, or for a batch size below 1
+   * @throws IOException if a file cannot be read
+   */
+  public Dataset batches(Ops tf, long batchSize) throws IOException {
+    return NpyRowDatasets.batches(tf, columns(), rows, batchSize);
+  }
+
+  private List<NpyRowDatasets.Column> columns() throws IOException {
     List<NpyRowDatasets.Column> columns = new ArrayList<>();
     for (ExportedArray a : arrays) {
       if (a.name().equals(a.component() + ".row_splits") || a.name().equals(a.component() + ".values")) {
@@ -145,7 +161,7 @@ public final class ExportResult implements AutoCloseable {
       columns.add(new NpyRowDatasets.Column(a.path(), a.array().payloadOffset(), Files.size(a.path()) - payloadEnd,
           a.dtype(), Arrays.copyOfRange(shape, Math.min(1, shape.length), shape.length)));
     }
-    return NpyRowDatasets.of(tf, columns, rows);
+    return columns;
   }
 
   /** Unmaps every file. Idempotent. */

@@ -56,6 +56,26 @@ public final class NpyRowDatasets {
    *     reader needs at least one byte per record) or whose dtype TensorFlow cannot decode
    */
   public static Dataset of(Ops tf, List<Column> columns, long rows) {
+    return zip(tf, columns, 0, rows);
+  }
+
+  /**
+   * The dataset of batches of {@code batchSize} rows (the last one shorter when {@code rows} is not
+   * a multiple), zipped across {@code columns}. A numeric column is read one batch per record and
+   * decoded once per batch, which costs far less per row than {@link #of} followed by
+   * {@code batch(n)}; fixed-width strings are read by row and batched.
+   *
+   * @throws IllegalArgumentException as {@link #of}, or for a batch size below 1
+   */
+  public static Dataset batches(Ops tf, List<Column> columns, long rows, long batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+    }
+    return zip(tf, columns, batchSize, rows);
+  }
+
+  /** Rows when {@code batchSize} is 0, else batches of {@code batchSize}. */
+  private static Dataset zip(Ops tf, List<Column> columns, long batchSize, long rows) {
     List<Operand<? extends TType>> datasets = new ArrayList<>();
     List<Class<? extends TType>> types = new ArrayList<>();
     List<Shape> shapes = new ArrayList<>();
@@ -64,35 +84,65 @@ public final class NpyRowDatasets {
         throw new IllegalArgumentException("no tf.data form for rows of 0 bytes: the row shape is "
             + Arrays.toString(column.rowShape()) + " (path=" + column.path() + ")");
       }
-      boolean strings = column.dtype().kind() == 'S';
       Class<? extends TType> type = TfDtypes.fromNpy(column.dtype());
       Shape rowShape = Shape.of(column.rowShape());
-      Operand<? extends TType> records = tf.data.fixedLengthRecordDataset(
-          tf.constant(column.path().toString()), tf.constant(column.payloadOffset()), tf.constant(column.rowBytes()),
-          tf.constant(column.footerBytes()), tf.constant(BUFFER_BYTES), tf.constant(""));
-      ConcreteFunction decode = ConcreteFunction.create(f -> {
-        Placeholder<TString> record = f.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
-        Operand<?> row = strings ? stripNuls(f, record, column.rowShape().length)
-            : f.reshape(f.io.decodeRaw(record, type, DecodeRaw.littleEndian(true)), f.constant(column.rowShape()));
-        return Signature.builder().input("record", record).output("row", row).build();
-      });
-      datasets.add(tf.data.mapDataset(records, List.of(), decode, List.of(type), List.of(rowShape),
-          MapDataset.preserveCardinality(true)));
+      Shape elementShape = batchSize == 0 ? rowShape : rowShape.prepend(-1);
+      boolean strings = column.dtype().kind() == 'S';
+      Operand<? extends TType> dataset;
+      if (batchSize == 0 || strings) {
+        dataset = decoded(tf, column, type, rowShape, records(tf, column, column.payloadOffset(), column.rowBytes(),
+            column.footerBytes()));
+        if (batchSize > 0) {
+          dataset = tf.data.batchDataset(dataset, tf.constant(batchSize), tf.constant(false), List.of(type),
+              List.of(elementShape));
+        }
+      } else {
+        long batchBytes = Math.multiplyExact(batchSize, column.rowBytes());
+        long fullBatches = rows / batchSize;
+        long tailBytes = (rows % batchSize) * column.rowBytes();
+        long afterFull = column.payloadOffset() + fullBatches * batchBytes;
+        dataset = decoded(tf, column, type, elementShape, records(tf, column, column.payloadOffset(), batchBytes,
+            tailBytes + column.footerBytes()));
+        if (tailBytes > 0) {
+          // TensorFlow's reader drops a short record at the end of a file, so the last batch is a dataset of its own
+          var tail = decoded(tf, column, type, elementShape, records(tf, column, afterFull, tailBytes,
+              column.footerBytes()));
+          dataset = tf.data.concatenateDataset(dataset, tail, List.of(type), List.of(elementShape));
+        }
+      }
+      datasets.add(dataset);
       types.add(type);
-      shapes.add(rowShape);
+      shapes.add(elementShape);
     }
     Operand<? extends TType> zipped = datasets.size() == 1 ? datasets.getFirst()
         : tf.data.zipDataset(datasets, types, shapes);
-    Operand<? extends TType> counted = tf.data.assertCardinalityDataset(zipped, tf.constant(rows), types, shapes);
+    long elements = batchSize == 0 ? rows : (rows + batchSize - 1) / batchSize;
+    Operand<? extends TType> counted = tf.data.assertCardinalityDataset(zipped, tf.constant(elements), types, shapes);
     return new Dataset(tf, counted, types, shapes) {};
   }
 
-  /** A row of {@code |S{n}} strings: only scalars (one string per record) are read this way. */
-  private static Operand<TString> stripNuls(Ops f, Operand<TString> record, int rank) {
-    if (rank != 0) {
+  private static Operand<? extends TType> records(Ops tf, Column column, long header, long recordBytes,
+      long footer) {
+    return tf.data.fixedLengthRecordDataset(tf.constant(column.path().toString()), tf.constant(header),
+        tf.constant(recordBytes), tf.constant(footer), tf.constant(Math.max(BUFFER_BYTES, recordBytes)),
+        tf.constant(""));
+  }
+
+  /** Each record decoded to {@code shape} (-1 first: a batch of rows). */
+  private static Operand<? extends TType> decoded(Ops tf, Column column, Class<? extends TType> type, Shape shape,
+      Operand<? extends TType> records) {
+    boolean strings = column.dtype().kind() == 'S';
+    if (strings && column.rowShape().length != 0) {
       throw new IllegalArgumentException("no tf.data form yet for rows of several fixed-width strings;"
-          + " read them with ndArray()");
+          + " read them with ndArray() (path=" + column.path() + ")");
     }
-    return f.strings.regexReplace(record, f.constant("\\x00+$"), f.constant(""));
+    ConcreteFunction decode = ConcreteFunction.create(f -> {
+      Placeholder<TString> record = f.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+      Operand<?> row = strings ? f.strings.regexReplace(record, f.constant("\\x00+$"), f.constant(""))
+          : f.reshape(f.io.decodeRaw(record, type, DecodeRaw.littleEndian(true)), f.constant(shape.asArray()));
+      return Signature.builder().input("record", record).output("row", row).build();
+    });
+    return tf.data.mapDataset(records, List.of(), decode, List.of(type), List.of(shape),
+        MapDataset.preserveCardinality(true));
   }
 }

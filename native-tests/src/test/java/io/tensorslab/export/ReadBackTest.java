@@ -2,6 +2,7 @@ package io.tensorslab.export;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -192,6 +193,29 @@ class ReadBackTest {
           .run()) {
         assertEquals(r.array("x").segment().mismatch(again.array("x").segment()), -1);
         assertEquals(r.array("y").segment().mismatch(again.array("y").segment()), -1);
+      }
+    }
+  }
+
+  @Test
+  void batchesEqualRowsBatched(@TempDir Path dir) throws Exception {
+    try (ExportResult r = exportXy(dir); EagerSession session = EagerSession.create()) {
+      Ops tf = Ops.create(session);
+      for (long size : new long[] {1, 3, 10, 64}) {
+        var expected = r.dataset(tf).batch(size).iterator();
+        int batches = 0;
+        for (var batch : r.batches(tf, size)) {
+          var want = expected.next();
+          for (int c = 0; c < 2; c++) {
+            try (var got = batch.get(c).asTensor(); var w = want.get(c).asTensor()) {
+              assertEquals(w.shape(), got.shape(), "size " + size + " batch " + batches);
+              assertEquals(-1, TensorBytes.of(w).mismatch(TensorBytes.of(got)), "size " + size + " batch " + batches);
+            }
+          }
+          batches++;
+        }
+        assertFalse(expected.hasNext());
+        assertEquals((ROWS + size - 1) / size, batches);
       }
     }
   }
