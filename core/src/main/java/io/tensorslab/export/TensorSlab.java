@@ -1,6 +1,5 @@
 package io.tensorslab.export;
 
-import io.tensorslab.tf.BatchSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,32 +46,32 @@ public final class TensorSlab {
     return ManifestReader.open(Objects.requireNonNull(directory, "directory"));
   }
 
-  /** Exports an eager framework {@link Dataset}. */
+  /**
+   * Exports an eager framework {@link Dataset}. A dataset made with the framework's
+   * {@code Dataset.map}, whose function runs on the iterator side, is read through its own iterator,
+   * so the export holds exactly what iterating it gives.
+   */
   public static ExportBuilder export(Dataset dataset) {
-    Objects.requireNonNull(dataset, "dataset");
-    return new ExportBuilder(read -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
-        dataset.getOutputShapes(), read));
+    return new ExportBuilder(DatasetInput.of(dataset, null));
   }
 
-  /** Exports a framework {@link Dataset} built in the graph of {@code session}. */
+  /** Exports a framework {@link Dataset} built in the graph of {@code session}; as {@link #export(Dataset)}. */
   public static ExportBuilder export(Dataset dataset, Session session) {
-    Objects.requireNonNull(dataset, "dataset");
-    Objects.requireNonNull(session, "session");
-    return new ExportBuilder(read -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
-        dataset.getOutputShapes(), session, read));
+    return new ExportBuilder(DatasetInput.of(dataset, Objects.requireNonNull(session, "session")));
   }
 
   /** Exports an eager dataset variant with its output types and shapes. */
   public static ExportBuilder export(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
-    Objects.requireNonNull(variant, "variant");
-    return new ExportBuilder(read -> BatchSource.open(variant, types, shapes, read));
+    return new ExportBuilder(DatasetInput.of(variant, types, shapes, null));
   }
 
-  /** Exports a dataset variant of the graph run by {@code session}, with its output types and shapes. */
-  public static ExportBuilder export(Session session, Operand<?> variant, List<Class<? extends TType>> types,
-      List<Shape> shapes) {
-    Objects.requireNonNull(variant, "variant");
-    Objects.requireNonNull(session, "session");
-    return new ExportBuilder(read -> BatchSource.open(variant, types, shapes, session, read));
+  /**
+   * Exports a dataset variant of the graph run by {@code session}, with its output types and
+   * shapes: the arguments of {@link #export(Operand, List, List)}, then the session, as in
+   * {@link #export(Dataset, Session)}.
+   */
+  public static ExportBuilder export(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+      Session session) {
+    return new ExportBuilder(DatasetInput.of(variant, types, shapes, Objects.requireNonNull(session, "session")));
   }
 }
