@@ -25,14 +25,14 @@ final class FrameworkIteration {
   private FrameworkIteration() {}
 
   /** Creates the iterator; the cardinality is the variant's (a map keeps it). */
-  static BatchSource.Reader open(Dataset dataset, Session session, long[] cardinality) {
+  static BatchReader open(Dataset dataset, Session session, long[] cardinality) {
     var tf = dataset.getOpsInstance();
     if (session == null) {
       DatasetIterator iterator = dataset.makeOneShotIterator();
       try (TInt64 count = (TInt64) tf.data.datasetCardinality(dataset.getVariant()).asTensor()) {
         cardinality[0] = count.getLong();
       }
-      return new BatchSource.Reader() {
+      return new BatchReader() {
         @Override
         public List<Tensor> read() {
           List<Tensor> out = new ArrayList<>();
@@ -53,7 +53,7 @@ final class FrameworkIteration {
     try (Result r = session.runner().addTarget(init).fetch(count).run()) {
       cardinality[0] = ((TInt64) r.get(0)).getLong();
     }
-    return new BatchSource.Reader() {
+    return new BatchReader() {
       @Override
       public List<Tensor> read() {
         Session.Runner runner = session.runner();
