@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -167,12 +165,6 @@ class DatasetElementsTest {
     return Dataset.fromTensorSlices(tf, List.of(tf.constant(pixels)), List.of(TUint8.class));
   }
 
-  private static List<Path> files(Path dir) throws Exception {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.toList();
-    }
-  }
-
   @Test
   void elementsThatLookLikeRowsAreRefused(@TempDir Path dir) throws Exception {
     Ops tf = Ops.create();
@@ -182,7 +174,7 @@ class DatasetElementsTest {
         + " batching op made its elements (it ends in TensorSliceDataset), so dim 0 may be a dim of one row;"
         + " if each element is a batch of rows, declare it with batched(); if each element is one row, export it"
         + " row by row with unbatched()", e.getMessage());
-    assertEquals(List.of(), files(dir));
+    assertEquals(List.of(), TestData.listing(dir));
   }
 
   @Test

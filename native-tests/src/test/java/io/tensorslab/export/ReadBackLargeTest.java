@@ -32,13 +32,7 @@ class ReadBackLargeTest {
   }
 
   private static void readBack(Path dir, long rows) throws Exception {
-    String javaBinary = ProcessHandle.current().info().command().orElseThrow();
-    ProcessBuilder pb = new ProcessBuilder(javaBinary, "-Xmx64m", "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-        ReadBackLargeMain.class.getName(), dir.resolve("out").toString(), Long.toString(rows))
-        .redirectErrorStream(true);
-    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "3");
-    Process p = pb.start();
+    Process p = TestData.smallHeapChild(ReadBackLargeMain.class, dir.resolve("out").toString(), Long.toString(rows));
     try {
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(p.waitFor(300, TimeUnit.SECONDS), "read-back did not finish");
