@@ -49,7 +49,8 @@ final class ManifestReader {
         String name = asString(entry.get("name"), "name", manifestPath);
         String file = asString(entry.get("file"), "file of " + name, manifestPath);
         Path filePath = directory.resolve(file).normalize();
-        if (!filePath.getParent().equals(directory.normalize()) || !file.endsWith(".npy")) {
+        Path parent = filePath.toAbsolutePath().getParent();
+        if (!directory.toAbsolutePath().normalize().equals(parent) || !file.endsWith(".npy")) {
           throw new IOException("bad manifest: array " + name + " names file '" + file + "' outside the export"
               + " directory (path=" + manifestPath + ")");
         }

@@ -221,6 +221,17 @@ class ReadBackTest {
   }
 
   @Test
+  void openRefusesAManifestNamingFilesElsewhere(@TempDir Path dir) throws Exception {
+    exportXy(dir.resolve("out")).close();
+    Path manifest = dir.resolve("out/manifest.json");
+    Files.writeString(manifest, Files.readString(manifest).replace("\"file\": \"y.npy\"", "\"file\": \"../y.npy\""));
+    var e = assertThrows(java.io.IOException.class, () -> TensorSlab.open(dir.resolve("out")));
+    assertEquals("bad manifest: array y names file '../y.npy' outside the export directory (path=" + manifest + ")",
+        e.getMessage());
+    assertEquals(List.of(), mappingsOf(dir.resolve("out/x.npy")), "a failed open left x.npy mapped");
+  }
+
+  @Test
   void openRefusesWhatIsNotAFinishedExport(@TempDir Path dir) throws Exception {
     NoSuchFileException none = assertThrows(NoSuchFileException.class, () -> TensorSlab.open(dir));
     assertTrue(none.getMessage().contains("no export here: manifest.json is missing"), none.getMessage());
