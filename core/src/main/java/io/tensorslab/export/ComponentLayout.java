@@ -20,9 +20,18 @@ public record ComponentLayout(int index, String name, Class<? extends TType> typ
 
   /** Refuses a component name that cannot be a file name of its own. */
   static void checkName(String name, int index) {
-    if (!SAFE_NAME.matcher(name).matches() || name.endsWith(".npy") || name.equals(Manifest.FILE_NAME)) {
-      throw new IllegalArgumentException("component name '" + name + "' cannot be a file name: use letters, "
-          + "digits, '_', '-', '.', not starting with '.' or '-' (component=" + index + ")");
+    if (name.endsWith(".npy")) {
+      String stem = name.substring(0, name.length() - 4);
+      throw new IllegalArgumentException("component name '" + name + "' ends in .npy, which the export adds itself:"
+          + " give names(\"" + stem + "\", ...) for " + stem + ".npy (component=" + index + ")");
+    }
+    if (name.equals(Manifest.FILE_NAME)) {
+      throw new IllegalArgumentException("component name '" + name + "' is the export's own manifest file: give"
+          + " names(...) another name (component=" + index + ")");
+    }
+    if (!SAFE_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("component name '" + name + "' cannot be a file name: give names(...)"
+          + " of letters, digits, '_', '-', '.', not starting with '.' or '-' (component=" + index + ")");
     }
   }
 

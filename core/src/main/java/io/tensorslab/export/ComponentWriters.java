@@ -26,7 +26,7 @@ final class ComponentWriters {
     });
     for (ComponentLayout layout : plan.layouts()) {
       if (!paired.contains(layout.name())) {
-        writers.add(writerFor(layout, options.policyOf(layout.name()), stores));
+        writers.add(writerFor(layout, options.policyOf(layout), stores));
       }
     }
     return writers;

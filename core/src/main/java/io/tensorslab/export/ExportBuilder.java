@@ -26,6 +26,7 @@ public final class ExportBuilder {
   static final int DEFAULT_PREFETCH = 0;
 
   final SourceOpener opener;
+  DatasetInput.Elements elements = DatasetInput.Elements.DETECT;
   Path directory;
   List<String> names;
   long limitRows = -1;
@@ -40,8 +41,29 @@ public final class ExportBuilder {
   /** Output name -> [values component, row splits component]. */
   final Map<String, List<String>> rowSplitPairs = new LinkedHashMap<>();
 
-  ExportBuilder(SourceOpener opener) {
-    this.opener = opener;
+  ExportBuilder(DatasetInput input) {
+    this.opener = read -> input.open(read, elements);
+  }
+
+  /**
+   * Declares that every element is a batch of rows: dim 0 of each component counts rows. Needed
+   * only when that cannot be seen: every component has a fixed first dim (as {@code batch(n, true)}
+   * gives) and the dataset does not end in a batching op the export recognizes (e.g. an eager
+   * {@code batch(n, true)} followed by {@code prefetch}).
+   */
+  public ExportBuilder batched() {
+    this.elements = DatasetInput.Elements.BATCHES;
+    return this;
+  }
+
+  /**
+   * Declares that every element is one row (a dataset not batched, e.g. {@code fromTensorSlices}
+   * of images without {@code batch(n)}): the export batches the rows itself and writes
+   * {@code [rows, *element shape]}.
+   */
+  public ExportBuilder unbatched() {
+    this.elements = DatasetInput.Elements.ROWS;
+    return this;
   }
 
   /**

@@ -32,4 +32,20 @@ record ExportOptions(ExportBuilder.SourceOpener opener, Path directory, List<Str
   ShapePolicy policyOf(String name) {
     return shapePolicies.getOrDefault(name, defaultShapePolicy);
   }
+
+  /**
+   * The policy of {@code layout}: its own, else the default, except that the default leaves scalar
+   * rows (a label per row) dense: they have no dim to pad or to make ragged, and a global
+   * {@code shapePolicy(...)} is meant for the components whose shape varies. A string per row is
+   * the exception under {@code RAGGED}: its bytes vary, and ragged keeps them exactly.
+   */
+  ShapePolicy policyOf(ComponentLayout layout) {
+    ShapePolicy own = shapePolicies.get(layout.name());
+    if (own != null) {
+      return own;
+    }
+    boolean scalarRows = layout.rowShape() != null && layout.rowShape().length == 0;
+    boolean raggedBytes = layout.dtype() == null && defaultShapePolicy instanceof ShapePolicy.Ragged;
+    return scalarRows && !raggedBytes ? ShapePolicy.ERROR : defaultShapePolicy;
+  }
 }

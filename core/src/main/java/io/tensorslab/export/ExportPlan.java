@@ -34,7 +34,7 @@ record ExportPlan(ExportOptions options, List<ComponentLayout> layouts, OutputSt
    */
   static ExportPlan of(ExportOptions options, DatasetSpec spec) throws ExportException {
     if (spec.isInfinite() && options.limitRows() < 0) {
-      throw new ExportException("dataset is infinite (cardinality -1, e.g. after repeat()): give a row limit",
+      throw new ExportException("dataset is infinite (cardinality -1, e.g. after repeat()): call limit(n) to stop after n rows",
           null, -1, null);
     }
     List<ComponentLayout> layouts = layouts(options.names(), spec);
@@ -54,7 +54,7 @@ record ExportPlan(ExportOptions options, List<ComponentLayout> layouts, OutputSt
     int n = spec.componentCount();
     if (names != null && names.size() != n) {
       throw new IllegalArgumentException("the dataset has " + n + " components but " + names.size()
-          + " names were given: " + names);
+          + " names were given to names(...): " + names);
     }
     Set<String> seen = new HashSet<>();
     List<ComponentLayout> layouts = new ArrayList<>(n);

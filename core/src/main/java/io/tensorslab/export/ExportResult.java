@@ -1,9 +1,15 @@
 package io.tensorslab.export;
 
+import io.tensorslab.tf.NpyRowDatasets;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.tensorflow.framework.data.Dataset;
+import org.tensorflow.op.Ops;
 
 /**
  * What an export wrote, with every file mapped read-only for zero-copy use from Java. Closing the
@@ -105,6 +111,57 @@ public final class ExportResult implements AutoCloseable {
    */
   public long copyNanos() {
     return copyNanos;
+  }
+
+  /**
+   * The exported rows as a {@code tf.data} dataset, one element per row, one component per file in
+   * {@link #arrays()} order (a padded component gives its padded rows and then its lengths), with
+   * the export's cardinality: batch, shuffle and repeat it as any dataset. TensorFlow reads the
+   * files itself through the page cache, so neither the heap nor the resident set grows with them.
+   * Works in eager and graph mode; the dataset stays valid after this result is closed (it reads
+   * the files, not the mappings).
+   *
+   * {@snippet :
+   * try (ExportResult export = TensorSlab.open(dir)) {
+   *   Dataset batches = export.dataset(tf).shuffle(10_000).batch(1024);
+   * }
+   * }
+   *
+   * @throws IllegalArgumentException for a ragged component ({@code NAME.values} /
+   *     {@code NAME.row_splits}), which has no row-per-element form yet: read it with
+   *     {@link ExportedArray#tensor()}
+   * @throws IOException if a file cannot be read
+   */
+  public Dataset dataset(Ops tf) throws IOException {
+    return NpyRowDatasets.of(tf, columns(), rows);
+  }
+
+  /**
+   * The exported rows as a {@code tf.data} dataset of batches of {@code batchSize} rows (the last
+   * one shorter), components as in {@link #dataset}: the same as {@code dataset(tf).batch(batchSize)}
+   * but read and decoded a batch at a time, much faster for small rows.
+   *
+   * @throws IllegalArgumentException as {@link #dataset}, or for a batch size below 1
+   * @throws IOException if a file cannot be read
+   */
+  public Dataset batches(Ops tf, long batchSize) throws IOException {
+    return NpyRowDatasets.batches(tf, columns(), rows, batchSize);
+  }
+
+  private List<NpyRowDatasets.Column> columns() throws IOException {
+    List<NpyRowDatasets.Column> columns = new ArrayList<>();
+    for (ExportedArray a : arrays) {
+      if (a.name().equals(a.component() + ".row_splits") || a.name().equals(a.component() + ".values")) {
+        throw new IllegalArgumentException("no row dataset for a ragged component: " + a.component()
+            + " is stored as values and row splits; read them with array(\"" + a.name() + "\").tensor()"
+            + " (component=" + a.component() + ", path=" + a.path() + ")");
+      }
+      long[] shape = a.shape();
+      long payloadEnd = a.array().payloadOffset() + a.segment().byteSize();
+      columns.add(new NpyRowDatasets.Column(a.path(), a.array().payloadOffset(), Files.size(a.path()) - payloadEnd,
+          a.dtype(), Arrays.copyOfRange(shape, Math.min(1, shape.length), shape.length)));
+    }
+    return columns;
   }
 
   /** Unmaps every file. Idempotent. */

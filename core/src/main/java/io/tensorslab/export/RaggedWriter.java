@@ -24,8 +24,12 @@ import org.tensorflow.proto.DataType;
  * <ul>
  *   <li>Numeric: a batch {@code [b, w, *inner]} adds {@code b} rows of length {@code w} (the batch's own
  *       width); values are {@code [sum of w, *inner]}, and {@code inner} must not change between batches.
- *   <li>Strings: every string (of a {@code [b, *k]} batch, in C order) is one row of its bytes; values
+ *   <li>Strings, one per row ({@code [b]} batches): every string is one row of its bytes; values
  *       are {@code uint8}.
+ *   <li>String vectors ({@code [b, w]} batches, rows declared of rank 1): a row is its {@code w}
+ *       strings, as in {@code tf.RaggedTensor} of strings: {@code row_splits} splits the strings
+ *       into rows, and {@code NAME.byte_splits.npy} ({@code strings + 1}) splits the {@code uint8}
+ *       values into strings.
  * </ul>
  *
  * Rows arrive in order from one range writer: where a row's values go depends on every earlier row.
@@ -37,6 +41,11 @@ final class RaggedWriter implements ComponentWriter {
   private final String valuesName;
   private final String splitsName;
   private final boolean strings;
+  /** String rows of rank 1: rows of strings, each string of bytes (two levels of splits). */
+  private final boolean stringVectors;
+  private final String byteSplitsName;
+  private RowStore byteSplits;
+  private long stringCount; // string vectors: strings written
   private final DataType expectedType;
   private final OutputStores stores;
   private long[] inner; // numeric: the dims after the varying one
@@ -52,6 +61,8 @@ final class RaggedWriter implements ComponentWriter {
     this.valuesName = layout.name() + ".values";
     this.splitsName = layout.name() + ".row_splits";
     this.strings = TfDtypes.isVariableWidth(layout.type());
+    this.stringVectors = strings && layout.rowShape() != null && layout.rowShape().length == 1;
+    this.byteSplitsName = layout.name() + ".byte_splits";
     this.expectedType = TfDtypes.dataType(layout.type());
     this.stores = stores;
     long[] declared = layout.rowShape();
@@ -70,7 +81,7 @@ final class RaggedWriter implements ComponentWriter {
 
   @Override
   public List<String> outputNames() {
-    return List.of(valuesName, splitsName);
+    return stringVectors ? List.of(valuesName, splitsName, byteSplitsName) : List.of(valuesName, splitsName);
   }
 
   @Override
@@ -103,7 +114,7 @@ final class RaggedWriter implements ComponentWriter {
           + " bytes, " + rows + " rows need " + length, layout.name(), batchIndex, null);
     }
     RowStores.write(values, valueRows, source, 0, addRows);
-    appendSplits(rows, width, capacityHint);
+    appendSplits(rows, width, valueRows, capacityHint);
     valueRows += addRows;
     bytes += length;
     rowsWritten += rows;
@@ -133,19 +144,20 @@ final class RaggedWriter implements ComponentWriter {
     return sb.append(')').toString();
   }
 
-  /** The row_splits store with its leading 0, made at the first batch. */
-  private void startSplits(long capacityHint) throws IOException {
-    splits = stores.create(new RowLayout(splitsName, NpyDtype.INT64, new long[0]),
+  /** A splits store named {@code name} with its leading 0, made at the first batch. */
+  private RowStore startSplits(String name, long capacityHint) throws IOException {
+    RowStore store = stores.create(new RowLayout(name, NpyDtype.INT64, new long[0]),
         StoreCapacity.growable(capacityHint + 1));
-    RowStores.fill(splits, 0, 1, (w, done) -> w.bytes().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L));
+    RowStores.fill(store, 0, 1, (w, done) -> w.bytes().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L));
+    return store;
   }
 
-  /** Adds {@code count} rows of {@code length} each to row_splits. */
-  private void appendSplits(long count, long length, long capacityHint) throws IOException {
+  /** Adds {@code count} rows of {@code length} each to row_splits, after {@code before} values (or strings). */
+  private void appendSplits(long count, long length, long before, long capacityHint) throws IOException {
     if (splits == null) {
-      startSplits(Math.max(capacityHint, count));
+      splits = startSplits(splitsName, Math.max(capacityHint, count));
     }
-    long[] end = {valueRows};
+    long[] end = {before};
     RowStores.fill(splits, splitCount + 1, count, (w, done) -> {
       for (long r = 0; r < w.rows(); r++) {
         end[0] += length;
@@ -159,6 +171,13 @@ final class RaggedWriter implements ComponentWriter {
       throws IOException {
     if (shape.length == 0) {
       throw new ExportException(SCALAR_ROWS.formatted(layout.name()), layout.name(), batch, null);
+    }
+    if (stringVectors != (shape.length == 2)) {
+      throw new ExportException("cannot export component '" + layout.name() + "' as ragged strings: a batch has"
+          + " shape " + Arrays.toString(shape) + " but the dataset declares rows of shape "
+          + (layout.rowShape() == null ? "unknown" : Arrays.toString(layout.rowShape()))
+          + "; RAGGED keeps one string per row ([rows]) or a vector of strings per row ([rows, -1], declared"
+          + " so); use ShapePolicy.PAD for more dims", layout.name(), batch, null);
     }
     long perRow = Padding.product(shape, 1, shape.length);
     long elements = Math.multiplyExact(take, perRow);
@@ -174,9 +193,17 @@ final class RaggedWriter implements ComponentWriter {
       values = stores.create(new RowLayout(valuesName, NpyDtype.UINT8, new long[0]),
           StoreCapacity.growable(Math.max(total, 1024)));
     }
-    if (splits == null) {
-      startSplits(Math.multiplyExact(Math.max(capacityHint, take), perRow));
+    if (stringVectors) {
+      appendSplits(take, perRow, stringCount, capacityHint);
+      stringCount += elements;
+      if (byteSplits == null) {
+        byteSplits = startSplits(byteSplitsName, Math.multiplyExact(Math.max(capacityHint, take), perRow));
+      }
+    } else if (splits == null) {
+      splits = startSplits(splitsName, Math.multiplyExact(Math.max(capacityHint, take), perRow));
     }
+    RowStore stringSplits = stringVectors ? byteSplits : splits;
+    long stringSplitsBefore = stringVectors ? stringCount - elements : splitCount;
     // every string's bytes one after the other, however the store cuts its windows
     long[] next = {0, 0}; // string index, bytes of it already copied
     RowStores.fill(values, valueRows, total, (w, done) -> {
@@ -195,13 +222,15 @@ final class RaggedWriter implements ComponentWriter {
     });
     long[] end = {valueRows};
     long[] index = {0};
-    RowStores.fill(splits, splitCount + 1, elements, (w, done) -> {
+    RowStores.fill(stringSplits, stringSplitsBefore + 1, elements, (w, done) -> {
       for (long r = 0; r < w.rows(); r++) {
         end[0] += TStrings.length(structs, index[0]++);
         w.bytes().setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, r, end[0]);
       }
     });
-    splitCount += elements;
+    if (!stringVectors) {
+      splitCount += elements;
+    }
     valueRows += total;
     bytes += total;
   }
@@ -219,11 +248,18 @@ final class RaggedWriter implements ComponentWriter {
           StoreCapacity.exact(0));
     }
     if (splits == null) {
-      startSplits(0);
+      splits = startSplits(splitsName, 0);
     }
     values.finish(valueRows);
     splits.finish(splitCount + 1);
-    return List.of(values, splits);
+    if (!stringVectors) {
+      return List.of(values, splits);
+    }
+    if (byteSplits == null) {
+      byteSplits = startSplits(byteSplitsName, 0);
+    }
+    byteSplits.finish(stringCount + 1);
+    return List.of(values, splits, byteSplits);
   }
 
   @Override
@@ -233,6 +269,9 @@ final class RaggedWriter implements ComponentWriter {
     }
     if (splits != null) {
       splits.close();
+    }
+    if (byteSplits != null) {
+      byteSplits.close();
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.tensorslab.export;
 
-import io.tensorslab.tf.BatchSource;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.tensorflow.Operand;
@@ -27,32 +28,50 @@ import org.tensorflow.types.family.TType;
 public final class TensorSlab {
   private TensorSlab() {}
 
-  /** Exports an eager framework {@link Dataset}. */
-  public static ExportBuilder export(Dataset dataset) {
-    Objects.requireNonNull(dataset, "dataset");
-    return new ExportBuilder(read -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
-        dataset.getOutputShapes(), read));
+  /**
+   * Reopens the export in {@code directory} from its {@code manifest.json}: every array mapped
+   * read-only, checked against the manifest, as the {@link ExportResult} the export returned (its
+   * timings are the export's). Close it when done.
+   *
+   * {@snippet :
+   * try (ExportResult export = TensorSlab.open(Path.of("out"))) {
+   *   Dataset rows = export.dataset(tf);                     // tf.data over the mapped files
+   * }
+   * }
+   *
+   * @throws java.nio.file.NoSuchFileException if there is no {@code manifest.json} (no finished export)
+   * @throws IOException if the manifest or a file it lists is malformed, missing, or changed since
+   */
+  public static ExportResult open(Path directory) throws IOException {
+    return ManifestReader.open(Objects.requireNonNull(directory, "directory"));
   }
 
-  /** Exports a framework {@link Dataset} built in the graph of {@code session}. */
+  /**
+   * Exports an eager framework {@link Dataset}. A dataset made with the framework's
+   * {@code Dataset.map}, whose function runs on the iterator side, is read through its own iterator,
+   * so the export holds exactly what iterating it gives.
+   */
+  public static ExportBuilder export(Dataset dataset) {
+    return new ExportBuilder(DatasetInput.of(dataset, null));
+  }
+
+  /** Exports a framework {@link Dataset} built in the graph of {@code session}; as {@link #export(Dataset)}. */
   public static ExportBuilder export(Dataset dataset, Session session) {
-    Objects.requireNonNull(dataset, "dataset");
-    Objects.requireNonNull(session, "session");
-    return new ExportBuilder(read -> BatchSource.open(dataset.getVariant(), dataset.getOutputTypes(),
-        dataset.getOutputShapes(), session, read));
+    return new ExportBuilder(DatasetInput.of(dataset, Objects.requireNonNull(session, "session")));
   }
 
   /** Exports an eager dataset variant with its output types and shapes. */
   public static ExportBuilder export(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes) {
-    Objects.requireNonNull(variant, "variant");
-    return new ExportBuilder(read -> BatchSource.open(variant, types, shapes, read));
+    return new ExportBuilder(DatasetInput.of(variant, types, shapes, null));
   }
 
-  /** Exports a dataset variant of the graph run by {@code session}, with its output types and shapes. */
-  public static ExportBuilder export(Session session, Operand<?> variant, List<Class<? extends TType>> types,
-      List<Shape> shapes) {
-    Objects.requireNonNull(variant, "variant");
-    Objects.requireNonNull(session, "session");
-    return new ExportBuilder(read -> BatchSource.open(variant, types, shapes, session, read));
+  /**
+   * Exports a dataset variant of the graph run by {@code session}, with its output types and
+   * shapes: the arguments of {@link #export(Operand, List, List)}, then the session, as in
+   * {@link #export(Dataset, Session)}.
+   */
+  public static ExportBuilder export(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+      Session session) {
+    return new ExportBuilder(DatasetInput.of(variant, types, shapes, Objects.requireNonNull(session, "session")));
   }
 }

@@ -38,7 +38,7 @@ public final class OutputFiles {
     }
     if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       throw new FileAlreadyExistsException(target.toString(), null,
-          "output file exists; ask for overwrite to replace it (path=" + target + ")");
+          "output file exists; replace it with overwrite(true) (path=" + target + ")");
     }
     if (!Files.isWritable(parent)) {
       throw new AccessDeniedException(target.toString(), null,
@@ -87,14 +87,14 @@ public final class OutputFiles {
       Files.createLink(target, temporary);
     } catch (FileAlreadyExistsException e) {
       throw new FileAlreadyExistsException(target.toString(), null,
-          "output file appeared while exporting; ask for overwrite to replace it (path=" + target + ")");
+          "output file appeared while exporting; replace it with overwrite(true) (path=" + target + ")");
     } catch (UnsupportedOperationException | FileSystemException e) {
       if (e instanceof FileSystemException f && Files.exists(target)) {
         throw new FileAlreadyExistsException(target.toString(), null,
-            "output file appeared while exporting; ask for overwrite to replace it (path=" + target + ")");
+            "output file appeared while exporting; replace it with overwrite(true) (path=" + target + ")");
       }
       throw new IOException("publishing output failed: the file system cannot make a hard link, which "
-          + "publishing without overwrite needs to never replace a file; ask for overwrite (path=" + target + ")", e);
+          + "publishing without overwrite needs to never replace a file; replace it with overwrite(true) (path=" + target + ")", e);
     }
     Files.delete(temporary);
   }

@@ -176,6 +176,27 @@ public final class BatchSource implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens a framework {@link Dataset} through its own iterator ({@link FrameworkIteration}): for a
+   * dataset that transforms elements on its iterator side, as {@code Dataset.map} does.
+   *
+   * @param session the session of the dataset's graph, or {@code null} when it is eager
+   * @throws DatasetReadException when TensorFlow cannot create the iterator or count the dataset
+   */
+  public static BatchSource openIterating(Dataset dataset, Session session) throws DatasetReadException {
+    Objects.requireNonNull(dataset, "dataset");
+    List<Class<? extends TType>> t = List.copyOf(dataset.getOutputTypes());
+    List<Shape> s = List.copyOf(dataset.getOutputShapes());
+    checkStructure(t, s);
+    long[] cardinality = new long[1];
+    try {
+      BatchReader reader = FrameworkIteration.open(dataset, session, cardinality);
+      return new BatchSource(new DatasetSpec(t, s, cardinality[0]), reader);
+    } catch (RuntimeException e) {
+      throw openFailure("creating the dataset iterator", e);
+    }
+  }
+
   static DatasetReadException openFailure(String what, RuntimeException e) {
     if (!isTensorFlowError(e)) {
       throw e;

@@ -197,7 +197,7 @@ class FileSlabTest {
     Path target = Files.writeString(dir.resolve("x.npy"), "precious");
     FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
         () -> FileSlab.create(target, NpyDtype.INT8, new long[0], 1).close());
-    assertEquals(target + ": output file exists; ask for overwrite to replace it (path=" + target + ")",
+    assertEquals(target + ": output file exists; replace it with overwrite(true) (path=" + target + ")",
         e.getMessage());
     assertEquals("precious", Files.readString(target));
     assertEquals(List.of(target), listing(), "no temporary file left behind");
@@ -238,7 +238,7 @@ class FileSlabTest {
     try (FileSlab slab = FileSlab.create(target, NpyDtype.INT8, new long[0], 1)) {
       Files.createSymbolicLink(target, dir.resolve("lock-of-someone-else"));
       FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> slab.seal(1));
-      assertTrue(e.getMessage().contains("output file appeared while exporting; ask for overwrite"), e.getMessage());
+      assertTrue(e.getMessage().contains("output file appeared while exporting; replace it with overwrite(true)"), e.getMessage());
     }
     assertTrue(Files.isSymbolicLink(target), "the link that appeared is still there");
     assertEquals(List.of(target), listing());
@@ -252,7 +252,7 @@ class FileSlabTest {
       temporary = slab.temporaryPath();
       Files.writeString(target, "someone else's");
       FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> slab.seal(1));
-      assertTrue(e.getMessage().contains("output file appeared while exporting; ask for overwrite"), e.getMessage());
+      assertTrue(e.getMessage().contains("output file appeared while exporting; replace it with overwrite(true)"), e.getMessage());
       assertThrows(IllegalStateException.class, slab::payload, "a failed seal closes the slab");
     }
     assertEquals("someone else's", Files.readString(target));

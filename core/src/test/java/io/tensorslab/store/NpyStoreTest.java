@@ -185,7 +185,7 @@ class NpyStoreTest {
       store.finish(0);
       Files.writeString(dir.resolve("x.npy"), "someone else's");
       FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, store::publish);
-      assertTrue(e.getMessage().contains("output file appeared while exporting; ask for overwrite"), e.getMessage());
+      assertTrue(e.getMessage().contains("output file appeared while exporting; replace it with overwrite(true)"), e.getMessage());
     }
     assertEquals("someone else's", Files.readString(dir.resolve("x.npy")));
     assertEquals(List.of(dir.resolve("x.npy")), listing());

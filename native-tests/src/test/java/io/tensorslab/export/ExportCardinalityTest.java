@@ -122,7 +122,7 @@ class ExportCardinalityTest {
     List<ExportProgress> progress = new ArrayList<>();
     ExportException e = assertThrows(ExportException.class,
         () -> TestData.eager(ExportCardinalityTest::repeated, dir, b -> b.listener(progress::add)));
-    assertEquals("dataset is infinite (cardinality -1, e.g. after repeat()): give a row limit", e.getMessage());
+    assertEquals("dataset is infinite (cardinality -1, e.g. after repeat()): call limit(n) to stop after n rows", e.getMessage());
     assertEquals(-1, e.batch());
     assertEquals(List.of(), progress);
     assertEquals(List.of(), TestData.listing(dir));

@@ -188,7 +188,7 @@ class ExportFailureTest {
     List<ExportProgress> progress = new ArrayList<>();
     FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> TestData.eager(
         ExportFailureTest::hundredRows, dir, b -> b.names("x").listener(progress::add)));
-    assertEquals(existing.toAbsolutePath() + ": output file exists; ask for overwrite to replace it (path="
+    assertEquals(existing.toAbsolutePath() + ": output file exists; replace it with overwrite(true) (path="
         + existing.toAbsolutePath() + ")", e.getMessage());
     assertEquals(List.of(), progress, "no batch was read");
     assertEquals("keep me", Files.readString(existing));
@@ -209,11 +209,15 @@ class ExportFailureTest {
         tf.constant(new long[] {3, 4})), List.of(TInt64.class, TInt64.class)).batch(2);
     IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
         () -> TestData.eager(two, dir, b -> b.names("only")));
-    assertEquals("the dataset has 2 components but 1 names were given: [only]", count.getMessage());
+    assertEquals("the dataset has 2 components but 1 names were given to names(...): [only]", count.getMessage());
     IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
         () -> TestData.eager(two, dir, b -> b.names("ok", "../escape")));
-    assertEquals("component name '../escape' cannot be a file name: use letters, digits, '_', '-', '.', not starting"
-        + " with '.' or '-' (component=1)", bad.getMessage());
+    assertEquals("component name '../escape' cannot be a file name: give names(...) of letters, digits, '_', '-',"
+        + " '.', not starting with '.' or '-' (component=1)", bad.getMessage());
+    IllegalArgumentException npy = assertThrows(IllegalArgumentException.class,
+        () -> TestData.eager(two, dir, b -> b.names("ok", "x.npy")));
+    assertEquals("component name 'x.npy' ends in .npy, which the export adds itself: give names(\"x\", ...) for"
+        + " x.npy (component=1)", npy.getMessage());
     for (String name : List.of(".hidden", "-dash", "x.npy", "manifest.json", "", "a/b")) {
       assertThrows(IllegalArgumentException.class, () -> TestData.eager(two, dir, b -> b.names("ok", name)), name);
     }

@@ -22,13 +22,7 @@ class ExportLargeTest {
   @Test
   void oneGibibyteWithA64MiBHeap(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("out");
-    String javaBinary = ProcessHandle.current().info().command().orElseThrow();
-    ProcessBuilder pb = new ProcessBuilder(javaBinary, "-Xmx64m", "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
-        LargeExportMain.class.getName(), out.toString(), "graph")
-        .redirectErrorStream(true);
-    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "3");
-    Process p = pb.start();
+    Process p = TestData.smallHeapChild(LargeExportMain.class, out.toString(), "graph");
     try {
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "export did not finish");

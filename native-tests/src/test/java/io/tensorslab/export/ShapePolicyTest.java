@@ -180,4 +180,59 @@ class ShapePolicyTest {
       assertEquals(1, e.getMessage().split("component=", -1).length - 1, e.getMessage());
     }
   }
+
+  /**
+   * Rows {@code (x = 0..i/4, label = 7 i, name = "n<i>")} in batches of 4: x is as wide as its batch
+   * (1, 2, 3: it varies between batches), label and name are one scalar per row.
+   */
+  private static org.tensorflow.Operand<?> withScalarLabels(Ops tf) {
+    var fn = org.tensorflow.ConcreteFunction.create(g -> {
+      var i = g.placeholder(org.tensorflow.types.TInt64.class,
+          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.scalar()));
+      var x = g.range(g.constant(0L), g.math.add(g.math.div(i, g.constant(4L)), g.constant(1L)), g.constant(1L));
+      var label = g.math.mul(i, g.constant(7L));
+      var name = g.strings.join(List.of(g.constant("n"), g.dtypes.asString(i)));
+      return org.tensorflow.Signature.builder().input("i", i).output("x", x).output("label", label)
+          .output("name", name).build();
+    });
+    List<Class<? extends org.tensorflow.types.family.TType>> types = List.of(org.tensorflow.types.TInt64.class,
+        org.tensorflow.types.TInt64.class, org.tensorflow.types.TString.class);
+    var range = tf.data.rangeDataset(tf.constant(0L), tf.constant(10L), tf.constant(1L),
+        List.of(org.tensorflow.types.TInt64.class), List.of(org.tensorflow.ndarray.Shape.scalar()));
+    var rows = tf.data.mapDataset(range, List.of(), fn, types, List.of(org.tensorflow.ndarray.Shape.of(-1),
+        org.tensorflow.ndarray.Shape.scalar(), org.tensorflow.ndarray.Shape.scalar()),
+        org.tensorflow.op.data.MapDataset.preserveCardinality(true));
+    return tf.data.batchDataset(rows, tf.constant(4L), tf.constant(false), types, BATCH_SHAPES_WITH_LABELS);
+  }
+
+  private static final List<org.tensorflow.ndarray.Shape> BATCH_SHAPES_WITH_LABELS = List.of(
+      org.tensorflow.ndarray.Shape.of(-1, -1), org.tensorflow.ndarray.Shape.of(-1), org.tensorflow.ndarray.Shape.of(-1));
+
+  @Test
+  void globalPoliciesLeaveScalarComponentsAlone(@TempDir Path dir) throws Exception {
+    Ops tf = Ops.create();
+    List<Class<? extends org.tensorflow.types.family.TType>> types = List.of(org.tensorflow.types.TInt64.class,
+        org.tensorflow.types.TInt64.class, org.tensorflow.types.TString.class);
+    for (ShapePolicy policy : List.of(ShapePolicy.RAGGED, ShapePolicy.PAD)) {
+      Path out = dir.resolve(policy.toString());
+      try (ExportResult r = TensorSlab.export(withScalarLabels(tf), types, BATCH_SHAPES_WITH_LABELS)
+          .names("x", "label", "name").shapePolicy(policy).durable(false).to(out).run()) {
+        List<String> names = r.arrays().stream().map(ExportedArray::name).toList();
+        // a string per row stays ragged under RAGGED (its bytes vary) and is |S under PAD
+        assertEquals(policy == ShapePolicy.RAGGED
+            ? List.of("x.values", "x.row_splits", "label", "name.values", "name.row_splits")
+            : List.of("x", "x.lengths", "label", "name"), names, policy.toString());
+        assertArrayEquals(new long[] {10}, r.array("label").shape());
+        assertEquals(63L, r.array("label").longArray().getLong(9));
+        if (policy == ShapePolicy.PAD) {
+          assertEquals("|S2", r.array("name").dtype().descr());
+        }
+      }
+    }
+    // named explicitly, a scalar still cannot be ragged: the error says so
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TensorSlab.export(withScalarLabels(tf), types,
+        BATCH_SHAPES_WITH_LABELS).names("x", "label", "name").shapePolicy("label", ShapePolicy.RAGGED)
+        .durable(false).to(dir.resolve("explicit")).run());
+    assertTrue(e.getMessage().contains("its rows are scalars"), e.getMessage());
+  }
 }

@@ -157,9 +157,14 @@ class StringExportTest {
         s = np.load(sys.argv[1] + '/p/s.npy'); n = np.load(sys.argv[1] + '/p/s.lengths.npy')
         assert s.dtype == e.dtype and np.array_equal(s, e), (s, e)
         assert n.tolist() == [b.shape[1] for b in batches for _ in b], n
+        # RAGGED keeps the rows: row_splits splits the strings into the 10 rows (as tf.RaggedTensor's
+        # row_splits of the batches' rows), byte_splits splits the bytes into strings
         v = np.load(sys.argv[1] + '/r/s.values.npy'); rs = np.load(sys.argv[1] + '/r/s.row_splits.npy')
-        flat = [x for b in batches for x in b.reshape(-1).tolist()]
-        assert [q.tobytes() for q in np.split(v, rs[1:-1])] == flat, (v, rs)
+        bs = np.load(sys.argv[1] + '/r/s.byte_splits.npy')
+        strings = [q.tobytes() for q in np.split(v, bs[1:-1])]
+        assert strings == [x for b in batches for x in b.reshape(-1).tolist()], (v, bs)
+        assert len(rs) == 11 and rs[0] == 0 and rs[-1] == len(strings), rs
+        assert [strings[rs[i]:rs[i + 1]] for i in range(10)] == [r for b in batches for r in b.tolist()], rs
         """, dir.toString());
   }
 }

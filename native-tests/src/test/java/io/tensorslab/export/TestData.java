@@ -218,4 +218,19 @@ final class TestData {
     }
     return List.of(npy.toString(), raw.toString(), descr, s.toString());
   }
+
+  /**
+   * Starts {@code main} in a child JVM on the test class path with a 64 MiB heap and the library's
+   * flags, stdout and stderr merged: for tests that show the data never passes through the heap.
+   */
+  static Process smallHeapChild(Class<?> main, String... args) throws IOException {
+    String javaBinary = ProcessHandle.current().info().command().orElseThrow();
+    List<String> command = new java.util.ArrayList<>(List.of(javaBinary, "-Xmx64m",
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-cp",
+        System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "3");
+    return pb.start();
+  }
 }

@@ -121,7 +121,7 @@ class ReliabilityPathsTest {
     for (String existing : List.of("x.npy", "manifest.json")) {
       Path f = Files.writeString(out.resolve(existing), "old " + existing);
       FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> export(out).run());
-      assertMessage(e, "output file exists; ask for overwrite to replace it", f);
+      assertMessage(e, "output file exists; replace it with overwrite(true)", f);
       assertEquals("old " + existing, Files.readString(f));
       Files.delete(f);
     }
