@@ -11,7 +11,8 @@ import java.util.Objects;
  * One {@code --feature NAME:DTYPE:SHAPE} of {@code tensorslab convert}: a {@code tf.train.Example}
  * feature to read, its kind and its per-record shape.
  *
- * <p>{@code SHAPE} is comma-separated dims ({@code 8,8}), empty for a scalar ({@code label:int64:}),
+ * <p>The text is split at its last two colons, so a name may itself hold {@code :}.
+ * {@code SHAPE} is comma-separated dims ({@code 8,8}), empty for a scalar ({@code label:int64:}),
  * or {@code *} for a variable-length 1-D feature. A fixed feature becomes one output component
  * named {@code NAME} of shape {@code [rows, *shape]}; a variable-length one becomes two,
  * {@code NAME.values} and {@code NAME.row_splits} (see {@link #componentNames()}).
@@ -22,7 +23,8 @@ import java.util.Objects;
  * specs.get(2).variableLength(); // true
  * }
  *
- * @param name the feature key in the {@code Example}; also the stem of its output files
+ * @param name the feature key in the {@code Example}, any string (it may hold {@code :} and {@code /});
+ *     also the stem of its output files, {@code /} making nested directories
  * @param dtype which of the three {@code Example} value lists it holds
  * @param shape the per-record dims of a fixed feature (empty for a scalar and for a variable-length
  *     feature); unmodifiable
@@ -69,10 +71,8 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(dtype, "dtype");
     shape = List.copyOf(shape);
-    String bad = nameProblem(name);
-    if (bad != null) {
-      throw new IllegalArgumentException("invalid feature name '" + name + "': " + bad);
-    }
+    // Any key a tf.train.Example can hold is a name (even empty): '/' makes nested output directories and
+    // anything unsafe in a path is escaped by the export's OutputNames, never written outside the directory.
     if (variableLength && !shape.isEmpty()) {
       throw new IllegalArgumentException("feature '" + name + "': a variable-length feature has no fixed shape, got " + shape);
     }
@@ -99,23 +99,17 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
     if (spec == null) {
       throw new IllegalArgumentException("invalid --feature: missing value; " + FORM);
     }
-    int first = spec.indexOf(':');
-    int second = first < 0 ? -1 : spec.indexOf(':', first + 1);
-    if (first < 0 || second < 0) {
-      throw bad(spec, (first < 0 ? "no ':'" : "only one ':'")
+    // Split at the LAST two colons: DTYPE and SHAPE never hold one, a feature name may.
+    int second = spec.lastIndexOf(':');
+    int first = second <= 0 ? -1 : spec.lastIndexOf(':', second - 1);
+    if (second < 0 || first < 0) {
+      throw bad(spec, (second < 0 ? "no ':'" : "only one ':'")
           + " (a scalar still needs the trailing ':', as in label:int64:); " + FORM);
-    }
-    if (spec.indexOf(':', second + 1) >= 0) {
-      throw bad(spec, "more than two ':' (dims are separated by ',', as in 8,8; feature names cannot contain ':')");
     }
     String name = spec.substring(0, first);
     String dtypeText = spec.substring(first + 1, second);
     String shapeText = spec.substring(second + 1);
 
-    String nameBad = nameProblem(name);
-    if (nameBad != null) {
-      throw bad(spec, nameBad);
-    }
     Dtype dtype = Dtype.byCliName(dtypeText);
     if (dtype == null) {
       throw bad(spec, dtypeText.isEmpty() ? "empty DTYPE (expected float32, int64 or bytes)"
@@ -233,34 +227,6 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
     } catch (NumberFormatException e) {
       throw bad(spec, where + " '" + text + "' is too large (at most " + Long.MAX_VALUE + ")");
     }
-  }
-
-  /** Why {@code name} cannot be a feature name here, or null. It becomes a file name stem. */
-  private static String nameProblem(String name) {
-    if (name.isEmpty()) {
-      return "empty NAME";
-    }
-    if (name.isBlank()) {
-      return "NAME is only whitespace";
-    }
-    if (!name.strip().equals(name)) {
-      return "NAME '" + name + "' starts or ends with whitespace";
-    }
-    if (name.indexOf(':') >= 0) {
-      return "NAME '" + name + "' contains ':'";
-    }
-    if (name.indexOf('/') >= 0 || name.indexOf('\\') >= 0) {
-      return "NAME '" + name + "' contains a path separator, but it names the output file NAME.npy";
-    }
-    if (name.startsWith(".")) {
-      return "NAME '" + name + "' starts with '.', but it names the output file NAME.npy";
-    }
-    for (int i = 0; i < name.length(); i++) {
-      if (Character.isISOControl(name.charAt(i))) {
-        return "NAME contains control character U+" + String.format("%04X", (int) name.charAt(i));
-      }
-    }
-    return null;
   }
 
   private static IllegalArgumentException bad(String spec, String problem) {
