@@ -30,10 +30,13 @@ final class DenseWriter implements ComponentWriter {
   private long rows;
   private long bytes;
   private long unloaded;
+  /** The output directory; file names are given relative to it. */
+  private final Path dir;
 
   DenseWriter(ComponentLayout layout, Path dir, SlabOption... options) {
     this.layout = layout;
-    this.target = dir.resolve(layout.name() + ".npy");
+    this.dir = dir;
+    this.target = OutputNames.resolve(dir, layout.name(), ".npy");
     this.expectedType = TfDtypes.dataType(layout.type());
     this.options = options;
     this.rowShape = layout.rowShape();
@@ -46,7 +49,7 @@ final class DenseWriter implements ComponentWriter {
 
   @Override
   public List<String> fileNames() {
-    return List.of(target.getFileName().toString());
+    return List.of(dir.relativize(target).toString());
   }
 
   @Override

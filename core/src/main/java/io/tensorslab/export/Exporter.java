@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,13 +31,14 @@ import org.tensorflow.ndarray.Shape;
  */
 final class Exporter {
   private static final Pattern TF_COMPONENT = Pattern.compile("at component (\\d{1,9})\\b");
-  private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}");
   /** Rows to preallocate per batch size when the cardinality is unknown; growth doubles from there. */
   private static final long UNKNOWN_CARDINALITY_BATCHES = 64;
 
   private final ExportBuilder options;
   private final Path dir;
   private final SlabOption[] slabOptions;
+  /** Directories made inside {@link #dir} for nested output names, outermost first; removed again on failure. */
+  private final List<Path> createdParents = new ArrayList<>();
 
   Exporter(ExportBuilder options) {
     this.options = options;
@@ -60,6 +62,11 @@ final class Exporter {
       success = true;
       return result;
     } finally {
+      if (!success) {
+        for (int i = createdParents.size() - 1; i >= 0; i--) {
+          removeIfEmpty(createdParents.get(i));
+        }
+      }
       if (!success && created) {
         removeIfEmpty(dir); // a failed export into a directory it made leaves no trace at all
       }
@@ -146,10 +153,8 @@ final class Exporter {
     List<ComponentLayout> layouts = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       String name = names == null ? "component_" + i : names.get(i);
-      if (!SAFE_NAME.matcher(name).matches() || name.endsWith(".npy") || name.equals(Manifest.FILE_NAME)) {
-        throw new IllegalArgumentException("component name '" + name + "' cannot be a file name: use letters, "
-            + "digits, '_', '-', '.', not starting with '.' or '-' (component=" + i + ")");
-      }
+      // Any name is accepted: OutputNames maps it to a file inside dir (escaped when it is not a safe path).
+      Objects.requireNonNull(name, "component name " + i);
       if (!seen.add(name)) {
         throw new IllegalArgumentException("component name '" + name + "' is given twice: each component needs "
             + "its own file (component=" + i + ")");
@@ -226,17 +231,24 @@ final class Exporter {
   }
 
   private void checkDestinations(List<ComponentWriter> writers) throws IOException {
-    Set<String> files = new HashSet<>();
-    List<String> all = new ArrayList<>();
+    java.util.Map<String, String> ownerByFile = new java.util.LinkedHashMap<>();
     for (ComponentWriter w : writers) {
-      all.addAll(w.fileNames());
-    }
-    all.add(Manifest.FILE_NAME);
-    for (String file : all) {
-      if (!files.add(file)) {
-        throw new IllegalArgumentException("two outputs would be written to the same file (path="
-            + dir.resolve(file) + ")");
+      for (String file : w.fileNames()) {
+        String earlier = ownerByFile.putIfAbsent(file, w.layout().name());
+        if (earlier != null) {
+          throw new IllegalArgumentException("outputs '" + earlier + "' and '" + w.layout().name()
+              + "' would both be written to the same file; rename or drop one of them (path=" + dir.resolve(file) + ")");
+        }
       }
+    }
+    java.util.Map<String, String> fileByOwner = new java.util.LinkedHashMap<>();
+    for (String file : ownerByFile.keySet()) {
+      String name = file.endsWith(".npy") ? OutputNames.nameOf(file, ".npy") : null;
+      fileByOwner.put(name == null ? file : name, file);
+    }
+    fileByOwner.put(Manifest.FILE_NAME, Manifest.FILE_NAME);
+    OutputNames.checkDistinct(fileByOwner);
+    for (String file : fileByOwner.values()) {
       Path target = dir.resolve(file);
       if (Files.isDirectory(target)) {
         throw new FileAlreadyExistsException(target.toString(), null, "output path is a directory (path="
@@ -250,6 +262,9 @@ final class Exporter {
     if (!Files.isWritable(dir)) {
       throw new java.nio.file.AccessDeniedException(dir.toString(), null, "output directory is not writable (path="
           + dir + ")");
+    }
+    for (String file : ownerByFile.keySet()) {
+      createdParents.addAll(OutputNames.createParents(dir, dir.resolve(file)));
     }
   }
 
@@ -365,7 +380,7 @@ final class Exporter {
       List<Manifest.Entry> entries = new ArrayList<>();
       for (int i = 0; i < finished.size(); i++) {
         FileSlab slab = finished.get(i);
-        entries.add(Manifest.entryOf(slab, componentOf.get(i)));
+        entries.add(Manifest.entryOf(dir, slab, componentOf.get(i)));
         published.add(slab.publish());
       }
       Manifest.write(dir.resolve(Manifest.FILE_NAME), Manifest.toJson(entries, copied.batches, copied.rows,

@@ -94,9 +94,17 @@ final class Manifest {
     }
   }
 
-  static Entry entryOf(FileSlab slab, String component) {
-    String file = slab.target().getFileName().toString();
-    String name = file.endsWith(".npy") ? file.substring(0, file.length() - 4) : file;
+  /**
+   * The entry of a finished file: {@code file} relative to {@code dir} (with {@code /} between nested
+   * directories), {@code name} its output name unescaped ({@link OutputNames#nameOf}), or the file's
+   * stem when the name was shortened; {@code component} the original component or feature name.
+   */
+  static Entry entryOf(Path dir, FileSlab slab, String component) {
+    String file = dir.relativize(slab.target()).toString().replace(java.io.File.separatorChar, '/');
+    String name = file.endsWith(".npy") ? OutputNames.nameOf(file, ".npy") : null;
+    if (name == null) {
+      name = file.endsWith(".npy") ? file.substring(0, file.length() - 4) : file;
+    }
     return new Entry(name, component, file, slab.dtype().descr(), slab.finishedShape());
   }
 }

@@ -55,8 +55,8 @@ final class PaddedWriter implements ComponentWriter {
     this.pad = pad;
     this.dir = dir;
     this.options = options;
-    this.target = dir.resolve(layout.name() + ".npy");
-    this.lengthsTarget = pad == null ? null : dir.resolve(layout.name() + ".lengths.npy");
+    this.target = OutputNames.resolve(dir, layout.name(), ".npy");
+    this.lengthsTarget = pad == null ? null : OutputNames.resolve(dir, layout.name(), ".lengths.npy");
     this.padShape = pad == null ? null : pad.rowShape();
     this.strings = TfDtypes.isVariableWidth(layout.type());
     this.expectedType = TfDtypes.dataType(layout.type());
@@ -86,8 +86,8 @@ final class PaddedWriter implements ComponentWriter {
 
   @Override
   public List<String> fileNames() {
-    return lengthsTarget == null ? List.of(target.getFileName().toString())
-        : List.of(target.getFileName().toString(), lengthsTarget.getFileName().toString());
+    return lengthsTarget == null ? List.of(dir.relativize(target).toString())
+        : List.of(dir.relativize(target).toString(), dir.relativize(lengthsTarget).toString());
   }
 
   @Override
@@ -133,7 +133,7 @@ final class PaddedWriter implements ComponentWriter {
             + " bytes, " + take + " rows need " + length, layout.name(), batch, null);
       }
       if (staging == null) {
-        staging = StagingFile.create(dir.resolve(layout.name() + ".staging"));
+        staging = StagingFile.create(OutputNames.resolve(dir, layout.name(), ".staging"));
       }
       staging.append(source.asSlice(0, length));
     }
@@ -150,8 +150,8 @@ final class PaddedWriter implements ComponentWriter {
       longestString = Math.max(longestString, TStrings.length(structs, i));
     }
     if (staging == null) {
-      staging = StagingFile.create(dir.resolve(layout.name() + ".staging"));
-      stringLengths = StagingFile.create(dir.resolve(layout.name() + ".string-lengths"));
+      staging = StagingFile.create(OutputNames.resolve(dir, layout.name(), ".staging"));
+      stringLengths = StagingFile.create(OutputNames.resolve(dir, layout.name(), ".string-lengths"));
     }
     for (long i = 0; i < elements; i++) {
       MemorySegment value = TStrings.bytes(structs, i);

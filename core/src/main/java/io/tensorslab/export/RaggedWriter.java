@@ -42,11 +42,14 @@ final class RaggedWriter implements ComponentWriter {
   private long valueRows; // numeric: rows of values; strings: bytes
   private long splitCount; // rows written to row_splits, not counting its leading 0
   private long bytes;
+  /** The output directory; file names are given relative to it. */
+  private final Path dir;
 
   RaggedWriter(ComponentLayout layout, Path dir, SlabOption... options) {
     this.layout = layout;
-    this.valuesTarget = dir.resolve(layout.name() + ".values.npy");
-    this.splitsTarget = dir.resolve(layout.name() + ".row_splits.npy");
+    this.dir = dir;
+    this.valuesTarget = OutputNames.resolve(dir, layout.name(), ".values.npy");
+    this.splitsTarget = OutputNames.resolve(dir, layout.name(), ".row_splits.npy");
     this.strings = TfDtypes.isVariableWidth(layout.type());
     this.expectedType = TfDtypes.dataType(layout.type());
     this.options = options;
@@ -71,7 +74,7 @@ final class RaggedWriter implements ComponentWriter {
 
   @Override
   public List<String> fileNames() {
-    return List.of(valuesTarget.getFileName().toString(), splitsTarget.getFileName().toString());
+    return List.of(dir.relativize(valuesTarget).toString(), dir.relativize(splitsTarget).toString());
   }
 
   @Override

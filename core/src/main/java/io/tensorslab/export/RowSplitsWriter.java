@@ -34,6 +34,8 @@ final class RowSplitsWriter implements ComponentWriter {
   private FileSlab splitsSlab;
   private long rows;
   private long valueCount;
+  /** The output directory; file names are given relative to it. */
+  private final Path dir;
 
   /**
    * @param values writes the values component; its layout is named {@code NAME.values}
@@ -44,7 +46,8 @@ final class RowSplitsWriter implements ComponentWriter {
     this.splits = splits;
     ComponentLayout v = values.layout();
     this.layout = new ComponentLayout(v.index(), name, v.type(), v.dtype(), v.rowShape());
-    this.splitsTarget = dir.resolve(name + ".row_splits.npy");
+    this.dir = dir;
+    this.splitsTarget = OutputNames.resolve(dir, name, ".row_splits.npy");
     this.options = options;
   }
 
@@ -56,7 +59,7 @@ final class RowSplitsWriter implements ComponentWriter {
   @Override
   public List<String> fileNames() {
     List<String> names = new ArrayList<>(values.fileNames());
-    names.add(splitsTarget.getFileName().toString());
+    names.add(dir.relativize(splitsTarget).toString());
     return names;
   }
 
