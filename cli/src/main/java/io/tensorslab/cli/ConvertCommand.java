@@ -12,6 +12,7 @@ import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordErrors;
 import io.tensorslab.tf.TfRecordException;
+import io.tensorslab.tf.TfRecordInputs;
 import io.tensorslab.tf.TfRecordScanner;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -69,14 +70,17 @@ final class ConvertCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--tfrecord", paramLabel = "FILE", split = ",", required = true,
-      description = "TFRecord input file(s), comma-separated or repeated; read in this order.")
-  List<Path> files;
+  @Option(names = "--tfrecord", paramLabel = "INPUT", split = ",", required = true,
+      description = "TFRecord input(s), comma-separated or repeated, read in this order: files, quoted globs "
+          + "('data/train-*-of-01024', expanded here, sorted) and directories (their files, sorted).")
+  List<String> inputs;
 
-  @Option(names = "--compression", paramLabel = "none|gzip|zlib", defaultValue = "none",
-      converter = CompressionConverter.class,
-      description = "How every input file is compressed (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--compression", paramLabel = "none|gzip|zlib", converter = CompressionConverter.class,
+      description = "How every input file is compressed (default: detected from the files' first bytes).")
   TfRecordCompression compression;
+
+  /** The input files, {@link #inputs} expanded. */
+  List<Path> files;
 
   @Option(names = "--feature", paramLabel = "NAME:DTYPE:SHAPE", required = true,
       description = "A feature to read, repeatable: e.g. image:float32:28,28  label:int64:  tokens:int64:*")
@@ -204,8 +208,16 @@ final class ConvertCommand implements Callable<Integer> {
     return new ParameterException(spec.commandLine(), message);
   }
 
-  /** Missing, directory or unreadable inputs, named before anything is read or written. */
-  private void checkInputs() throws TfRecordException {
+  /** Expands the inputs; missing, directory or unreadable files named before anything is read or written. */
+  private void checkInputs() throws IOException {
+    try {
+      files = TfRecordInputs.expand(inputs);
+      if (compression == null) {
+        compression = TfRecordInputs.detectCompression(files);
+      }
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
     for (Path p : files) {
       String problem = null;
       if (!Files.exists(p)) {
