@@ -38,6 +38,7 @@ public final class ExportBuilder {
   ShapePolicy defaultShapePolicy = ShapePolicy.ERROR;
   /** Output name -> [values component, row splits component]. */
   final Map<String, List<String>> rowSplitPairs = new LinkedHashMap<>();
+  final Map<String, io.tensorslab.npy.NpyDtype> writeAs = new LinkedHashMap<>();
 
   ExportBuilder(SourceOpener opener) {
     this.opener = opener;
@@ -164,6 +165,17 @@ public final class ExportBuilder {
   public ExportBuilder rowSplits(String name, String valuesComponent, String rowSplitsComponent) {
     rowSplitPairs.put(Objects.requireNonNull(name, "name"), List.of(Objects.requireNonNull(valuesComponent,
         "valuesComponent"), Objects.requireNonNull(rowSplitsComponent, "rowSplitsComponent")));
+    return this;
+  }
+
+  /**
+   * Writes component {@code name} with NumPy dtype {@code dtype} instead of its tensor type's, bytes
+   * unchanged — what {@code ndarray.view(dtype)} does. The item sizes must match (checked when the
+   * export runs). Used where TensorFlow Java has no type of its own: {@code int8} carried as
+   * {@code TUint8}, {@code uint32} as {@code TInt32}, {@code uint64} as {@code TInt64}.
+   */
+  public ExportBuilder writeAs(String name, io.tensorslab.npy.NpyDtype dtype) {
+    writeAs.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(dtype, "dtype"));
     return this;
   }
 

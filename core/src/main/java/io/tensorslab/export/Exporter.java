@@ -175,6 +175,15 @@ final class Exporter {
       }
       var type = spec.type(i);
       var dtype = TfDtypes.isVariableWidth(type) ? null : TfDtypes.toNpy(type);
+      var view = options.writeAs.get(name);
+      if (view != null) {
+        if (dtype == null || dtype.itemSize() != view.itemSize()) {
+          throw new IllegalArgumentException("component '" + name + "' cannot be written as " + view.descr() + ": its "
+              + type.getSimpleName() + " items are " + (dtype == null ? "variable-width" : dtype.itemSize() + " bytes")
+              + ", not " + view.itemSize() + " (component=" + i + ")");
+        }
+        dtype = view;
+      }
       layouts.add(new ComponentLayout(i, name, type, dtype, rowShape));
     }
     return layouts;
