@@ -1,6 +1,5 @@
 package io.tensorslab.cli;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
@@ -13,7 +12,8 @@ import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordErrors;
 import io.tensorslab.tf.TfRecordException;
 import io.tensorslab.tf.TfRecordInputs;
-import io.tensorslab.tf.TfRecordScanner;
+import io.tensorslab.tf.TfRecordPrescan;
+import io.tensorslab.tf.TfRecordSurvey;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
@@ -26,8 +26,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tensorflow.EagerSession;
 import org.tensorflow.op.Ops;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,7 +40,7 @@ import picocli.CommandLine.TypeConversionException;
  * {@code ParseExampleV2} and written by the export engine.
  *
  * <p>Before TensorFlow reads anything, every input file's framing is walked once in Java
- * ({@link TfRecordScanner}, no CRCs: a plain file costs one seek per record). That counts the rows
+ * ({@link TfRecordPrescan}, no CRCs: a plain file costs one seek per record). That counts the rows
  * (the progress bar's total and an exact preallocation) and catches a file cut inside a record
  * header, which TensorFlow's reader takes for a clean end and would silently drop.
  */
@@ -82,8 +80,10 @@ final class ConvertCommand implements Callable<Integer> {
   /** The input files, {@link #inputs} expanded. */
   List<Path> files;
 
-  @Option(names = "--feature", paramLabel = "NAME:DTYPE:SHAPE", required = true,
-      description = "A feature to read, repeatable: e.g. image:float32:28,28  label:int64:  tokens:int64:*")
+  @Option(names = "--feature", paramLabel = "NAME:DTYPE:SHAPE",
+      description = "A feature to read, repeatable: e.g. image/encoded:image:28,28,1  label:int64:  tokens:int64:*  "
+          + "points:raw-float32:100,3. Without any, every feature is converted with the schema inferred from a scan "
+          + "of all inputs (printed in the summary; 'tensorslab inspect' shows it first).")
   List<String> featureTexts;
 
   @Option(names = "--batch", paramLabel = "N", defaultValue = "1024",
@@ -114,24 +114,30 @@ final class ConvertCommand implements Callable<Integer> {
 
   /** Pad value per '*' feature name, parsed for its dtype. */
   private final Map<String, Object> padValues = new HashMap<>();
-  /** Longest row per '*' feature name, from the pre-scan. */
-  private final Map<String, Long> maxLengths = new HashMap<>();
+  /** Longest row per '*' feature name and largest image per 'image:*,*,C' one, from the pre-scan. */
+  private TfRecordPrescan prescan;
 
   @Override
   public Integer call() throws Exception {
-    List<FeatureSpec> features = checkUsage();
+    List<FeatureSpec> given = checkUsage();
     checkInputs();
     checkOutputDirectory();
-    long rows = countRows(features);
     PrintWriter stdout = spec.commandLine().getOut();
+    List<FeatureSpec> features = given != null ? given : inferSchema();
+    checkPadValues(features);
+    long rows = countRows(features);
     EagerSession session = EagerSession.create();
     try {
       Ops tf = Ops.create(session);
       // A limit below the batch size is the batch size: records past the limit are then never parsed.
       long batchSize = limit != null && limit > 0 ? Math.min(batch, limit) : batch;
-      TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batchSize);
+      TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batchSize,
+          prescan.imageSizes(), varlen == VarLen.RAGGED);
       try (ExportResult result = export(tf, batches, rows)) {
         if (!quiet) {
+          if (given == null) {
+            stdout.println("schema (inferred): " + schemaText(features));
+          }
           ExportRun.printSummary(stdout, result);
           stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
           stdout.flush();
@@ -143,20 +149,40 @@ final class ConvertCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The {@code --feature} list, ready to paste. */
+  static String schemaText(List<FeatureSpec> features) {
+    StringBuilder sb = new StringBuilder();
+    for (FeatureSpec f : features) {
+      sb.append(sb.isEmpty() ? "" : " ").append("--feature ").append(Shell.quote(f.toString()));
+    }
+    return sb.toString();
+  }
+
+  /** Every feature of the inputs, with the schema {@link TfRecordSurvey#inferSchema} gives for a scan of all records. */
+  private List<FeatureSpec> inferSchema() throws IOException {
+    TfRecordSurvey survey = TfRecordSurvey.scan(files, compression, limit == null ? Long.MAX_VALUE : limit);
+    try {
+      return survey.inferSchema();
+    } catch (IllegalArgumentException e) {
+      throw new TfRecordException("cannot infer the schema: " + e.getMessage(), null, -1, null, -1, null);
+    }
+  }
+
   private ExportResult export(Ops tf, TfRecordBatches b, long rows) throws IOException {
     ExportBuilder builder;
-    if (maxLengths.isEmpty()) {
+    if (prescan.maxLengths().isEmpty()) {
       builder = TensorSlab.export(b.variant(), b.outputTypes(), b.outputShapes()).names(b.componentNames());
       for (FeatureSpec f : b.features()) {
-        if (f.variableLength()) {
+        if (f.variableLength() || (f.imageSizeVaries() && varlen == VarLen.RAGGED)) {
           // TensorFlow's parse gives a '*' feature as (values, row_splits) per batch: written as one ragged array.
           builder.rowSplits(f.name(), f.name() + FeatureSpec.VALUES_SUFFIX, f.name() + FeatureSpec.ROW_SPLITS_SUFFIX);
         }
       }
     } else {
-      VarLenPadding p = VarLenPadding.of(tf, b, maxLengths, padValues);
+      VarLenPadding p = VarLenPadding.of(tf, b, prescan.maxLengths(), padValues);
       builder = TensorSlab.export(p.variant(), p.types(), p.shapes()).names(p.names());
     }
+    b.writeAs().forEach(builder::writeAs);
     try {
       // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
       return ExportRun.run(builder.limit(rows).overwrite(overwrite), out, rows, quiet, spec.commandLine().getErr());
@@ -170,13 +196,15 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  /** Everything picocli cannot check alone; each problem is a usage error naming the flag. */
+  /** Everything picocli cannot check alone; each problem is a usage error naming the flag. Null: infer the features. */
   private List<FeatureSpec> checkUsage() {
-    List<FeatureSpec> features;
-    try {
-      features = FeatureSpec.parseAll(featureTexts);
-    } catch (IllegalArgumentException e) {
-      throw usage(e.getMessage());
+    List<FeatureSpec> features = null;
+    if (featureTexts != null && !featureTexts.isEmpty()) {
+      try {
+        features = FeatureSpec.parseAll(featureTexts);
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
     }
     if (batch < 1) {
       throw usage("Invalid value for option '--batch': must be at least 1, got " + batch);
@@ -187,6 +215,13 @@ final class ConvertCommand implements Callable<Integer> {
     if (padValue != null && varlen != VarLen.PAD) {
       throw usage("option '--pad-value' applies only with '--varlen pad'");
     }
+    if (features != null) {
+      checkPadValues(features);
+    }
+    return features;
+  }
+
+  private void checkPadValues(List<FeatureSpec> features) {
     for (FeatureSpec f : features) {
       if (!f.variableLength()) {
         continue;
@@ -201,7 +236,6 @@ final class ConvertCommand implements Callable<Integer> {
             + " value, as feature '" + f.name() + "' needs");
       }
     }
-    return features;
   }
 
   private ParameterException usage(String message) {
@@ -265,56 +299,15 @@ final class ConvertCommand implements Callable<Integer> {
 
   /**
    * Rows to export: every record of every file, or the first {@code --limit}. Walks the framing
-   * only as far as needed; a file cut inside a record fails here, naming file and record.
+   * only as far as needed; reads records where features need a look ahead (padding, images, raw
+   * bytes); a file cut inside a record or a value that cannot be decoded fails here, naming file and record.
    */
   private long countRows(List<FeatureSpec> features) throws IOException {
     // Only padding needs the longest row of each '*' feature ahead; ragged output takes rows as they come.
-    List<String> varlenNames = varlen != VarLen.PAD ? List.of()
+    List<String> padded = varlen != VarLen.PAD ? List.of()
         : features.stream().filter(FeatureSpec::variableLength).map(FeatureSpec::name).toList();
-    varlenNames.forEach(n -> maxLengths.put(n, 0L));
-    long max = limit == null ? Long.MAX_VALUE : limit;
-    long rows = 0;
-    for (Path p : files) {
-      if (rows >= max) {
-        break;
-      }
-      try (TfRecordScanner s = TfRecordScanner.open(p, compression)) {
-        if (varlenNames.isEmpty()) {
-          while (rows < max && s.skip(false)) {
-            rows++;
-          }
-        } else {
-          byte[] record;
-          while (rows < max && (record = s.next()) != null) {
-            rows++;
-            longestRows(record, varlenNames);
-          }
-        }
-      }
-    }
-    return rows;
-  }
-
-  /** Raises {@link #maxLengths} to this record's value counts; a record that does not parse is TensorFlow's to report. */
-  private void longestRows(byte[] record, List<String> varlenNames) {
-    Map<String, Feature> present;
-    try {
-      present = Example.parseFrom(record).getFeatures().getFeatureMap();
-    } catch (InvalidProtocolBufferException e) {
-      return;
-    }
-    for (String name : varlenNames) {
-      Feature f = present.get(name);
-      if (f != null) {
-        long n = switch (f.getKindCase()) {
-          case FLOAT_LIST -> f.getFloatList().getValueCount();
-          case INT64_LIST -> f.getInt64List().getValueCount();
-          case BYTES_LIST -> f.getBytesList().getValueCount();
-          case KIND_NOT_SET -> 0;
-        };
-        maxLengths.merge(name, n, Math::max);
-      }
-    }
+    prescan = TfRecordPrescan.run(files, compression, features, padded, limit == null ? Long.MAX_VALUE : limit);
+    return prescan.rows();
   }
 
   static final class CompressionConverter implements ITypeConverter<TfRecordCompression> {

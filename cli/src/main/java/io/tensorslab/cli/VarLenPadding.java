@@ -42,7 +42,8 @@ record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TTyp
     List<Shape> shapes = new ArrayList<>();
     List<String> names = new ArrayList<>();
     int c = 0;
-    for (FeatureSpec f : b.features()) {
+    for (int i = 0; i < b.features().size(); i++) {
+      FeatureSpec f = b.features().get(i);
       if (f.variableLength()) {
         types.add(b.outputTypes().get(c));
         shapes.add(Shape.of(-1, maxLength.get(f.name())));
@@ -52,10 +53,12 @@ record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TTyp
         names.add(f.name() + LENGTHS_SUFFIX);
         c += 2;
       } else {
-        types.add(b.outputTypes().get(c));
-        shapes.add(b.outputShapes().get(c));
-        names.add(f.name());
-        c++;
+        // fixed features, decoded images (and their shapes) pass through
+        for (int k = 0; k < b.componentCounts().get(i); k++, c++) {
+          types.add(b.outputTypes().get(c));
+          shapes.add(b.outputShapes().get(c));
+          names.add(b.componentNames().get(c));
+        }
       }
     }
     Operand<? extends TType> padded;
@@ -76,7 +79,8 @@ record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TTyp
     }
     int c = 0;
     int out = 0;
-    for (FeatureSpec f : b.features()) {
+    for (int i = 0; i < b.features().size(); i++) {
+      FeatureSpec f = b.features().get(i);
       if (f.variableLength()) {
         Operand values = inputs.get(c);
         Operand<TInt64> splits = (Operand<TInt64>) inputs.get(c + 1);
@@ -93,8 +97,9 @@ record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TTyp
         sig.output(String.format("c%04d", out++), lengths);
         c += 2;
       } else {
-        sig.output(String.format("c%04d", out++), tf.identity((Operand) inputs.get(c)));
-        c++;
+        for (int k = 0; k < b.componentCounts().get(i); k++, c++) {
+          sig.output(String.format("c%04d", out++), tf.identity((Operand) inputs.get(c)));
+        }
       }
     }
     return sig.build();

@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * The input files of a TFRecord read, as a user names them: files, quoted globs expanded here
- * ({@code 'data/train-*-of-01024'}, sorted by path), and directories (their regular files, sorted,
- * hidden ones skipped); and how they are compressed, detected from their first bytes when not given.
+ * ({@code 'data/train-*-of-01024'}, sorted by path), and directories (their regular files, sorted;
+ * hidden files and {@code .json} files, such as the metadata TFDS writes beside its shards, skipped); and how they are compressed, detected from their first bytes when not given.
  *
  * {@snippet :
  * List<Path> files = TfRecordInputs.expand(List.of("data/train-*.tfrecord.gz", "extra/"));
@@ -30,7 +30,7 @@ public final class TfRecordInputs {
 
   /**
    * Expands every input in order: a glob to its matching regular files sorted by path, a directory to
-   * its regular non-hidden files sorted by name, a file to itself.
+   * its regular files sorted by name (but hidden and {@code .json} files), a file to itself.
    *
    * @throws IllegalArgumentException for a glob that matches nothing or a file named twice, naming it
    * @throws IOException for a directory that cannot be listed
@@ -176,6 +176,8 @@ public final class TfRecordInputs {
       return list
           .filter(Files::isRegularFile)
           .filter(p -> !p.getFileName().toString().startsWith("."))
+          // TFDS writes dataset_info.json and features.json beside its shards: metadata, not records
+          .filter(p -> !p.getFileName().toString().endsWith(".json"))
           .sorted()
           .toList();
     }

@@ -49,6 +49,7 @@ class TfRecordInputsTest {
       write(dir.resolve("data").resolve(name), r);
     }
     write(dir.resolve("data/.hidden"), r);
+    write(dir.resolve("data/dataset_info.json"), "{}".getBytes());
     Files.createDirectory(dir.resolve("data/sub"));
     List<Path> files = TfRecordInputs.expand(List.of(dir + "/data/train-*-of-00003"));
     assertEquals(List.of(dir.resolve("data/train-00000-of-00003"), dir.resolve("data/train-00001-of-00003"),
@@ -56,7 +57,7 @@ class TfRecordInputsTest {
     List<Path> all = TfRecordInputs.expand(List.of(dir + "/data"));
     assertEquals(List.of(dir.resolve("data/test-00000-of-00001"), dir.resolve("data/train-00000-of-00003"),
         dir.resolve("data/train-00001-of-00003"), dir.resolve("data/train-00002-of-00003")), all,
-        "regular files sorted; hidden files and subdirectories skipped");
+        "regular files sorted; hidden and .json files and subdirectories skipped");
     assertEquals(List.of(dir.resolve("data/test-00000-of-00001"), dir.resolve("data/train-00001-of-00003")),
         TfRecordInputs.expand(List.of(dir + "/data/test-00000-of-00001", dir + "/d?ta/train-0000[1]-*")));
   }
