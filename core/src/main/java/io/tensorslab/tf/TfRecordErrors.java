@@ -5,10 +5,18 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tensorflow.proto.Example;
 import org.tensorflow.proto.Feature;
+import org.tensorflow.EagerSession;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.image.DecodeImage;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
 
 /**
  * Turns a TensorFlow failure while iterating a {@link TfRecordBatches} into one
@@ -63,6 +71,12 @@ public final class TfRecordErrors {
     String tfText = shortMessage(tfError);
     boolean parseError = tfError.getMessage() != null && tfError.getMessage().contains("ParseExample");
     try {
+      if (!parseError && batches.features().stream().anyMatch(FeatureSpec::isImage)) {
+        TfRecordException found = diagnoseImages(batches, batchIndex, tfError);
+        if (found != null) {
+          return found;
+        }
+      }
       if (parseError) {
         TfRecordException found = diagnoseBatch(batches, batchIndex, tfText, tfError);
         if (found != null) {
@@ -162,6 +176,81 @@ public final class TfRecordErrors {
       }
     }
     return firstFound;
+  }
+
+  /**
+   * Decodes every image of batch {@code batchIndex} again, one by one, with TensorFlow's own
+   * {@code DecodeImage} in a fresh eager session, and returns the first that fails or has another
+   * size than its fixed {@code image:H,W,C}; null when all decode. Only the failure path pays for this.
+   */
+  private static TfRecordException diagnoseImages(TfRecordBatches b, long batchIndex, RuntimeException cause)
+      throws IOException {
+    List<FeatureSpec> images = b.features().stream().filter(FeatureSpec::isImage).toList();
+    long first = Math.multiplyExact(batchIndex, b.batchSize());
+    long end = first + b.batchSize();
+    long row = 0;
+    try (EagerSession session = EagerSession.create()) {
+      Ops tf = Ops.create(session);
+      for (Path p : b.files()) {
+        try (TfRecordScanner s = TfRecordScanner.open(p, b.compression())) {
+          while (row < end) {
+            if (row < first) {
+              if (!s.skip(false)) {
+                break;
+              }
+              row++;
+              continue;
+            }
+            long recordInFile = s.recordIndex();
+            byte[] bytes = s.next();
+            if (bytes == null) {
+              break;
+            }
+            row++;
+            Map<String, Feature> present;
+            try {
+              present = Example.parseFrom(bytes).getFeatures().getFeatureMap();
+            } catch (InvalidProtocolBufferException e) {
+              continue;
+            }
+            for (FeatureSpec f : images) {
+              Feature feature = present.get(f.name());
+              if (feature == null || feature.getBytesList().getValueCount() != 1) {
+                continue;
+              }
+              String problem = decodeProblem(tf, f, feature.getBytesList().getValue(0).toByteArray());
+              if (problem != null) {
+                return new TfRecordException(problem, p, recordInFile, f.name(), batchIndex, cause);
+              }
+            }
+          }
+        } catch (TfRecordException e) {
+          return new TfRecordException(e.problem(), e.path(), e.record(), null, batchIndex, cause);
+        }
+        if (row >= end) {
+          break;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Why {@code DecodeImage} refuses these bytes for {@code f}, or null when it decodes them to a fitting shape. */
+  private static String decodeProblem(Ops tf, FeatureSpec f, byte[] bytes) {
+    try (TString t = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes))) {
+      var image = tf.image.decodeImage(tf.constant(t), TUint8.class, DecodeImage.channels(f.shape().get(2)),
+          DecodeImage.expandAnimations(false));
+      long[] shape = image.shape().asArray();
+      if (!f.imageSizeVaries() && (shape[0] != f.shape().get(0) || shape[1] != f.shape().get(1))) {
+        return "feature '" + f.name() + "' decodes to a " + shape[0] + "x" + shape[1] + " image, expected "
+            + f.shape().get(0) + "x" + f.shape().get(1);
+      }
+      return null;
+    } catch (RuntimeException e) {
+      ImageHeader h = ImageHeader.sniff(bytes);
+      return "feature '" + f.name() + "' is a corrupt or truncated " + (h == null ? "image" : h.format().displayName()
+          + " image") + " (" + bytes.length + " bytes; TensorFlow: " + shortMessage(e) + ")";
+    }
   }
 
   /** {feature, problem} for the first spec this record breaks, as ParseExample would see it; or null. */
