@@ -85,11 +85,12 @@ final class ExportRun {
         + "batches and sealing%n", copySeconds, copySeconds > 0 ? result.bytes() / 1e9 / copySeconds : 0.0);
     int width = 0;
     for (ExportedArray a : result.arrays()) {
-      width = Math.max(width, a.path().getFileName().toString().length());
+      width = Math.max(width, result.directory().relativize(a.path()).toString().length());
     }
     for (ExportedArray a : result.arrays()) {
       long bytes = a.array().header().payloadByteSize();
-      out.printf(Locale.ROOT, "  %-" + width + "s  %-5s %-9s %-18s %10.1f MB%n", a.path().getFileName(),
+      // relative to DIR: nested names (image/object/bbox/xmin) show their directories
+      out.printf(Locale.ROOT, "  %-" + width + "s  %-5s %-9s %-18s %10.1f MB%n", result.directory().relativize(a.path()),
           a.dtype().descr(), a.dtype().displayName(), NpyHeader.shapeText(a.shape()), bytes / 1e6);
     }
     out.printf(Locale.ROOT, "  %-" + width + "s  (lists every file)%n", result.manifest().getFileName());

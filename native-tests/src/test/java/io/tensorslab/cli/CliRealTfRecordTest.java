@@ -188,6 +188,36 @@ class CliRealTfRecordTest {
         .assertFails(2, "input glob '" + dir + "/train-*' matches no file");
   }
 
+  @Test
+  void inspectShowsEveryFeatureAndThePasteReadySchema() {
+    RunCli run = RunCli.run("inspect", fixture("od") + "/train-*");
+    assertEquals(0, run.code(), run.err());
+    List<String> lines = run.out().lines().toList();
+    assertTrue(lines.get(0).startsWith("files:    2 ("), lines.get(0));
+    assertTrue(lines.get(0).endsWith("), compression gzip"), lines.get(0));
+    assertEquals("records:  6", lines.get(1));
+    assertTrue(lines.contains("image/encoded             bytes    1             0        jpeg+png images 24x32x3"),
+        run.out());
+    assertTrue(lines.contains("image/object/bbox/xmin    float32  0-3           0        "), run.out());
+    assertTrue(lines.contains("image/format              bytes    1             0        3-4 bytes"), run.out());
+    assertTrue(run.out().contains("  --feature image/encoded:image:24,32,3 --feature image/filename:bytes: "), run.out());
+
+    RunCli varsize = RunCli.run("inspect", fixture("varsize").toString(), "--json");
+    assertEquals(0, varsize.code(), varsize.err());
+    String checked = NumPy.run("""
+        import json
+        r = json.loads(sys.argv[1])
+        f = r['features'][0]
+        print(r['records'], r['complete'], f['name'], f['image_formats'], f['image_shapes'], r['schema'])
+        """, varsize.out());
+    assertEquals("4 True photo ['jpeg'] [[10, 12, 3], [16, 8, 3], [7, 7, 3], [16, 12, 3]] ['photo:image:*,*,3']",
+        checked.strip());
+
+    RunCli scanned = RunCli.run("inspect", fixture("tfds").toString(), "--scan", "3");
+    assertTrue(scanned.out().contains("records:  3 (the first ones only: --scan stopped the read)"), scanned.out());
+    RunCli.run("inspect", fixture("tfds").toString(), "--scan", "0").assertFails(2, "--scan");
+  }
+
   /** The first PNG inside a TFRecord file's bytes. */
   private static byte[] pngOf(byte[] file) {
     for (int i = 0; i + 8 < file.length; i++) {
