@@ -1,6 +1,5 @@
 package io.tensorslab.cli;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
@@ -12,7 +11,9 @@ import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordErrors;
 import io.tensorslab.tf.TfRecordException;
-import io.tensorslab.tf.TfRecordScanner;
+import io.tensorslab.tf.example.ExampleRecords;
+import io.tensorslab.tf.example.FeatureSelection;
+import io.tensorslab.tf.example.TfRecordReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
@@ -25,8 +26,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tensorflow.EagerSession;
 import org.tensorflow.op.Ops;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,9 +40,11 @@ import picocli.CommandLine.TypeConversionException;
  * {@code ParseExampleV2} and written by the export engine.
  *
  * <p>Before TensorFlow reads anything, every input file's framing is walked once in Java
- * ({@link TfRecordScanner}, no CRCs: a plain file costs one seek per record). That counts the rows
- * (the progress bar's total and an exact preallocation) and catches a file cut inside a record
- * header, which TensorFlow's reader takes for a clean end and would silently drop.
+ * ({@link TfRecordReader}, no data CRCs: a plain file is mapped and costs one header read per
+ * record). That counts the rows (the progress bar's total and an exact preallocation) and catches
+ * a file cut inside a record header, which TensorFlow's reader takes for a clean end and would
+ * silently drop. With {@code --varlen pad} it also finds each {@code *} feature's longest row, with
+ * the native Example reader, which counts values exactly as TensorFlow's parser does.
  */
 @Command(
     name = "convert",
@@ -253,56 +254,37 @@ final class ConvertCommand implements Callable<Integer> {
 
   /**
    * Rows to export: every record of every file, or the first {@code --limit}. Walks the framing
-   * only as far as needed; a file cut inside a record fails here, naming file and record.
+   * only as far as needed; a file cut inside a record fails here, naming file and record. With
+   * {@code --varlen pad}, also the longest row of each {@code *} feature, counted by the native
+   * reader with TensorFlow's rules (a record TensorFlow would refuse fails here, named).
    */
   private long countRows(List<FeatureSpec> features) throws IOException {
     // Only padding needs the longest row of each '*' feature ahead; ragged output takes rows as they come.
-    List<String> varlenNames = varlen != VarLen.PAD ? List.of()
-        : features.stream().filter(FeatureSpec::variableLength).map(FeatureSpec::name).toList();
-    varlenNames.forEach(n -> maxLengths.put(n, 0L));
+    List<FeatureSpec> padded = varlen != VarLen.PAD ? List.of()
+        : features.stream().filter(FeatureSpec::variableLength).toList();
+    padded.forEach(f -> maxLengths.put(f.name(), 0L));
+    FeatureSelection selection = FeatureSelection.of(padded);
     long max = limit == null ? Long.MAX_VALUE : limit;
     long rows = 0;
     for (Path p : files) {
       if (rows >= max) {
         break;
       }
-      try (TfRecordScanner s = TfRecordScanner.open(p, compression)) {
-        if (varlenNames.isEmpty()) {
-          while (rows < max && s.skip(false)) {
+      if (padded.isEmpty()) {
+        try (TfRecordReader r = TfRecordReader.open(p, compression).checkCrc(false)) {
+          while (rows < max && r.next()) {
             rows++;
-          }
-        } else {
-          byte[] record;
-          while (rows < max && (record = s.next()) != null) {
-            rows++;
-            longestRows(record, varlenNames);
           }
         }
+      } else {
+        rows += ExampleRecords.read(p, compression, selection, max - rows, (index, record) -> {
+          for (int i = 0; i < padded.size(); i++) {
+            maxLengths.merge(padded.get(i).name(), (long) record.values(i).count(), Math::max);
+          }
+        });
       }
     }
     return rows;
-  }
-
-  /** Raises {@link #maxLengths} to this record's value counts; a record that does not parse is TensorFlow's to report. */
-  private void longestRows(byte[] record, List<String> varlenNames) {
-    Map<String, Feature> present;
-    try {
-      present = Example.parseFrom(record).getFeatures().getFeatureMap();
-    } catch (InvalidProtocolBufferException e) {
-      return;
-    }
-    for (String name : varlenNames) {
-      Feature f = present.get(name);
-      if (f != null) {
-        long n = switch (f.getKindCase()) {
-          case FLOAT_LIST -> f.getFloatList().getValueCount();
-          case INT64_LIST -> f.getInt64List().getValueCount();
-          case BYTES_LIST -> f.getBytesList().getValueCount();
-          case KIND_NOT_SET -> 0;
-        };
-        maxLengths.merge(name, n, Math::max);
-      }
-    }
   }
 
   static final class CompressionConverter implements ITypeConverter<TfRecordCompression> {
