@@ -1,5 +1,7 @@
 package io.tensorslab.tf;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Locale;
 
 /**
@@ -45,7 +47,16 @@ public record ImageHeader(Format format, long height, long width, int channels) 
    * @return the header, or null when the bytes start with no known image magic
    */
   public static ImageHeader sniff(byte[] bytes, int offset, int length) {
-    Bytes b = new Bytes(bytes, offset, length);
+    return sniff(MemorySegment.ofArray(bytes).asSlice(offset, length));
+  }
+
+  /**
+   * Reads the header at the start of {@code bytes} (a value's slice of a record: nothing is copied).
+   *
+   * @return the header, or null when the bytes start with no known image magic
+   */
+  public static ImageHeader sniff(MemorySegment bytes) {
+    Bytes b = new Bytes(bytes, bytes.byteSize() > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) bytes.byteSize());
     if (b.u8(0) == 0xFF && b.u8(1) == 0xD8 && b.u8(2) == 0xFF) {
       return jpeg(b);
     }
@@ -148,9 +159,9 @@ public record ImageHeader(Format format, long height, long width, int channels) 
   }
 
   /** Bounds-checked reads; a read past the end gives 0, which no header accepts as a size. */
-  private record Bytes(byte[] a, int offset, int length) {
+  private record Bytes(MemorySegment a, int length) {
     int u8(int i) {
-      return i < length ? a[offset + i] & 0xFF : 0;
+      return i >= 0 && i < length ? a.get(ValueLayout.JAVA_BYTE, i) & 0xFF : 0;
     }
 
     int be16(int i) {

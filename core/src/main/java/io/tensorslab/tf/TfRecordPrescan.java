@@ -1,14 +1,16 @@
 package io.tensorslab.tf;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
+import io.tensorslab.tf.example.ExampleRecords;
+import io.tensorslab.tf.example.FeatureSelection;
+import io.tensorslab.tf.example.TfRecordReader;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
 
 /**
  * The walk over the inputs before TensorFlow reads them: counts the rows (an exact preallocation, the
@@ -18,7 +20,9 @@ import org.tensorflow.proto.Feature;
  * would only report per batch: a {@code raw-<type>} value of the wrong byte length, an image of
  * another size than {@code image:H,W,C}, bytes that are no image.
  *
- * <p>Without such features only the framing is walked (no CRCs: a plain file costs one seek per record).
+ * <p>Records are read by the native reader ({@code tf.example}) with TensorFlow's parsing rules, so a
+ * record TensorFlow would refuse for these features fails here, named. Without such features only
+ * the framing is walked (no data CRCs: a plain file is mapped and costs one header read per record).
  *
  * @param rows records to export (all, or the first {@code limit})
  * @param maxLengths the most values in a record, per {@code *} feature asked for
@@ -34,58 +38,41 @@ public record TfRecordPrescan(long rows, Map<String, Long> maxLengths, Map<Strin
    */
   public static TfRecordPrescan run(List<Path> files, TfRecordCompression compression, List<FeatureSpec> features,
       List<String> paddedFeatures, long limit) throws IOException {
-    List<FeatureSpec> decoded = features.stream()
-        .filter(f -> !(f.decoder() instanceof FeatureSpec.Decoder.None)).toList();
+    // One selection: the '*' features to measure, then the decoded ones to check.
+    List<FeatureSpec> read = new ArrayList<>();
+    features.stream().filter(f -> paddedFeatures.contains(f.name())).forEach(read::add);
+    int firstDecoded = read.size();
+    features.stream().filter(f -> !(f.decoder() instanceof FeatureSpec.Decoder.None)).forEach(read::add);
     Map<String, Long> maxLengths = new HashMap<>();
     paddedFeatures.forEach(n -> maxLengths.put(n, 0L));
     Map<String, long[]> imageSizes = new HashMap<>();
-    boolean readRecords = !decoded.isEmpty() || !paddedFeatures.isEmpty();
+    FeatureSelection selection = FeatureSelection.of(read);
     long rows = 0;
     for (Path p : files) {
       if (rows >= limit) {
         break;
       }
-      try (TfRecordScanner s = TfRecordScanner.open(p, compression)) {
-        if (!readRecords) {
-          while (rows < limit && s.skip(false)) {
+      if (read.isEmpty()) {
+        try (TfRecordReader r = TfRecordReader.open(p, compression).checkCrc(false)) {
+          while (rows < limit && r.next()) {
             rows++;
           }
-          continue;
         }
-        while (rows < limit) {
-          long record = s.recordIndex();
-          byte[] bytes = s.next();
-          if (bytes == null) {
-            break;
-          }
-          rows++;
-          Map<String, Feature> present;
-          try {
-            present = Example.parseFrom(bytes).getFeatures().getFeatureMap();
-          } catch (InvalidProtocolBufferException e) {
-            continue; // TensorFlow's parse reports it, and the error translation names the record
-          }
-          for (String name : paddedFeatures) {
-            Feature f = present.get(name);
-            if (f != null) {
-              maxLengths.merge(name, valueCount(f), Math::max);
-            }
-          }
-          for (FeatureSpec f : decoded) {
-            Feature feature = present.get(f.name());
-            if (feature == null || feature.getKindCase() != Feature.KindCase.BYTES_LIST
-                || feature.getBytesList().getValueCount() != 1) {
-              continue; // missing, of another kind or count: ParseExample's error, explained per record
-            }
-            check(f, feature.getBytesList().getValue(0), p, record, imageSizes);
-          }
-        }
+        continue;
       }
+      rows += ExampleRecords.read(p, compression, selection, limit - rows, (record, values) -> {
+        for (int i = 0; i < firstDecoded; i++) {
+          maxLengths.merge(read.get(i).name(), (long) values.values(i).count(), Math::max);
+        }
+        for (int i = firstDecoded; i < read.size(); i++) {
+          check(read.get(i), values.values(i).bytesAt(0), p, record, imageSizes);
+        }
+      });
     }
     return new TfRecordPrescan(rows, Map.copyOf(maxLengths), Map.copyOf(imageSizes));
   }
 
-  private static void check(FeatureSpec f, ByteString value, Path path, long record, Map<String, long[]> imageSizes)
+  private static void check(FeatureSpec f, MemorySegment value, Path path, long record, Map<String, long[]> imageSizes)
       throws TfRecordException {
     switch (f.decoder()) {
       case FeatureSpec.Decoder.Raw raw -> {
@@ -94,21 +81,21 @@ public record TfRecordPrescan(long rows, Map<String, Long> maxLengths, Map<Strin
           elements *= d;
         }
         long expected = elements * raw.type().itemSize();
-        if (value.size() != expected) {
-          throw new TfRecordException("feature '" + f.name() + "' holds " + value.size() + " bytes, expected " + expected
+        if (value.byteSize() != expected) {
+          throw new TfRecordException("feature '" + f.name() + "' holds " + value.byteSize() + " bytes, expected " + expected
               + " (" + elements + " x " + raw.type().cliName() + " for shape " + f.shape().toString().replace(" ", "")
               + ")", path, record, f.name(), -1, null);
         }
       }
       case FeatureSpec.Decoder.Image image -> {
-        ImageHeader h = ImageHeader.sniff(value.substring(0, Math.min(value.size(), 1 << 16)).toByteArray());
+        ImageHeader h = ImageHeader.sniff(value);
         if (h == null) {
-          throw new TfRecordException("feature '" + f.name() + "' is not a JPEG, PNG, GIF or BMP image (" + value.size()
+          throw new TfRecordException("feature '" + f.name() + "' is not a JPEG, PNG, GIF or BMP image (" + value.byteSize()
               + " bytes starting " + hex(value) + ")", path, record, f.name(), -1, null);
         }
         if (h.height() <= 0 || h.width() <= 0) {
           throw new TfRecordException("feature '" + f.name() + "' is a " + h.format().displayName()
-              + " image whose header is cut short or damaged (" + value.size() + " bytes)", path, record, f.name(), -1, null);
+              + " image whose header is cut short or damaged (" + value.byteSize() + " bytes)", path, record, f.name(), -1, null);
         }
         if (f.imageSizeVaries()) {
           imageSizes.merge(f.name(), new long[] {h.height(), h.width()},
@@ -126,16 +113,7 @@ public record TfRecordPrescan(long rows, Map<String, Long> maxLengths, Map<Strin
     }
   }
 
-  static long valueCount(Feature f) {
-    return switch (f.getKindCase()) {
-      case FLOAT_LIST -> f.getFloatList().getValueCount();
-      case INT64_LIST -> f.getInt64List().getValueCount();
-      case BYTES_LIST -> f.getBytesList().getValueCount();
-      case KIND_NOT_SET -> 0;
-    };
-  }
-
-  private static String hex(ByteString b) {
-    return java.util.HexFormat.of().formatHex(b.substring(0, Math.min(8, b.size())).toByteArray());
+  private static String hex(MemorySegment b) {
+    return java.util.HexFormat.of().formatHex(b.asSlice(0, Math.min(8, b.byteSize())).toArray(ValueLayout.JAVA_BYTE));
   }
 }

@@ -1,8 +1,13 @@
 package io.tensorslab.tf;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
+import io.tensorslab.tf.example.ExampleRecords;
+import io.tensorslab.tf.example.ExampleView;
+import io.tensorslab.tf.example.FeatureValues;
+import io.tensorslab.tf.example.MalformedExampleException;
+import io.tensorslab.tf.example.TfRecordReader;
+import io.tensorslab.tf.example.WireKind;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,12 +17,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
 
 /**
  * What the {@code tf.train.Example} records of some TFRecord files hold, feature by feature, from one
- * pass in Java (no TensorFlow): each feature's value kind, values per record, records lacking it,
+ * pass of the native reader ({@code tf.example}: TensorFlow's parsing rules, no TensorFlow): each feature's value kind, values per record, records lacking it,
  * and for bytes features the byte lengths and the images found by their headers
  * ({@link ImageHeader}, no decode). {@code tensorslab inspect} prints it; {@link #inferSchema} turns
  * it into the {@code --feature} list that {@code convert} uses when none is given.
@@ -91,30 +94,34 @@ public record TfRecordSurvey(List<Path> files, long records, boolean complete, M
   public static TfRecordSurvey scan(List<Path> files, TfRecordCompression compression, long limit) throws IOException {
     Objects.requireNonNull(compression, "compression");
     Map<String, Accumulator> byName = new TreeMap<>();
+    ExampleView example = new ExampleView();
+    FeatureValues values = new FeatureValues();
     long records = 0;
     boolean complete = true;
     outer:
-    for (Path p : files) {
-      try (TfRecordScanner s = TfRecordScanner.open(p, compression)) {
+    for (int file = 0; file < files.size(); file++) {
+      try (TfRecordReader r = TfRecordReader.open(files.get(file), compression)) {
         while (true) {
           if (records >= limit) {
-            complete = !s.skip(false) && p.equals(files.getLast());
+            complete = !r.next() && file == files.size() - 1;
             break outer;
           }
-          long recordInFile = s.recordIndex();
-          byte[] bytes = s.next();
-          if (bytes == null) {
+          if (!r.next()) {
             break;
           }
-          Example example;
           try {
-            example = Example.parseFrom(bytes);
-          } catch (InvalidProtocolBufferException e) {
-            throw new TfRecordException("record is not a serialized tf.train.Example (" + e.getMessage() + ")",
-                p, recordInFile, null, -1, e);
-          }
-          for (Map.Entry<String, Feature> e : example.getFeatures().getFeatureMap().entrySet()) {
-            byName.computeIfAbsent(e.getKey(), Accumulator::new).add(e.getValue());
+            example.parse(r.record());
+            for (int i = 0; i < example.entryCount(); i++) {
+              byte[] name = example.nameBytes(i);
+              // A name given twice: the entry TensorFlow's parser keeps for a variable-length feature.
+              if (example.lastEntry(name) != i) {
+                continue;
+              }
+              values.decode(example, i);
+              byName.computeIfAbsent(example.name(i), Accumulator::new).add(values);
+            }
+          } catch (MalformedExampleException e) {
+            throw ExampleRecords.located(r, e);
           }
           records++;
         }
@@ -193,26 +200,15 @@ public record TfRecordSurvey(List<Path> files, long records, boolean complete, M
       this.name = name;
     }
 
-    void add(Feature f) {
-      long n;
-      switch (f.getKindCase()) {
-        case FLOAT_LIST -> {
-          kinds.add("float32");
-          n = f.getFloatList().getValueCount();
-        }
-        case INT64_LIST -> {
-          kinds.add("int64");
-          n = f.getInt64List().getValueCount();
-        }
-        case BYTES_LIST -> {
-          kinds.add("bytes");
-          n = f.getBytesList().getValueCount();
-          for (ByteString v : f.getBytesList().getValueList()) {
-            addBytes(v);
-          }
-        }
-        default -> {
-          return; // no value list: ParseExample takes it for a missing feature
+    void add(FeatureValues v) {
+      if (v.kind() == WireKind.NONE) {
+        return; // no value list: ParseExample takes it for a missing feature
+      }
+      kinds.add(v.kind().valueName());
+      long n = v.count();
+      if (v.kind() == WireKind.BYTES_LIST) {
+        for (int i = 0; i < n; i++) {
+          addBytes(v.bytesAt(i));
         }
       }
       recordsWith++;
@@ -220,12 +216,10 @@ public record TfRecordSurvey(List<Path> files, long records, boolean complete, M
       maxValues = Math.max(maxValues, n);
     }
 
-    private void addBytes(ByteString v) {
-      minBytes = Math.min(minBytes, v.size());
-      maxBytes = Math.max(maxBytes, v.size());
-      // Headers sit in the first bytes, but a JPEG's frame header may follow EXIF data: read up to 64 KiB.
-      byte[] head = v.substring(0, Math.min(v.size(), 1 << 16)).toByteArray();
-      ImageHeader h = ImageHeader.sniff(head);
+    private void addBytes(MemorySegment v) {
+      minBytes = Math.min(minBytes, v.byteSize());
+      maxBytes = Math.max(maxBytes, v.byteSize());
+      ImageHeader h = ImageHeader.sniff(v);
       if (h == null) {
         return;
       }

@@ -23,9 +23,9 @@ class TfRecordInputsTest {
   static byte[] framed(byte[] data) {
     ByteBuffer b = ByteBuffer.allocate(16 + data.length).order(ByteOrder.LITTLE_ENDIAN);
     b.putLong(data.length);
-    b.putInt(TfRecordScanner.maskedCrc32c(b.array(), 0, 8));
+    b.putInt(TfRecordInputs.maskedCrc32c(b.array(), 8));
     b.put(data);
-    b.putInt(TfRecordScanner.maskedCrc32c(data, 0, data.length));
+    b.putInt(TfRecordInputs.maskedCrc32c(data, data.length));
     return b.array();
   }
 
