@@ -171,18 +171,13 @@ final class ConvertCommand implements Callable<Integer> {
   private ExportResult export(Ops tf, TfRecordBatches b, long rows) throws IOException {
     ExportBuilder builder;
     if (prescan.maxLengths().isEmpty()) {
-      builder = TensorSlab.export(b.variant(), b.outputTypes(), b.outputShapes()).names(b.componentNames());
-      for (FeatureSpec f : b.features()) {
-        if (f.variableLength() || (f.imageSizeVaries() && varlen == VarLen.RAGGED)) {
-          // TensorFlow's parse gives a '*' feature as (values, row_splits) per batch: written as one ragged array.
-          builder.rowSplits(f.name(), f.name() + FeatureSpec.VALUES_SUFFIX, f.name() + FeatureSpec.ROW_SPLITS_SUFFIX);
-        }
-      }
+      // TensorFlow's parse gives a '*' feature as (values, row_splits) per batch: written as one ragged array.
+      builder = TensorSlab.export(b);
     } else {
       VarLenPadding p = VarLenPadding.of(tf, b, prescan.maxLengths(), padValues);
       builder = TensorSlab.export(p.variant(), p.types(), p.shapes()).names(p.names());
+      b.writeAs().forEach(builder::writeAs);
     }
-    b.writeAs().forEach(builder::writeAs);
     try {
       // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
       return ExportRun.run(builder.limit(rows).overwrite(overwrite), out, rows, quiet, spec.commandLine().getErr());
