@@ -48,13 +48,19 @@ import picocli.CommandLine.TypeConversionException;
     name = "convert",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = {"Converts TFRecord files of tf.train.Example records into DIR/NAME.npy per --feature, "
-        + "shape [rows, *SHAPE], rows in record order across the files in the order given.",
-        "", "DTYPE: float32 (<f4), int64 (<i8) or bytes (|S{maxlen}). SHAPE: comma-separated dims (8,8), "
-        + "empty for a scalar (label:int64:), or * for a variable-length 1-D feature."},
+    description = {"Converts TFRecord files of tf.train.Example records into DIR/NAME.npy per feature, "
+        + "shape [rows, *SHAPE], rows in record order across the files in the order given. Without --feature, "
+        + "every feature, with the schema inferred from a scan. '/' in NAME makes nested directories; unsafe "
+        + "names are escaped; nothing is written outside DIR.",
+        "", "DTYPE: float32 (<f4), int64 (<i8), bytes (|S{maxlen}), image (uint8, decoded by TensorFlow's "
+        + "DecodeImage; SHAPE H,W,C or *,*,C) or raw-<type> (ndarray.tobytes() values: raw-int8 ... raw-float64). "
+        + "SHAPE: comma-separated dims (8,8), empty for a scalar (label:int64:), or * for a variable-length 1-D "
+        + "feature. NAME:DTYPE:SHAPE splits at its last two ':'."},
     footer = {"", "Examples:",
+        "  tensorslab convert --tfrecord 'data/train-*-of-00256' --out data",
         "  tensorslab convert --tfrecord train.tfrecord --feature image:float32:28,28 --feature label:int64: --out data",
-        "  tensorslab convert --tfrecord a.tfrecord.gz,b.tfrecord.gz --compression gzip --feature x:float32:16 "
+        "  tensorslab convert --tfrecord tfds/mnist/3.0.1 --feature image:image:28,28,1 --feature label:int64: --out mnist",
+        "  tensorslab convert --tfrecord a.tfrecord.gz,b.tfrecord.gz --feature points:raw-float32:100,3 "
             + "--limit 1000 --out sample --overwrite",
         "", "Exit codes: 0 ok; 1 bad input or unusable DIR (one line on stderr naming file, record, feature, "
             + "problem; no .npy left half-written); 2 usage error (names the flag)."})
