@@ -85,6 +85,9 @@ final class TfRecordReport {
   }
 
   private static String kindText(FeatureSurvey f) {
+    if (f.kinds().isEmpty()) {
+      return "none"; // present only as empty Features
+    }
     return f.kind() != null ? f.kind() : "mixed:" + String.join("/", f.kinds());
   }
 

@@ -136,7 +136,8 @@ public record TfRecordSurvey(List<Path> files, long records, boolean complete, M
    * The schema {@code convert} uses when no {@code --feature} is given, in name order: a value count
    * the same in every record → that fixed shape (1 → scalar); a count that varies, or a feature some
    * records lack → {@code *}; a bytes feature holding one image in every record → {@code image:H,W,C}
-   * when all have one shape, else {@code image:*,*,C} (C the most channels seen).
+   * when all have one shape, else {@code image:*,*,C} (C the most channels seen). A feature that never
+   * holds a value list is left out (nothing says its kind; {@code inspect} lists it as {@code none}).
    *
    * @throws IllegalArgumentException for a feature whose records disagree on its value kind, or no feature
    */
@@ -147,7 +148,13 @@ public record TfRecordSurvey(List<Path> files, long records, boolean complete, M
     }
     List<FeatureSpec> schema = new ArrayList<>();
     for (FeatureSurvey f : features.values()) {
-      schema.add(infer(f));
+      if (!f.kinds().isEmpty()) { // never a value list: no kind to read it as, and nothing to convert
+        schema.add(infer(f));
+      }
+    }
+    if (schema.isEmpty()) {
+      throw new IllegalArgumentException("no feature holds a value list in " + records + " record"
+          + (records == 1 ? "" : "s") + ": nothing to convert");
     }
     return List.copyOf(schema);
   }
