@@ -4,6 +4,7 @@ import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
+import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
@@ -14,6 +15,7 @@ import io.tensorslab.tf.TfRecordException;
 import io.tensorslab.tf.TfRecordInputs;
 import io.tensorslab.tf.TfRecordPrescan;
 import io.tensorslab.tf.TfRecordSurvey;
+import io.tensorslab.tf.VarLenPadding;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
@@ -268,20 +270,15 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  /** DIR must be a directory (or not exist yet) and hold no {@code .npy} unless {@code --overwrite}. */
+  /**
+   * DIR must be usable ({@link OutputDirectory#check}, as for every export) and, for this command, hold
+   * no {@code .npy} unless {@code --overwrite}: its outputs are named after features, which a user
+   * may not connect with files already there.
+   */
   private void checkOutputDirectory() throws IOException {
     Path dir = out.toAbsolutePath().normalize();
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new IOException("output path exists and is not a directory (path=" + dir + ")");
-    }
-    if (!Files.exists(dir)) {
-      Path parent = dir.getParent();
-      if (parent == null || !Files.isDirectory(parent)) {
-        throw new IOException("output directory's parent does not exist (path=" + dir + ")");
-      }
-      return;
-    }
-    if (overwrite) {
+    OutputDirectory.check(dir);
+    if (!Files.exists(dir) || overwrite) {
       return;
     }
     List<String> npy = new ArrayList<>();

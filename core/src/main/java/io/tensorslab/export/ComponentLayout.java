@@ -17,6 +17,15 @@ import org.tensorflow.types.family.TType;
  */
 public record ComponentLayout(int index, String name, Class<? extends TType> type, NpyDtype dtype, long[] rowShape) {
 
+  /**
+   * Any name is accepted: {@link io.tensorslab.store.OutputNames} maps it to a file inside the output
+   * directory ('/' nests, anything unsafe is escaped); two names on one file are refused when the
+   * destinations are checked.
+   */
+  static void checkName(String name, int index) {
+    java.util.Objects.requireNonNull(name, "component name " + index);
+  }
+
   public ComponentLayout {
     rowShape = rowShape == null ? null : rowShape.clone();
   }

@@ -1,4 +1,4 @@
-package io.tensorslab.export;
+package io.tensorslab.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

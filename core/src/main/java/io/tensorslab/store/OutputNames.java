@@ -1,4 +1,4 @@
-package io.tensorslab.export;
+package io.tensorslab.store;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
