@@ -1,5 +1,6 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.export.JsonText;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.ImageHeader;
 import io.tensorslab.tf.TfRecordCompression;
@@ -125,21 +126,7 @@ final class TfRecordReport {
 
   /** A JSON string. */
   static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    return sb.append('"').toString();
+    return JsonText.quote(s);
   }
+
 }
