@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.tensorslab.store.OutputNames;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.tf.BatchSource;
@@ -165,7 +166,10 @@ class ReliabilityFuzzTest {
     try {
       FeatureSpec f = FeatureSpec.parse(text);
       assertEquals(f, FeatureSpec.parse(f.toString()), "round trip of '" + text + "'");
-      assertFalse(f.name().isEmpty());
+      // Any name parses (an Example key may be anything); its files stay inside the output directory.
+      for (String part : OutputNames.relativePath(f.name(), ".npy").split("/", -1)) {
+        assertFalse(part.isEmpty() || part.equals(".") || part.equals(".."), "'" + text + "' maps to part '" + part + "'");
+      }
       result = Result.OK;
     } catch (IllegalArgumentException e) {
       requireMessage(e, null);
