@@ -56,7 +56,9 @@ public final class ExportBuilder {
 
   /**
    * Names of the components in the dataset's order; default {@code component_0}, {@code component_1}, ...
-   * Names become file names: letters, digits, {@code _ - .}, not starting with a dot.
+   * Names become paths in the output directory, any string: {@code /} makes nested directories and a
+   * part that is no safe file name is escaped ({@link io.tensorslab.store.OutputNames}); nothing is
+   * ever written outside the directory.
    */
   public ExportBuilder names(String... names) {
     this.names = List.of(names);
