@@ -114,6 +114,26 @@ class CliRealTfRecordTest {
     assertEquals(8, assertEqualArrays(fixture("raw-expected"), out));
   }
 
+  /** The raw types the Python fixture leaves out, with values at their limits, written here little-endian. */
+  @Test
+  void rawUint8Int16Int64AtTheirLimits(@TempDir Path dir) throws IOException {
+    java.nio.ByteBuffer i16 = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    i16.putShort(Short.MIN_VALUE).putShort(Short.MAX_VALUE);
+    java.nio.ByteBuffer i64 = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    i64.putLong(Long.MIN_VALUE).putLong(-1);
+    Path file = TfRecordWriter.write(dir.resolve("r.tfrecord"), TfRecordWriter.Compression.NONE, List.of(
+        TfRecordWriter.example().bytes("u8", new byte[] {0, (byte) 255, 7}).bytes("i16", i16.array())
+            .bytes("i64", i64.array()).toByteArray()));
+    Path out = dir.resolve("o");
+    RunCli run = RunCli.run("convert", "--tfrecord", file.toString(), "--out", out.toString(), "--feature",
+        "u8:raw-uint8:3", "--feature", "i16:raw-int16:2", "--feature", "i64:raw-int64:2");
+    assertEquals(0, run.code(), run.err());
+    assertEquals("uint8 [[0, 255, 7]] int16 [[-32768, 32767]] int64 [[-9223372036854775808, -1]]", NumPy.run("""
+        d = sys.argv[1]
+        print(' '.join(str(a.dtype) + ' ' + str(a.tolist()) for a in (np.load(d + '/' + n + '.npy') for n in ('u8', 'i16', 'i64'))))
+        """, out.toString()).strip());
+  }
+
   @Test
   void rawByteLengthMismatchNamesRecordExpectedAndActual(@TempDir Path dir) {
     Path out = dir.resolve("raw");
