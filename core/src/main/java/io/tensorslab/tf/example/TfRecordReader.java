@@ -64,6 +64,10 @@ public final class TfRecordReader implements AutoCloseable {
   private long recordOffset = -1;
   private long recordIndex = -1;
   private boolean closed;
+  /** Start of the mapped bytes not yet released from the resident set (see {@link #releaseReadPages}). */
+  private long residentFrom;
+  /** Read pages are released in steps of this many bytes. */
+  private static final long RELEASE_STEP = 32L << 20;
 
   private TfRecordReader(Path path, TfRecordCompression compression, Arena arena, MemorySegment file, InputStream in) {
     this.path = path;
@@ -141,6 +145,7 @@ public final class TfRecordReader implements AutoCloseable {
     }
     this.offset = recordOffset;
     this.index = recordIndex;
+    this.residentFrom = recordOffset & -4096L;
     this.record = MemorySegment.NULL;
   }
 
@@ -199,6 +204,7 @@ public final class TfRecordReader implements AutoCloseable {
     if (left - 12 - length < 4) {
       throw problem("file ends inside its data checksum (truncated file)", null);
     }
+    releaseReadPages();
     MemorySegment data = file.asSlice(offset + 12, length);
     if (checkCrc && file.get(INT, offset + 12 + length) != maskedCrc32c(data)) {
       throw problem("bad data checksum (corrupted record)", null);
@@ -206,6 +212,21 @@ public final class TfRecordReader implements AutoCloseable {
     record = data;
     advance(length);
     return true;
+  }
+
+  /**
+   * Drops the pages of the records before this one from the process's resident set (they stay in
+   * the page cache), every 32 MiB: a reader walking a large file keeps its RSS flat. Nothing a
+   * caller may still hold is released: the previous record is invalid once next() is called.
+   */
+  private void releaseReadPages() {
+    if (offset - residentFrom >= RELEASE_STEP) {
+      long end = offset & -4096L;
+      if (end > residentFrom) {
+        file.asSlice(residentFrom, end - residentFrom).unload();
+        residentFrom = end;
+      }
+    }
   }
 
   private boolean nextStreamed() throws IOException {
