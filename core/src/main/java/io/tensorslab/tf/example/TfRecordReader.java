@@ -56,6 +56,12 @@ public final class TfRecordReader implements AutoCloseable {
   private final MemorySegment file;
   private final InputStream in;
   private final CRC32C crc = new CRC32C();
+  /**
+   * The mapped file as one ByteBuffer (files below 2 GiB), repositioned for each CRC: CRC32C
+   * reads a direct buffer with its intrinsic, and no buffer object is made per record (a million
+   * records made hundreds of MB of garbage, which a large default heap let grow into RSS).
+   */
+  private final java.nio.ByteBuffer fileBuffer;
   private byte[] buffer = new byte[1 << 16];
   private MemorySegment record = MemorySegment.NULL;
   private boolean checkCrc = true;
@@ -75,6 +81,7 @@ public final class TfRecordReader implements AutoCloseable {
     this.arena = arena;
     this.file = file;
     this.in = in;
+    this.fileBuffer = file != null && file.byteSize() <= Integer.MAX_VALUE ? file.asByteBuffer() : null;
   }
 
   /**
@@ -194,7 +201,7 @@ public final class TfRecordReader implements AutoCloseable {
       throw problem("file ends " + left + " bytes into its 12-byte header (truncated file)", null);
     }
     long length = file.get(LONG, offset);
-    checkLengthCrc(file.asSlice(offset, 8), file.get(INT, offset + 8));
+    checkLengthCrc(mappedCrc(offset, 8), file.get(INT, offset + 8));
     if (length < 0 || length > MAX_RECORD_BYTES) {
       throw problem("length " + Long.toUnsignedString(length) + " is impossible (corrupted record)", null);
     }
@@ -205,13 +212,24 @@ public final class TfRecordReader implements AutoCloseable {
       throw problem("file ends inside its data checksum (truncated file)", null);
     }
     releaseReadPages();
-    MemorySegment data = file.asSlice(offset + 12, length);
-    if (checkCrc && file.get(INT, offset + 12 + length) != maskedCrc32c(data)) {
+    if (checkCrc && file.get(INT, offset + 12 + length) != mappedCrc(offset + 12, length)) {
       throw problem("bad data checksum (corrupted record)", null);
     }
-    record = data;
+    record = file.asSlice(offset + 12, length);
     advance(length);
     return true;
+  }
+
+  /** The masked CRC of {@code length} mapped bytes at {@code at}. */
+  private int mappedCrc(long at, long length) {
+    if (fileBuffer == null) {
+      return maskedCrc32c(file.asSlice(at, length));
+    }
+    fileBuffer.limit((int) (at + length));
+    fileBuffer.position((int) at);
+    crc.reset();
+    crc.update(fileBuffer);
+    return mask((int) crc.getValue());
   }
 
   /**
@@ -241,7 +259,7 @@ public final class TfRecordReader implements AutoCloseable {
       }
       MemorySegment h = MemorySegment.ofArray(header);
       long length = h.get(LONG, 0);
-      checkLengthCrc(h.asSlice(0, 8), h.get(INT, 8));
+      checkLengthCrc(maskedCrc32c(h.asSlice(0, 8)), h.get(INT, 8));
       if (length < 0 || length > MAX_RECORD_BYTES) {
         throw problem("length " + Long.toUnsignedString(length) + " is impossible (corrupted record)", null);
       }
@@ -296,8 +314,8 @@ public final class TfRecordReader implements AutoCloseable {
     index++;
   }
 
-  private void checkLengthCrc(MemorySegment lengthBytes, int stored) throws TfRecordException {
-    if (stored != maskedCrc32c(lengthBytes)) {
+  private void checkLengthCrc(int computed, int stored) throws TfRecordException {
+    if (stored != computed) {
       throw problem(index == 0 && offset == 0
           ? "bad length checksum: not a TFRecord file, or --compression " + compression.cliName() + " is wrong"
           : "bad length checksum (corrupted record)", null);
@@ -313,7 +331,10 @@ public final class TfRecordReader implements AutoCloseable {
   int maskedCrc32c(MemorySegment bytes) {
     crc.reset();
     crc.update(bytes.asByteBuffer());
-    int c = (int) crc.getValue();
+    return mask((int) crc.getValue());
+  }
+
+  private static int mask(int c) {
     return ((c >>> 15) | (c << 17)) + MASK_DELTA;
   }
 
