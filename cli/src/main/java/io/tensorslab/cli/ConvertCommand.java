@@ -5,6 +5,7 @@ import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
 import io.tensorslab.store.OutputDirectory;
+import io.tensorslab.export.TfRecordExport;
 import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
@@ -73,6 +74,11 @@ final class ConvertCommand implements Callable<Integer> {
     RAGGED, PAD
   }
 
+  /** Who parses the records. */
+  enum Engine {
+    AUTO, NATIVE, TENSORFLOW
+  }
+
   @Spec
   CommandSpec spec;
 
@@ -94,8 +100,19 @@ final class ConvertCommand implements Callable<Integer> {
           + "of all inputs (printed in the summary; 'tensorslab inspect' shows it first).")
   List<String> featureTexts;
 
+  @Option(names = "--engine", paramLabel = "auto|native|tensorflow", defaultValue = "auto",
+      converter = EngineConverter.class,
+      description = "Who parses the records: native (the built-in Example reader, several threads, TensorFlow not "
+          + "loaded), tensorflow (TFRecordDataset + ParseExampleV2), or auto: native whenever it can convert the "
+          + "features (default: ${DEFAULT-VALUE}). Both write the same bytes.")
+  Engine engine;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Threads parsing records with the native engine (default: available processors).")
+  Integer threads;
+
   @Option(names = "--batch", paramLabel = "N", defaultValue = "1024",
-      description = "Records parsed per TensorFlow call (default: ${DEFAULT-VALUE}).")
+      description = "Records parsed per TensorFlow call with --engine tensorflow (default: ${DEFAULT-VALUE}).")
   long batch;
 
   @Option(names = "--limit", paramLabel = "ROWS", description = "Stop after exactly this many rows.")
@@ -117,6 +134,10 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace .npy files already in DIR.")
   boolean overwrite;
 
+  @Option(names = "--no-sync", description = "Do not force the files to disk before they appear (scratch output: "
+      + "a crash may then leave complete-looking files with lost pages). Native engine only.")
+  boolean noSync;
+
   @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
 
@@ -133,6 +154,20 @@ final class ConvertCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     List<FeatureSpec> features = given != null ? given : inferSchema();
     checkPadValues(features);
+    TfRecordExport.VarLen nativeVarLen = varlen == VarLen.PAD ? TfRecordExport.VarLen.PAD : TfRecordExport.VarLen.RAGGED;
+    String nativeCannot = TfRecordExport.unsupportedReason(features, nativeVarLen);
+    if (engine == Engine.NATIVE && nativeCannot != null) {
+      throw usage("--engine native cannot convert these features: " + nativeCannot + "; use --engine tensorflow");
+    }
+    if (engine != Engine.TENSORFLOW && nativeCannot == null) {
+      return convertNatively(features, nativeVarLen, stdout, given == null);
+    }
+    if (noSync) {
+      throw usage("option '--no-sync' applies only to the native engine"
+          + (nativeCannot == null ? " (not with --engine tensorflow)" : ", which cannot convert " + nativeCannot));
+    }
+    String engineLine = engine == Engine.TENSORFLOW ? "engine: tensorflow (--engine tensorflow)"
+        : "engine: tensorflow (auto: the native reader cannot convert " + nativeCannot + ")";
     long rows = countRows(features);
     EagerSession session = EagerSession.create();
     try {
@@ -147,6 +182,7 @@ final class ConvertCommand implements Callable<Integer> {
             stdout.println("schema (inferred): " + schemaText(features));
           }
           ExportRun.printSummary(stdout, result);
+          stdout.println(engineLine);
           stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
           stdout.flush();
         }
@@ -174,6 +210,32 @@ final class ConvertCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new TfRecordException("cannot infer the schema: " + e.getMessage(), null, -1, null, -1, null);
     }
+  }
+
+  /**
+   * The native engine: no TensorFlow session, TensorFlow's native library never loaded. The
+   * pre-scan is part of its plan (it indexes every file), so {@link #countRows} is not called.
+   */
+  private int convertNatively(List<FeatureSpec> features, TfRecordExport.VarLen nativeVarLen, PrintWriter stdout,
+      boolean inferred) throws IOException {
+    int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    ExportRun.Job job = (listener, cancellation) -> TfRecordExport.run(new TfRecordExport.Options(files, compression,
+        features, nativeVarLen, padValues, limit == null ? Long.MAX_VALUE : limit, n, out, overwrite, !noSync, listener,
+        cancellation));
+    try (ExportResult result = ExportRun.run(job, out, -1, quiet, spec.commandLine().getErr())) {
+      if (!quiet) {
+        if (inferred) {
+          stdout.println("schema (inferred): " + schemaText(features));
+        }
+        ExportRun.printSummary(stdout, result, "parsing and copying into the files",
+            "indexing the records (and counting * and bytes values) and sealing");
+        stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + n + " thread"
+            + (n == 1 ? "" : "s") + (compression == TfRecordCompression.NONE ? "" : " (one per compressed file)"));
+        stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
+        stdout.flush();
+      }
+    }
+    return 0;
   }
 
   private ExportResult export(Ops tf, TfRecordBatches b, long rows) throws IOException {
@@ -211,6 +273,9 @@ final class ConvertCommand implements Callable<Integer> {
     }
     if (batch < 1) {
       throw usage("Invalid value for option '--batch': must be at least 1, got " + batch);
+    }
+    if (threads != null && threads < 1) {
+      throw usage("Invalid value for option '--threads': must be at least 1, got " + threads);
     }
     if (limit != null && limit < 0) {
       throw usage("Invalid value for option '--limit': must be >= 0, got " + limit);
@@ -316,6 +381,18 @@ final class ConvertCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException("expected none, gzip or zlib, got '" + value + "'");
       }
+    }
+  }
+
+  static final class EngineConverter implements ITypeConverter<Engine> {
+    @Override
+    public Engine convert(String value) {
+      return switch (value) {
+        case "auto" -> Engine.AUTO;
+        case "native" -> Engine.NATIVE;
+        case "tensorflow" -> Engine.TENSORFLOW;
+        default -> throw new TypeConversionException("expected auto, native or tensorflow, got '" + value + "'");
+      };
     }
   }
 

@@ -209,13 +209,15 @@ public final class TfRecordDatasets {
     if (features == null || features.isEmpty()) {
       throw new IllegalArgumentException("no feature given to parse");
     }
-    List<String> seen = new ArrayList<>();
+    Map<String, String> featureOf = new LinkedHashMap<>();
     for (FeatureSpec f : features) {
       for (String c : f.componentNames()) {
-        if (seen.contains(c)) {
-          throw new IllegalArgumentException("feature '" + f.name() + "': component '" + c + "' is given twice");
+        String other = featureOf.putIfAbsent(c, f.name());
+        if (other != null) {
+          throw new IllegalArgumentException(other.equals(f.name()) ? "feature '" + f.name() + "' is given twice"
+              : "features '" + other + "' and '" + f.name() + "' would both be written to output '" + c
+              + "'; rename or drop one of them");
         }
-        seen.add(c);
       }
     }
     if (batchSize < 1) {

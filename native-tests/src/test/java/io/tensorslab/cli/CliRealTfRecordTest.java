@@ -203,6 +203,21 @@ class CliRealTfRecordTest {
   }
 
   @Test
+  void twoFeaturesOnOneFileAreRefusedNamingBothWithEitherEngine(@TempDir Path dir) throws IOException {
+    Path file = TfRecordWriter.write(dir.resolve("clash.tfrecord"), TfRecordWriter.Compression.NONE, List.of(
+        TfRecordWriter.example().int64s("a", 1, 2).int64s("a.values", 7).toByteArray(),
+        TfRecordWriter.example().int64s("a", 3).int64s("a.values", 8).toByteArray()));
+    for (String engine : List.of("native", "tensorflow")) {
+      Path out = dir.resolve("out-" + engine);
+      RunCli run = RunCli.run("convert", "--tfrecord", file.toString(), "--out", out.toString(), "--engine", engine);
+      assertEquals(1, run.code(), engine + ": " + run.out() + run.err());
+      assertEquals(1, run.errLines().size(), run.err());
+      assertTrue(run.err().contains("features 'a' and 'a.values' would both be written to"), engine + ": " + run.err());
+      assertFalse(Files.exists(out.resolve("a.values.npy")), engine);
+    }
+  }
+
+  @Test
   void aGlobMatchingNothingIsAUsageError(@TempDir Path dir) {
     RunCli.run("convert", "--tfrecord", dir + "/train-*", "--out", dir.resolve("o").toString())
         .assertFails(2, "input glob '" + dir + "/train-*' matches no file");

@@ -36,6 +36,7 @@ import java.util.Arrays;
 public final class FeatureValues {
 
   private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+  private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private final WireInput in = new WireInput();
@@ -88,25 +89,43 @@ public final class FeatureValues {
     }
   }
 
-  private boolean parseFloats() {
+  /** What {@link #openList} found. */
+  private static final int FAILED = -1;
+  private static final int EMPTY = 0x100; // no byte value: a body starting with 0x00 is not empty
+
+  /**
+   * Reads the list's length and limits the input to it (clamped, as TensorFlow's PushLimit).
+   *
+   * @return {@link #FAILED}, {@link #EMPTY}, or the first byte of the list's body
+   */
+  private int openList() {
     long length = in.readVarint32();
     if (length == WireInput.FAILED) {
-      return false;
+      return FAILED;
     }
     in.pushLimit(length);
-    if (in.atEnd()) {
-      return true;
-    }
-    int peek = in.peekByte();
-    if (peek == 0x0a) {
-      in.position++;
-      long packedLength = in.readVarint32();
-      if (packedLength == WireInput.FAILED) {
-        return false;
-      }
+    return in.atEnd() ? EMPTY : in.peekByte();
+  }
+
+  /** After the 0x0a tag byte: reads a packed chunk's length and limits the input to it; its length, or {@link WireInput#FAILED}. */
+  private long openPackedChunk() {
+    in.position++;
+    long packedLength = in.readVarint32();
+    if (packedLength != WireInput.FAILED) {
       in.pushLimit(packedLength);
+    }
+    return packedLength;
+  }
+
+  private boolean parseFloats() {
+    int first = openList();
+    if (first == FAILED || first == EMPTY) {
+      return first == EMPTY;
+    }
+    if (first == 0x0a) {
+      long packedLength = openPackedChunk();
       long n = packedLength / 4;
-      if (!in.has(n * 4)) {
+      if (packedLength == WireInput.FAILED || !in.has(n * 4)) {
         return false;
       }
       floatsPacked = true;
@@ -114,7 +133,7 @@ public final class FeatureValues {
       count = Math.toIntExact(n);
       return true;
     }
-    if (peek != 0x0d) {
+    if (first != 0x0d) {
       return false;
     }
     floatsPacked = false;
@@ -132,24 +151,16 @@ public final class FeatureValues {
   }
 
   private boolean parseLongs() {
-    long length = in.readVarint32();
-    if (length == WireInput.FAILED) {
-      return false;
+    int first = openList();
+    if (first == FAILED || first == EMPTY) {
+      return first == EMPTY;
     }
-    in.pushLimit(length);
-    if (in.atEnd()) {
-      return true;
-    }
-    int peek = in.peekByte();
-    boolean packed = peek == 0x0a;
+    boolean packed = first == 0x0a;
     if (packed) {
-      in.position++;
-      long packedLength = in.readVarint32();
-      if (packedLength == WireInput.FAILED) {
+      if (openPackedChunk() == WireInput.FAILED) {
         return false;
       }
-      in.pushLimit(packedLength);
-    } else if (peek != 0x08) {
+    } else if (first != 0x08) {
       return false;
     }
     int n = 0;
@@ -171,11 +182,9 @@ public final class FeatureValues {
   }
 
   private boolean parseBytes() {
-    long length = in.readVarint32();
-    if (length == WireInput.FAILED) {
+    if (openList() == FAILED) {
       return false;
     }
-    in.pushLimit(length);
     int n = 0;
     while (!in.atEnd()) {
       if (!in.expectTag(0x0a)) {
@@ -223,13 +232,40 @@ public final class FeatureValues {
 
   /** Copies the float values into {@code dst} at {@code dstOffset} (little-endian, 4 bytes each). */
   public void copyFloats(MemorySegment dst, long dstOffset) {
+    copyFloats(0, count, dst, dstOffset);
+  }
+
+  /** Copies float values {@code [from, from + n)} into {@code dst} at {@code dstOffset}: one copy when packed. */
+  public void copyFloats(int from, int n, MemorySegment dst, long dstOffset) {
     requireKind(WireKind.FLOAT_LIST);
+    java.util.Objects.checkFromIndexSize(from, n, count);
     if (floatsPacked) {
-      MemorySegment.copy(record, floatsAt, dst, dstOffset, count * 4L);
+      MemorySegment.copy(record, floatsAt + 4L * from, dst, dstOffset, n * 4L);
     } else {
-      for (int i = 0; i < count; i++) {
-        dst.set(FLOAT, dstOffset + 4L * i, record.get(FLOAT, floatsAt + 5L * i));
+      for (int i = 0; i < n; i++) {
+        dst.set(FLOAT, dstOffset + 4L * i, record.get(FLOAT, floatsAt + 5L * (from + i)));
       }
+    }
+  }
+
+  /** Copies int64 values {@code [from, from + n)} into {@code dst} at {@code dstOffset}, little-endian. */
+  public void copyLongs(int from, int n, MemorySegment dst, long dstOffset) {
+    requireKind(WireKind.INT64_LIST);
+    java.util.Objects.checkFromIndexSize(from, n, count);
+    MemorySegment.copy(longs, from, dst, LONG, dstOffset, n);
+  }
+
+  /**
+   * Copies bytes value {@code i} into {@code dst} at {@code dstOffset} and fills the rest of its
+   * {@code width}-byte slot with {@code fill} (NumPy's {@code |S{width}} items are NUL-padded).
+   */
+  public void copyBytes(int i, MemorySegment dst, long dstOffset, long width) {
+    requireKind(WireKind.BYTES_LIST);
+    checkIndex(i);
+    int n = bytesLength[i];
+    MemorySegment.copy(record, bytesOffset[i], dst, dstOffset, n);
+    if (width > n) {
+      dst.asSlice(dstOffset + n, width - n).fill((byte) 0);
     }
   }
 
