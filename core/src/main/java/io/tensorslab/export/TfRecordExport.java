@@ -400,24 +400,35 @@ public final class TfRecordExport {
         yield NpyDtype.bytes((int) w);
       }
     };
-    StoreFormat npy = StoreFormat.NPY;
     if (!spec.variableLength()) {
       long[] shape = spec.shape().stream().mapToLong(Long::longValue).toArray();
-      out.main = npy.create(new RowLayout(spec.name(), dtype, shape), destination, StoreCapacity.exact(rows));
+      out.main = create(new RowLayout(spec.name(), dtype, shape), destination, StoreCapacity.exact(rows));
     } else if (!padded) {
-      out.main = npy.create(new RowLayout(spec.name() + FeatureSpec.VALUES_SUFFIX, dtype, new long[0]), destination,
+      out.main = create(new RowLayout(spec.name() + FeatureSpec.VALUES_SUFFIX, dtype, new long[0]), destination,
           StoreCapacity.exact(totalValues(out)));
-      out.second = npy.create(new RowLayout(spec.name() + FeatureSpec.ROW_SPLITS_SUFFIX, INT64, new long[0]),
+      out.second = create(new RowLayout(spec.name() + FeatureSpec.ROW_SPLITS_SUFFIX, INT64, new long[0]),
           destination, StoreCapacity.exact(rows + 1));
     } else {
       out.width = longestRow;
       out.padItem = padItem(spec, pad, dtype, padBytes);
-      out.main = npy.create(new RowLayout(spec.name(), dtype, new long[] {out.width}), destination,
+      out.main = create(new RowLayout(spec.name(), dtype, new long[] {out.width}), destination,
           StoreCapacity.exact(rows));
-      out.second = npy.create(new RowLayout(spec.name() + LENGTHS_SUFFIX, INT64, new long[0]), destination,
+      out.second = create(new RowLayout(spec.name() + LENGTHS_SUFFIX, INT64, new long[0]), destination,
           StoreCapacity.exact(rows));
     }
     return out;
+  }
+
+  /** A {@code .npy} store; a failure (full disk, a file in the way) names the feature. */
+  private static RowStore create(RowLayout layout, StoreDestination destination, StoreCapacity capacity)
+      throws IOException {
+    try {
+      return StoreFormat.NPY.create(layout, destination, capacity);
+    } catch (ExportException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new ExportException("writing failed: " + e.getMessage(), layout.name(), -1, e);
+    }
   }
 
   private static byte[] padItem(FeatureSpec spec, Object pad, NpyDtype dtype, byte[] padBytes) {
