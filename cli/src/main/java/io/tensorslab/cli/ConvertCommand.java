@@ -1,11 +1,11 @@
 package io.tensorslab.cli;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
 import io.tensorslab.store.OutputDirectory;
+import io.tensorslab.export.TfRecordExport;
 import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
@@ -13,7 +13,9 @@ import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordErrors;
 import io.tensorslab.tf.TfRecordException;
-import io.tensorslab.tf.TfRecordScanner;
+import io.tensorslab.tf.TfRecordInputs;
+import io.tensorslab.tf.TfRecordPrescan;
+import io.tensorslab.tf.TfRecordSurvey;
 import io.tensorslab.tf.VarLenPadding;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -27,8 +29,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tensorflow.EagerSession;
 import org.tensorflow.op.Ops;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,7 +43,7 @@ import picocli.CommandLine.TypeConversionException;
  * {@code ParseExampleV2} and written by the export engine.
  *
  * <p>Before TensorFlow reads anything, every input file's framing is walked once in Java
- * ({@link TfRecordScanner}, no CRCs: a plain file costs one seek per record). That counts the rows
+ * ({@link TfRecordPrescan}, no CRCs: a plain file costs one seek per record). That counts the rows
  * (the progress bar's total and an exact preallocation) and catches a file cut inside a record
  * header, which TensorFlow's reader takes for a clean end and would silently drop.
  */
@@ -51,13 +51,19 @@ import picocli.CommandLine.TypeConversionException;
     name = "convert",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = {"Converts TFRecord files of tf.train.Example records into DIR/NAME.npy per --feature, "
-        + "shape [rows, *SHAPE], rows in record order across the files in the order given.",
-        "", "DTYPE: float32 (<f4), int64 (<i8) or bytes (|S{maxlen}). SHAPE: comma-separated dims (8,8), "
-        + "empty for a scalar (label:int64:), or * for a variable-length 1-D feature."},
+    description = {"Converts TFRecord files of tf.train.Example records into DIR/NAME.npy per feature, "
+        + "shape [rows, *SHAPE], rows in record order across the files in the order given. Without --feature, "
+        + "every feature, with the schema inferred from a scan. '/' in NAME makes nested directories; unsafe "
+        + "names are escaped; nothing is written outside DIR.",
+        "", "DTYPE: float32 (<f4), int64 (<i8), bytes (|S{maxlen}), image (uint8, decoded by TensorFlow's "
+        + "DecodeImage; SHAPE H,W,C or *,*,C) or raw-<type> (ndarray.tobytes() values: raw-int8 ... raw-float64). "
+        + "SHAPE: comma-separated dims (8,8), empty for a scalar (label:int64:), or * for a variable-length 1-D "
+        + "feature. NAME:DTYPE:SHAPE splits at its last two ':'."},
     footer = {"", "Examples:",
+        "  tensorslab convert --tfrecord 'data/train-*-of-00256' --out data",
         "  tensorslab convert --tfrecord train.tfrecord --feature image:float32:28,28 --feature label:int64: --out data",
-        "  tensorslab convert --tfrecord a.tfrecord.gz,b.tfrecord.gz --compression gzip --feature x:float32:16 "
+        "  tensorslab convert --tfrecord tfds/mnist/3.0.1 --feature image:image:28,28,1 --feature label:int64: --out mnist",
+        "  tensorslab convert --tfrecord a.tfrecord.gz,b.tfrecord.gz --feature points:raw-float32:100,3 "
             + "--limit 1000 --out sample --overwrite",
         "", "Exit codes: 0 ok; 1 bad input or unusable DIR (one line on stderr naming file, record, feature, "
             + "problem; no .npy left half-written); 2 usage error (names the flag)."})
@@ -68,24 +74,45 @@ final class ConvertCommand implements Callable<Integer> {
     RAGGED, PAD
   }
 
+  /** Who parses the records. */
+  enum Engine {
+    AUTO, NATIVE, TENSORFLOW
+  }
+
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--tfrecord", paramLabel = "FILE", split = ",", required = true,
-      description = "TFRecord input file(s), comma-separated or repeated; read in this order.")
-  List<Path> files;
+  @Option(names = "--tfrecord", paramLabel = "INPUT", split = ",", required = true,
+      description = "TFRecord input(s), comma-separated or repeated, read in this order: files, quoted globs "
+          + "('data/train-*-of-01024', expanded here, sorted) and directories (their files, sorted).")
+  List<String> inputs;
 
-  @Option(names = "--compression", paramLabel = "none|gzip|zlib", defaultValue = "none",
-      converter = CompressionConverter.class,
-      description = "How every input file is compressed (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--compression", paramLabel = "none|gzip|zlib", converter = CompressionConverter.class,
+      description = "How every input file is compressed (default: detected from the files' first bytes).")
   TfRecordCompression compression;
 
-  @Option(names = "--feature", paramLabel = "NAME:DTYPE:SHAPE", required = true,
-      description = "A feature to read, repeatable: e.g. image:float32:28,28  label:int64:  tokens:int64:*")
+  /** The input files, {@link #inputs} expanded. */
+  List<Path> files;
+
+  @Option(names = "--feature", paramLabel = "NAME:DTYPE:SHAPE",
+      description = "A feature to read, repeatable: e.g. image/encoded:image:28,28,1  label:int64:  tokens:int64:*  "
+          + "points:raw-float32:100,3. Without any, every feature is converted with the schema inferred from a scan "
+          + "of all inputs (printed in the summary; 'tensorslab inspect' shows it first).")
   List<String> featureTexts;
 
+  @Option(names = "--engine", paramLabel = "auto|native|tensorflow", defaultValue = "auto",
+      converter = EngineConverter.class,
+      description = "Who parses the records: native (the built-in Example reader, several threads, TensorFlow not "
+          + "loaded), tensorflow (TFRecordDataset + ParseExampleV2), or auto: native whenever it can convert the "
+          + "features (default: ${DEFAULT-VALUE}). Both write the same bytes.")
+  Engine engine;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Threads parsing records with the native engine (default: available processors).")
+  Integer threads;
+
   @Option(names = "--batch", paramLabel = "N", defaultValue = "1024",
-      description = "Records parsed per TensorFlow call (default: ${DEFAULT-VALUE}).")
+      description = "Records parsed per TensorFlow call with --engine tensorflow (default: ${DEFAULT-VALUE}).")
   long batch;
 
   @Option(names = "--limit", paramLabel = "ROWS", description = "Stop after exactly this many rows.")
@@ -107,30 +134,55 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace .npy files already in DIR.")
   boolean overwrite;
 
+  @Option(names = "--no-sync", description = "Do not force the files to disk before they appear (scratch output: "
+      + "a crash may then leave complete-looking files with lost pages). Native engine only.")
+  boolean noSync;
+
   @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
 
   /** Pad value per '*' feature name, parsed for its dtype. */
   private final Map<String, Object> padValues = new HashMap<>();
-  /** Longest row per '*' feature name, from the pre-scan. */
-  private final Map<String, Long> maxLengths = new HashMap<>();
+  /** Longest row per '*' feature name and largest image per 'image:*,*,C' one, from the pre-scan. */
+  private TfRecordPrescan prescan;
 
   @Override
   public Integer call() throws Exception {
-    List<FeatureSpec> features = checkUsage();
+    List<FeatureSpec> given = checkUsage();
     checkInputs();
     checkOutputDirectory();
-    long rows = countRows(features);
     PrintWriter stdout = spec.commandLine().getOut();
+    List<FeatureSpec> features = given != null ? given : inferSchema();
+    checkPadValues(features);
+    TfRecordExport.VarLen nativeVarLen = varlen == VarLen.PAD ? TfRecordExport.VarLen.PAD : TfRecordExport.VarLen.RAGGED;
+    String nativeCannot = TfRecordExport.unsupportedReason(features, nativeVarLen);
+    if (engine == Engine.NATIVE && nativeCannot != null) {
+      throw usage("--engine native cannot convert these features: " + nativeCannot + "; use --engine tensorflow");
+    }
+    if (engine != Engine.TENSORFLOW && nativeCannot == null) {
+      return convertNatively(features, nativeVarLen, stdout, given == null);
+    }
+    if (noSync) {
+      throw usage("option '--no-sync' applies only to the native engine"
+          + (nativeCannot == null ? " (not with --engine tensorflow)" : ", which cannot convert " + nativeCannot));
+    }
+    String engineLine = engine == Engine.TENSORFLOW ? "engine: tensorflow (--engine tensorflow)"
+        : "engine: tensorflow (auto: the native reader cannot convert " + nativeCannot + ")";
+    long rows = countRows(features);
     EagerSession session = EagerSession.create();
     try {
       Ops tf = Ops.create(session);
       // A limit below the batch size is the batch size: records past the limit are then never parsed.
       long batchSize = limit != null && limit > 0 ? Math.min(batch, limit) : batch;
-      TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batchSize);
+      TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batchSize,
+          prescan.imageSizes(), varlen == VarLen.RAGGED);
       try (ExportResult result = export(tf, batches, rows)) {
         if (!quiet) {
+          if (given == null) {
+            stdout.println("schema (inferred): " + schemaText(features));
+          }
           ExportRun.printSummary(stdout, result);
+          stdout.println(engineLine);
           stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
           stdout.flush();
         }
@@ -141,19 +193,60 @@ final class ConvertCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The {@code --feature} list, ready to paste. */
+  static String schemaText(List<FeatureSpec> features) {
+    StringBuilder sb = new StringBuilder();
+    for (FeatureSpec f : features) {
+      sb.append(sb.isEmpty() ? "" : " ").append("--feature ").append(Shell.quote(f.toString()));
+    }
+    return sb.toString();
+  }
+
+  /** Every feature of the inputs, with the schema {@link TfRecordSurvey#inferSchema} gives for a scan of all records. */
+  private List<FeatureSpec> inferSchema() throws IOException {
+    TfRecordSurvey survey = TfRecordSurvey.scan(files, compression, limit == null ? Long.MAX_VALUE : limit);
+    try {
+      return survey.inferSchema();
+    } catch (IllegalArgumentException e) {
+      throw new TfRecordException("cannot infer the schema: " + e.getMessage(), null, -1, null, -1, null);
+    }
+  }
+
+  /**
+   * The native engine: no TensorFlow session, TensorFlow's native library never loaded. The
+   * pre-scan is part of its plan (it indexes every file), so {@link #countRows} is not called.
+   */
+  private int convertNatively(List<FeatureSpec> features, TfRecordExport.VarLen nativeVarLen, PrintWriter stdout,
+      boolean inferred) throws IOException {
+    int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    ExportRun.Job job = (listener, cancellation) -> TfRecordExport.run(new TfRecordExport.Options(files, compression,
+        features, nativeVarLen, padValues, limit == null ? Long.MAX_VALUE : limit, n, out, overwrite, !noSync, listener,
+        cancellation));
+    try (ExportResult result = ExportRun.run(job, out, -1, quiet, spec.commandLine().getErr())) {
+      if (!quiet) {
+        if (inferred) {
+          stdout.println("schema (inferred): " + schemaText(features));
+        }
+        ExportRun.printSummary(stdout, result, "parsing and copying into the files",
+            "indexing the records (and counting * and bytes values) and sealing");
+        stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + n + " thread"
+            + (n == 1 ? "" : "s") + (compression == TfRecordCompression.NONE ? "" : " (one per compressed file)"));
+        stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
+        stdout.flush();
+      }
+    }
+    return 0;
+  }
+
   private ExportResult export(Ops tf, TfRecordBatches b, long rows) throws IOException {
     ExportBuilder builder;
-    if (maxLengths.isEmpty()) {
-      builder = TensorSlab.export(b.variant(), b.outputTypes(), b.outputShapes()).names(b.componentNames());
-      for (FeatureSpec f : b.features()) {
-        if (f.variableLength()) {
-          // TensorFlow's parse gives a '*' feature as (values, row_splits) per batch: written as one ragged array.
-          builder.rowSplits(f.name(), f.name() + FeatureSpec.VALUES_SUFFIX, f.name() + FeatureSpec.ROW_SPLITS_SUFFIX);
-        }
-      }
+    if (prescan.maxLengths().isEmpty()) {
+      // TensorFlow's parse gives a '*' feature as (values, row_splits) per batch: written as one ragged array.
+      builder = TensorSlab.export(b);
     } else {
-      VarLenPadding p = VarLenPadding.of(tf, b, maxLengths, padValues);
+      VarLenPadding p = VarLenPadding.of(tf, b, prescan.maxLengths(), padValues);
       builder = TensorSlab.export(p.variant(), p.types(), p.shapes()).names(p.names());
+      b.writeAs().forEach(builder::writeAs);
     }
     try {
       // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
@@ -168,16 +261,21 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  /** Everything picocli cannot check alone; each problem is a usage error naming the flag. */
+  /** Everything picocli cannot check alone; each problem is a usage error naming the flag. Null: infer the features. */
   private List<FeatureSpec> checkUsage() {
-    List<FeatureSpec> features;
-    try {
-      features = FeatureSpec.parseAll(featureTexts);
-    } catch (IllegalArgumentException e) {
-      throw usage(e.getMessage());
+    List<FeatureSpec> features = null;
+    if (featureTexts != null && !featureTexts.isEmpty()) {
+      try {
+        features = FeatureSpec.parseAll(featureTexts);
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
     }
     if (batch < 1) {
       throw usage("Invalid value for option '--batch': must be at least 1, got " + batch);
+    }
+    if (threads != null && threads < 1) {
+      throw usage("Invalid value for option '--threads': must be at least 1, got " + threads);
     }
     if (limit != null && limit < 0) {
       throw usage("Invalid value for option '--limit': must be >= 0, got " + limit);
@@ -185,6 +283,13 @@ final class ConvertCommand implements Callable<Integer> {
     if (padValue != null && varlen != VarLen.PAD) {
       throw usage("option '--pad-value' applies only with '--varlen pad'");
     }
+    if (features != null) {
+      checkPadValues(features);
+    }
+    return features;
+  }
+
+  private void checkPadValues(List<FeatureSpec> features) {
     for (FeatureSpec f : features) {
       if (!f.variableLength()) {
         continue;
@@ -199,15 +304,22 @@ final class ConvertCommand implements Callable<Integer> {
             + " value, as feature '" + f.name() + "' needs");
       }
     }
-    return features;
   }
 
   private ParameterException usage(String message) {
     return new ParameterException(spec.commandLine(), message);
   }
 
-  /** Missing, directory or unreadable inputs, named before anything is read or written. */
-  private void checkInputs() throws TfRecordException {
+  /** Expands the inputs; missing, directory or unreadable files named before anything is read or written. */
+  private void checkInputs() throws IOException {
+    try {
+      files = TfRecordInputs.expand(inputs);
+      if (compression == null) {
+        compression = TfRecordInputs.detectCompression(files);
+      }
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
     for (Path p : files) {
       String problem = null;
       if (!Files.exists(p)) {
@@ -250,56 +362,15 @@ final class ConvertCommand implements Callable<Integer> {
 
   /**
    * Rows to export: every record of every file, or the first {@code --limit}. Walks the framing
-   * only as far as needed; a file cut inside a record fails here, naming file and record.
+   * only as far as needed; reads records where features need a look ahead (padding, images, raw
+   * bytes); a file cut inside a record or a value that cannot be decoded fails here, naming file and record.
    */
   private long countRows(List<FeatureSpec> features) throws IOException {
     // Only padding needs the longest row of each '*' feature ahead; ragged output takes rows as they come.
-    List<String> varlenNames = varlen != VarLen.PAD ? List.of()
+    List<String> padded = varlen != VarLen.PAD ? List.of()
         : features.stream().filter(FeatureSpec::variableLength).map(FeatureSpec::name).toList();
-    varlenNames.forEach(n -> maxLengths.put(n, 0L));
-    long max = limit == null ? Long.MAX_VALUE : limit;
-    long rows = 0;
-    for (Path p : files) {
-      if (rows >= max) {
-        break;
-      }
-      try (TfRecordScanner s = TfRecordScanner.open(p, compression)) {
-        if (varlenNames.isEmpty()) {
-          while (rows < max && s.skip(false)) {
-            rows++;
-          }
-        } else {
-          byte[] record;
-          while (rows < max && (record = s.next()) != null) {
-            rows++;
-            longestRows(record, varlenNames);
-          }
-        }
-      }
-    }
-    return rows;
-  }
-
-  /** Raises {@link #maxLengths} to this record's value counts; a record that does not parse is TensorFlow's to report. */
-  private void longestRows(byte[] record, List<String> varlenNames) {
-    Map<String, Feature> present;
-    try {
-      present = Example.parseFrom(record).getFeatures().getFeatureMap();
-    } catch (InvalidProtocolBufferException e) {
-      return;
-    }
-    for (String name : varlenNames) {
-      Feature f = present.get(name);
-      if (f != null) {
-        long n = switch (f.getKindCase()) {
-          case FLOAT_LIST -> f.getFloatList().getValueCount();
-          case INT64_LIST -> f.getInt64List().getValueCount();
-          case BYTES_LIST -> f.getBytesList().getValueCount();
-          case KIND_NOT_SET -> 0;
-        };
-        maxLengths.merge(name, n, Math::max);
-      }
-    }
+    prescan = TfRecordPrescan.run(files, compression, features, padded, limit == null ? Long.MAX_VALUE : limit);
+    return prescan.rows();
   }
 
   static final class CompressionConverter implements ITypeConverter<TfRecordCompression> {
@@ -310,6 +381,18 @@ final class ConvertCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException("expected none, gzip or zlib, got '" + value + "'");
       }
+    }
+  }
+
+  static final class EngineConverter implements ITypeConverter<Engine> {
+    @Override
+    public Engine convert(String value) {
+      return switch (value) {
+        case "auto" -> Engine.AUTO;
+        case "native" -> Engine.NATIVE;
+        case "tensorflow" -> Engine.TENSORFLOW;
+        default -> throw new TypeConversionException("expected auto, native or tensorflow, got '" + value + "'");
+      };
     }
   }
 

@@ -4,7 +4,15 @@ import io.tensorslab.npy.NpyArray;
 import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.npy.NpyHeader;
 import io.tensorslab.store.StoreCommit;
+import io.tensorslab.tf.TfRecordCompression;
+import io.tensorslab.tf.TfRecordDatasets;
+import io.tensorslab.tf.TfRecordInputs;
+import io.tensorslab.tf.TfRecordSurvey;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
@@ -17,29 +25,104 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code tensorslab inspect FILE.npy}: what a {@code .npy} file holds, read from its header, no copy. */
+/**
+ * {@code tensorslab inspect}: what a {@code .npy} file holds, read from its header, no copy; or what
+ * the {@code tf.train.Example} records of TFRecord files hold, feature by feature, with the
+ * {@code --feature} list that {@code convert} would infer.
+ */
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
-    description = {"Prints the format version, descr, shape, order, header length, payload offset and the "
-        + "first values of a .npy file (any NumPy writer's, not only ours)."},
-    footer = {"", "Exit codes: 0 ok, 1 missing or malformed file (one line on stderr), 2 usage error."})
+    sortOptions = false,
+    description = {"For a .npy file (any NumPy writer's, not only ours): the format version, descr, shape, order, "
+        + "header length, payload offset and first values.",
+        "For TFRecord files (the input forms of convert: files, quoted globs, directories): per feature its name, "
+        + "value kind, values per record (min-max), records lacking it, and for bytes the image format and shapes "
+        + "read from the image headers (no decode) or the byte-length range; then the --feature list convert "
+        + "infers, ready to paste."},
+    footer = {"", "Examples:", "  tensorslab inspect data/images.npy",
+        "  tensorslab inspect 'data/train-*-of-01024' --scan 10000",
+        "", "Exit codes: 0 ok, 1 missing or malformed file (one line on stderr), 2 usage error."})
 final class InspectCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE.npy", description = "The .npy file to inspect.")
-  Path file;
+  @Parameters(arity = "1..*", paramLabel = "FILE.npy|TFRECORD",
+      description = "A .npy file, or TFRecord input(s): files, quoted globs, directories.")
+  List<String> inputs;
+
+  @Option(names = "--scan", paramLabel = "N",
+      description = "TFRecords: read at most N records (default: all).")
+  Long scan;
+
+  @Option(names = "--compression", paramLabel = "none|gzip|zlib", converter = ConvertCommand.CompressionConverter.class,
+      description = "TFRecords: how every file is compressed (default: detected from the files' first bytes).")
+  TfRecordCompression compression;
+
+  @Option(names = "--json", description = "TFRecords: print one JSON object instead of the table.")
+  boolean json;
 
   /** Values shown, in C order. */
   static final int VALUES_SHOWN = 8;
 
   @Override
   public Integer call() throws Exception {
+    if (inputs.size() == 1 && isNpy(Path.of(inputs.getFirst()))) {
+      return inspectNpy(Path.of(inputs.getFirst()));
+    }
+    if (scan != null && scan < 1) {
+      throw new ParameterException(spec.commandLine(), "Invalid value for option '--scan': must be at least 1, got "
+          + scan);
+    }
+    List<Path> files;
+    try {
+      files = TfRecordInputs.expand(inputs);
+      for (Path p : files) {
+        if (isNpy(p)) {
+          throw new IllegalArgumentException("inspect takes one .npy file, or TFRecord inputs only; got " + p
+              + " among " + files.size() + " inputs");
+        }
+      }
+      if (compression == null) {
+        compression = TfRecordInputs.detectCompression(files);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    TfRecordDatasets.checkFiles(files);
+    TfRecordSurvey survey = TfRecordSurvey.scan(files, compression, scan == null ? Long.MAX_VALUE : scan);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.print(TfRecordReport.json(survey, compression));
+    } else {
+      TfRecordReport.table(out, survey, compression);
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** A {@code .npy} by its name, or by NumPy's magic at its start. */
+  private static boolean isNpy(Path p) throws IOException {
+    if (p.getFileName() != null && p.getFileName().toString().endsWith(".npy")) {
+      return true;
+    }
+    if (!Files.isRegularFile(p)) {
+      return false;
+    }
+    try (InputStream in = Files.newInputStream(p)) {
+      byte[] head = in.readNBytes(6);
+      return head.length == 6 && (head[0] & 0xff) == 0x93 && new String(head, 1, 5, StandardCharsets.ISO_8859_1)
+          .equals("NUMPY");
+    }
+  }
+
+  private int inspectNpy(Path file) throws IOException {
     Path dir = file.toAbsolutePath().normalize().getParent();
     // An export killed inside its commit left a journal: complete it first, so the file is whole or absent.
     if (dir != null && StoreCommit.recover(dir) > 0) {
@@ -49,7 +132,7 @@ final class InspectCommand implements Callable<Integer> {
       throw new NoSuchFileException(file.toString(), null, "no such file (path=" + file + ")");
     }
     if (Files.isDirectory(file)) {
-      throw new java.io.IOException("is a directory, not a .npy file (path=" + file + ")");
+      throw new IOException("is a directory, not a .npy file (path=" + file + ")");
     }
     NpyArray.Preamble preamble;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {

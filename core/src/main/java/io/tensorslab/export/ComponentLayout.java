@@ -16,10 +16,15 @@ import org.tensorflow.types.family.TType;
  * @param rowShape the shape of one row, -1 where unknown; null when even the rank is unknown
  */
 public record ComponentLayout(int index, String name, Class<? extends TType> type, NpyDtype dtype, long[] rowShape) {
-  private static final java.util.regex.Pattern SAFE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}");
 
-  /** Refuses a component name that cannot be a file name of its own. */
+  /**
+   * Refuses only a name ending in {@code .npy} (the export adds it) and the manifest's own name; any
+   * other name is accepted: {@link io.tensorslab.store.OutputNames} maps it to a file inside the output
+   * directory ('/' nests, anything unsafe is escaped); two names on one file are refused when the
+   * destinations are checked.
+   */
   static void checkName(String name, int index) {
+    java.util.Objects.requireNonNull(name, "component name " + index);
     if (name.endsWith(".npy")) {
       String stem = name.substring(0, name.length() - 4);
       throw new IllegalArgumentException("component name '" + name + "' ends in .npy, which the export adds itself:"
@@ -28,10 +33,6 @@ public record ComponentLayout(int index, String name, Class<? extends TType> typ
     if (name.equals(Manifest.FILE_NAME)) {
       throw new IllegalArgumentException("component name '" + name + "' is the export's own manifest file: give"
           + " names(...) another name (component=" + index + ")");
-    }
-    if (!SAFE_NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("component name '" + name + "' cannot be a file name: give names(...)"
-          + " of letters, digits, '_', '-', '.', not starting with '.' or '-' (component=" + index + ")");
     }
   }
 

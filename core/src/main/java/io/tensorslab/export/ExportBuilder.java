@@ -40,6 +40,7 @@ public final class ExportBuilder {
   ShapePolicy defaultShapePolicy = ShapePolicy.ERROR;
   /** Output name -> [values component, row splits component]. */
   final Map<String, List<String>> rowSplitPairs = new LinkedHashMap<>();
+  final Map<String, io.tensorslab.npy.NpyDtype> writeAs = new LinkedHashMap<>();
 
   ExportBuilder(DatasetInput input) {
     this.opener = read -> input.open(read, elements);
@@ -77,7 +78,9 @@ public final class ExportBuilder {
 
   /**
    * Names of the components in the dataset's order; default {@code component_0}, {@code component_1}, ...
-   * Names become file names: letters, digits, {@code _ - .}, not starting with a dot.
+   * Names become paths in the output directory, any string: {@code /} makes nested directories and a
+   * part that is no safe file name is escaped ({@link io.tensorslab.store.OutputNames}); nothing is
+   * ever written outside the directory.
    */
   public ExportBuilder names(String... names) {
     this.names = List.of(names);
@@ -191,6 +194,17 @@ public final class ExportBuilder {
   }
 
   /**
+   * Writes component {@code name} with NumPy dtype {@code dtype} instead of its tensor type's, bytes
+   * unchanged — what {@code ndarray.view(dtype)} does. The item sizes must match (checked when the
+   * export runs). Used where TensorFlow Java has no type of its own: {@code int8} carried as
+   * {@code TUint8}, {@code uint32} as {@code TInt32}, {@code uint64} as {@code TInt64}.
+   */
+  public ExportBuilder writeAs(String name, io.tensorslab.npy.NpyDtype dtype) {
+    writeAs.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(dtype, "dtype"));
+    return this;
+  }
+
+  /**
    * Runs the export on the calling thread.
    *
    * @return the written files, mapped for zero-copy reading; close it when done
@@ -208,6 +222,6 @@ public final class ExportBuilder {
   ExportOptions options() {
     return new ExportOptions(opener, directory.toAbsolutePath().normalize(), names, limitRows, overwrite, durable,
         new ReadOptions(prefetch, autotune), listener, cancellation, shapePolicies, defaultShapePolicy, rowSplitPairs,
-        StoreFormat.NPY);
+        StoreFormat.NPY, writeAs);
   }
 }

@@ -1,5 +1,6 @@
 package io.tensorslab.export;
 
+import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.store.StoreFormat;
 import io.tensorslab.tf.ReadOptions;
 import java.nio.file.Path;
@@ -16,16 +17,18 @@ import java.util.Map;
  * @param shapePolicies per component name
  * @param rowSplitPairs output name to [values component, row splits component]
  * @param format the kind of store every output is written to
+ * @param writeAs NumPy dtypes to write components under instead of their tensor type's, by name
  */
 record ExportOptions(ExportBuilder.SourceOpener opener, Path directory, List<String> names, long limitRows,
     boolean overwrite, boolean durable, ReadOptions read, ExportListener listener, Cancellation cancellation,
     Map<String, ShapePolicy> shapePolicies, ShapePolicy defaultShapePolicy, Map<String, List<String>> rowSplitPairs,
-    StoreFormat format) {
+    StoreFormat format, Map<String, NpyDtype> writeAs) {
 
   ExportOptions {
     names = names == null ? null : List.copyOf(names);
     shapePolicies = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(shapePolicies));
     rowSplitPairs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(rowSplitPairs));
+    writeAs = Map.copyOf(writeAs);
   }
 
   /** The shape policy of component {@code name}. */

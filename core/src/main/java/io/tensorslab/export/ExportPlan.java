@@ -1,5 +1,6 @@
 package io.tensorslab.export;
 
+import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.store.StoreDestination;
 import io.tensorslab.tf.DatasetSpec;
 import io.tensorslab.tf.TfDtypes;
@@ -37,7 +38,7 @@ record ExportPlan(ExportOptions options, List<ComponentLayout> layouts, OutputSt
       throw new ExportException("dataset is infinite (cardinality -1, e.g. after repeat()): call limit(n) to stop after n rows",
           null, -1, null);
     }
-    List<ComponentLayout> layouts = layouts(options.names(), spec);
+    List<ComponentLayout> layouts = layouts(options.names(), options.writeAs(), spec);
     List<String> names = layouts.stream().map(ComponentLayout::name).toList();
     for (String name : options.shapePolicies().keySet()) {
       if (!names.contains(name)) {
@@ -50,7 +51,7 @@ record ExportPlan(ExportOptions options, List<ComponentLayout> layouts, OutputSt
     return new ExportPlan(options, layouts, new OutputStores(options.format(), destination), spec.cardinality());
   }
 
-  private static List<ComponentLayout> layouts(List<String> names, DatasetSpec spec) {
+  private static List<ComponentLayout> layouts(List<String> names, Map<String, NpyDtype> writeAs, DatasetSpec spec) {
     int n = spec.componentCount();
     if (names != null && names.size() != n) {
       throw new IllegalArgumentException("the dataset has " + n + " components but " + names.size()
@@ -81,6 +82,15 @@ record ExportPlan(ExportOptions options, List<ComponentLayout> layouts, OutputSt
       }
       var type = spec.type(i);
       var dtype = TfDtypes.isVariableWidth(type) ? null : TfDtypes.toNpy(type);
+      var view = writeAs.get(name);
+      if (view != null) {
+        if (dtype == null || dtype.itemSize() != view.itemSize()) {
+          throw new IllegalArgumentException("component '" + name + "' cannot be written as " + view.descr() + ": its "
+              + type.getSimpleName() + " items are " + (dtype == null ? "variable-width" : dtype.itemSize() + " bytes")
+              + ", not " + view.itemSize() + " (component=" + i + ")");
+        }
+        dtype = view;
+      }
       layouts.add(new ComponentLayout(i, name, type, dtype, rowShape));
     }
     return layouts;

@@ -2,14 +2,15 @@ package io.tensorslab.export;
 
 import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.store.OutputDirectory;
+import io.tensorslab.store.OutputNames;
 import io.tensorslab.tf.BatchSource;
 import io.tensorslab.tf.DatasetReadException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,6 +23,8 @@ final class Exporter {
   private static final Pattern TF_COMPONENT = Pattern.compile("at component (\\d{1,9})\\b");
 
   private final ExportOptions options;
+  /** Directories made inside the output directory for nested names, outermost first; removed again on failure. */
+  private final List<Path> createdParents = new ArrayList<>();
 
   Exporter(ExportOptions options) {
     this.options = options;
@@ -37,6 +40,11 @@ final class Exporter {
       success = true;
       return result;
     } finally {
+      if (!success) {
+        for (int i = createdParents.size() - 1; i >= 0; i--) {
+          OutputDirectory.removeIfEmpty(createdParents.get(i));
+        }
+      }
       if (!success && created) {
         OutputDirectory.removeIfEmpty(dir); // a failed export into a directory it made leaves no trace at all
       }
@@ -79,21 +87,28 @@ final class Exporter {
     return names != null && index < names.size() ? names.get(index) : "component_" + index;
   }
 
-  /** Every output and the manifest: no two at one path, each one allowed ({@link OutputFiles#checkTarget}). */
-  private static void checkDestinations(ExportPlan plan, List<ComponentWriter> writers) throws IOException {
-    List<Path> all = new ArrayList<>();
+  /**
+   * Every output and the manifest: no two at one path and no file where another needs a directory
+   * ({@link OutputNames#checkDistinct}, naming both), the nested directories made without following
+   * links ({@link OutputNames#createParents}), each target allowed ({@link OutputFiles#checkTarget}).
+   */
+  private void checkDestinations(ExportPlan plan, List<ComponentWriter> writers) throws IOException {
+    Path dir = plan.stores().destination().directory();
+    Map<String, String> fileByName = new LinkedHashMap<>();
     for (ComponentWriter w : writers) {
       for (String name : w.outputNames()) {
-        all.add(plan.stores().target(name));
+        String file = dir.relativize(plan.stores().target(name)).toString();
+        if (fileByName.putIfAbsent(name, file) != null) {
+          throw new IllegalArgumentException("two outputs are named '" + name + "' (path=" + dir.resolve(file) + ")");
+        }
       }
     }
-    all.add(plan.stores().destination().directory().resolve(Manifest.FILE_NAME));
-    Set<Path> seen = new HashSet<>();
-    for (Path target : all) {
-      if (!seen.add(target)) {
-        throw new IllegalArgumentException("two outputs would be written to the same file (path=" + target + ")");
-      }
-      OutputFiles.checkTarget(target, plan.options().overwrite());
+    fileByName.put(Manifest.FILE_NAME, Manifest.FILE_NAME);
+    OutputNames.checkDistinct(fileByName);
+    for (String file : fileByName.values()) {
+      // parents first: checkTarget wants the directory to exist; a failed export removes them again
+      createdParents.addAll(OutputNames.createParents(dir, dir.resolve(file)));
+      OutputFiles.checkTarget(dir.resolve(file), plan.options().overwrite());
     }
   }
 }

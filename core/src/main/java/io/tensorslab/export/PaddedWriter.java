@@ -184,7 +184,7 @@ final class PaddedWriter implements ComponentWriter {
 
   /** Staging files live beside the output, in the output directory. */
   private java.nio.file.Path stagingPath(String suffix) {
-    return stores.destination().directory().resolve(layout.name() + suffix);
+    return io.tensorslab.store.OutputNames.resolve(stores.destination().directory(), layout.name(), suffix);
   }
 
   @Override

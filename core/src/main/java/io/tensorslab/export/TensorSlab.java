@@ -1,5 +1,7 @@
 package io.tensorslab.export;
 
+import io.tensorslab.tf.FeatureSpec;
+import io.tensorslab.tf.TfRecordBatches;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,5 +75,40 @@ public final class TensorSlab {
   public static ExportBuilder export(Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
       Session session) {
     return new ExportBuilder(DatasetInput.of(variant, types, shapes, Objects.requireNonNull(session, "session")));
+  }
+
+  /**
+   * Exports a parsed TFRecord read ({@link io.tensorslab.tf.TfRecordDatasets#build}): its component
+   * names, each ragged feature's {@code (NAME.values, NAME.row_splits)} declared as one ragged array
+   * (variable-length features and ragged {@code image:*,*,C}), and the NumPy dtypes of
+   * {@code raw-<type>} features TensorFlow Java has no type for. Eager {@code Ops} only.
+   *
+   * {@snippet :
+   * List<Path> files = TfRecordInputs.expand(List.of("data/train-*-of-00004.tfrecord.gz"));
+   * TfRecordCompression compression = TfRecordInputs.detectCompression(files);
+   * List<FeatureSpec> schema = TfRecordSurvey.scan(files, compression, Long.MAX_VALUE).inferSchema();
+   * TfRecordPrescan pre = TfRecordPrescan.run(files, compression, schema, List.of(), Long.MAX_VALUE);
+   * try (EagerSession session = EagerSession.create()) {
+   *   TfRecordBatches batches = TfRecordDatasets.build(Ops.create(session), files, compression, schema, 256,
+   *       pre.imageSizes(), true);
+   *   try (ExportResult result = TensorSlab.export(batches).limit(pre.rows()).to(Path.of("out")).run()) {
+   *     result.array("image/encoded").shape();   // [rows, H, W, C]
+   *   }
+   * }
+   * }
+   */
+  public static ExportBuilder export(TfRecordBatches batches) {
+    Objects.requireNonNull(batches, "batches");
+    ExportBuilder builder = export(batches.variant(), batches.outputTypes(), batches.outputShapes())
+        .names(batches.componentNames());
+    for (FeatureSpec f : batches.features()) {
+      String values = f.name() + FeatureSpec.VALUES_SUFFIX;
+      String splits = f.name() + FeatureSpec.ROW_SPLITS_SUFFIX;
+      if (batches.componentNames().contains(values) && batches.componentNames().contains(splits)) {
+        builder.rowSplits(f.name(), values, splits);
+      }
+    }
+    batches.writeAs().forEach(builder::writeAs);
+    return builder;
   }
 }

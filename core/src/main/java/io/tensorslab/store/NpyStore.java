@@ -80,9 +80,9 @@ public final class NpyStore implements RowStore {
     this.channel = channel;
   }
 
-  /** {@code DIR/NAME.npy}, with nested directories for a name holding {@code '/'}. */
+  /** {@code DIR/NAME.npy}, as {@link OutputNames} maps any name: nested for {@code '/'}, escaped, never outside DIR. */
   static Path targetOf(Path directory, String name) {
-    return directory.resolve(name + ".npy");
+    return OutputNames.resolve(directory, name, ".npy");
   }
 
   /**
@@ -95,9 +95,8 @@ public final class NpyStore implements RowStore {
   public static NpyStore create(RowLayout layout, StoreDestination destination, StoreCapacity capacity)
       throws IOException {
     Path target = targetOf(destination.directory(), layout.name());
-    if (layout.name().contains("/")) {
-      Files.createDirectories(target.getParent());
-    }
+    // Nested directories are made without following a symbolic link planted in the output directory.
+    OutputNames.createParents(destination.directory(), target);
     OutputFiles.checkTarget(target, destination.overwrite());
     Path temporary = TemporaryFiles.beside(target);
     FileChannel channel = OutputFiles.createTemporary(temporary, target);

@@ -1,5 +1,6 @@
 package io.tensorslab.tf;
 
+import io.tensorslab.npy.NpyDtype;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -11,7 +12,8 @@ import java.util.Objects;
  * One {@code --feature NAME:DTYPE:SHAPE} of {@code tensorslab convert}: a {@code tf.train.Example}
  * feature to read, its kind and its per-record shape.
  *
- * <p>{@code SHAPE} is comma-separated dims ({@code 8,8}), empty for a scalar ({@code label:int64:}),
+ * <p>The text is split at its last two colons, so a name may itself hold {@code :}.
+ * {@code SHAPE} is comma-separated dims ({@code 8,8}), empty for a scalar ({@code label:int64:}),
  * or {@code *} for a variable-length 1-D feature. A fixed feature becomes one output component
  * named {@code NAME} of shape {@code [rows, *shape]}; a variable-length one becomes two,
  * {@code NAME.values} and {@code NAME.row_splits} (see {@link #componentNames()}).
@@ -22,13 +24,81 @@ import java.util.Objects;
  * specs.get(2).variableLength(); // true
  * }
  *
- * @param name the feature key in the {@code Example}; also the stem of its output files
+ * @param name the feature key in the {@code Example}, any string (it may hold {@code :} and {@code /});
+ *     also the stem of its output files, {@code /} making nested directories
  * @param dtype which of the three {@code Example} value lists it holds
  * @param shape the per-record dims of a fixed feature (empty for a scalar and for a variable-length
  *     feature); unmodifiable
  * @param variableLength true for {@code *}: any number of values per record, kept ragged
  */
-public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean variableLength) {
+public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean variableLength, Decoder decoder) {
+
+  /**
+   * What is done to a bytes feature's value after parsing: nothing, decoded as an image
+   * ({@code image} DTYPE), or reinterpreted as little-endian numbers ({@code raw-<type>} DTYPE).
+   */
+  public sealed interface Decoder {
+    /** The values as parsed. */
+    Decoder NONE = new None();
+
+    /** No decoding. */
+    record None() implements Decoder {}
+
+    /**
+     * One image per record, decoded by TensorFlow's {@code DecodeImage} with {@code channels} as
+     * {@code tf.io.decode_image(channels=C)}; SHAPE is {@code H,W,C} or {@code *,*,C}.
+     */
+    record Image() implements Decoder {}
+
+    /** One byte string per record holding {@code ndarray.tobytes()} of {@code type}, little-endian. */
+    record Raw(RawType type) implements Decoder {}
+  }
+
+  /** The element types of {@code raw-<type>}, with their NumPy dtypes. */
+  public enum RawType {
+    INT8(NpyDtype.INT8), UINT8(NpyDtype.UINT8), INT16(NpyDtype.INT16), UINT16(NpyDtype.UINT16),
+    INT32(NpyDtype.INT32), UINT32(NpyDtype.UINT32), INT64(NpyDtype.INT64), UINT64(NpyDtype.UINT64),
+    FLOAT16(NpyDtype.FLOAT16), FLOAT32(NpyDtype.FLOAT32), FLOAT64(NpyDtype.FLOAT64);
+
+    private final NpyDtype npy;
+
+    RawType(NpyDtype npy) {
+      this.npy = npy;
+    }
+
+    /** The NumPy dtype written. */
+    public NpyDtype npy() {
+      return npy;
+    }
+
+    /** Bytes per element. */
+    public int itemSize() {
+      return npy.itemSize();
+    }
+
+    /** As typed after {@code raw-}: {@code float32}. */
+    public String cliName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** Suffix of the per-record {@code [H, W, C]} component of an image feature of varying size. */
+  public static final String SHAPES_SUFFIX = ".shapes";
+
+  /** A feature read as parsed, without decoding. */
+  public FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean variableLength) {
+    this(name, dtype, shape, variableLength, Decoder.NONE);
+  }
+
+  /** {@code image:H,W,C}, or {@code image:*,*,C} with {@code height} and {@code width} -1. */
+  public static FeatureSpec image(String name, long height, long width, long channels) {
+    return new FeatureSpec(name, Dtype.BYTES, List.of(height, width, channels), false, new Decoder.Image());
+  }
+
+  /** {@code raw-<type>:SHAPE}. */
+  public static FeatureSpec raw(String name, RawType type, List<Long> shape) {
+    return new FeatureSpec(name, Dtype.BYTES, shape, false, new Decoder.Raw(type));
+  }
 
   /** The three value kinds of a {@code tf.train.Example} feature, by their command-line names. */
   public enum Dtype {
@@ -47,7 +117,7 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
       return cliName;
     }
 
-    /** The dtype named exactly {@code text}, or null. */
+    /** The wire dtype named exactly {@code text}, or null. */
     static Dtype byCliName(String text) {
       for (Dtype d : values()) {
         if (d.cliName.equals(text)) {
@@ -64,20 +134,34 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
   public static final String ROW_SPLITS_SUFFIX = ".row_splits";
 
   private static final String FORM = "expected NAME:DTYPE:SHAPE, e.g. image:float32:28,28 or label:int64: or tokens:int64:*";
+  private static final String DTYPES = "expected float32, int64, bytes, image or raw-<type>";
 
   public FeatureSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(dtype, "dtype");
+    Objects.requireNonNull(decoder, "decoder");
     shape = List.copyOf(shape);
-    String bad = nameProblem(name);
-    if (bad != null) {
-      throw new IllegalArgumentException("invalid feature name '" + name + "': " + bad);
+    if (!(decoder instanceof Decoder.None) && (dtype != Dtype.BYTES || variableLength)) {
+      throw new IllegalArgumentException("feature '" + name + "': only a fixed bytes feature is decoded");
     }
+    if (decoder instanceof Decoder.Image) {
+      if (shape.size() != 3 || !(shape.get(2) == 1 || shape.get(2) == 3 || shape.get(2) == 4)
+          || (shape.get(0) < 0) != (shape.get(1) < 0) || shape.get(0) < -1 || shape.get(1) < -1
+          || shape.get(0) == 0 || shape.get(1) == 0) {
+        throw new IllegalArgumentException("feature '" + name + "': an image's SHAPE is H,W,C or *,*,C with C 1, 3 "
+            + "or 4, got " + shape);
+      }
+    }
+    // Any key a tf.train.Example can hold is a name (even empty): '/' makes nested output directories and
+    // anything unsafe in a path is escaped by the export's OutputNames, never written outside the directory.
     if (variableLength && !shape.isEmpty()) {
       throw new IllegalArgumentException("feature '" + name + "': a variable-length feature has no fixed shape, got " + shape);
     }
     long n = 1;
     for (Long d : shape) {
+      if (d == -1 && decoder instanceof Decoder.Image) {
+        continue; // '*' height or width
+      }
       if (d < 0) {
         throw new IllegalArgumentException("feature '" + name + "': negative dim " + d + " in shape " + shape);
       }
@@ -99,27 +183,40 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
     if (spec == null) {
       throw new IllegalArgumentException("invalid --feature: missing value; " + FORM);
     }
-    int first = spec.indexOf(':');
-    int second = first < 0 ? -1 : spec.indexOf(':', first + 1);
-    if (first < 0 || second < 0) {
-      throw bad(spec, (first < 0 ? "no ':'" : "only one ':'")
+    // Split at the LAST two colons: DTYPE and SHAPE never hold one, a feature name may.
+    int second = spec.lastIndexOf(':');
+    int first = second <= 0 ? -1 : spec.lastIndexOf(':', second - 1);
+    if (second < 0 || first < 0) {
+      throw bad(spec, (second < 0 ? "no ':'" : "only one ':'")
           + " (a scalar still needs the trailing ':', as in label:int64:); " + FORM);
-    }
-    if (spec.indexOf(':', second + 1) >= 0) {
-      throw bad(spec, "more than two ':' (dims are separated by ',', as in 8,8; feature names cannot contain ':')");
     }
     String name = spec.substring(0, first);
     String dtypeText = spec.substring(first + 1, second);
     String shapeText = spec.substring(second + 1);
 
-    String nameBad = nameProblem(name);
-    if (nameBad != null) {
-      throw bad(spec, nameBad);
+    if (dtypeText.equals("image")) {
+      return parseImage(spec, name, shapeText);
+    }
+    if (dtypeText.startsWith("raw-")) {
+      RawType raw = null;
+      for (RawType t : RawType.values()) {
+        if (t.cliName().equals(dtypeText.substring(4))) {
+          raw = t;
+        }
+      }
+      if (raw == null) {
+        throw bad(spec, "unknown DTYPE '" + dtypeText + "' (raw-<type> takes int8, uint8, int16, uint16, int32, "
+            + "uint32, int64, uint64, float16, float32 or float64)");
+      }
+      if (shapeText.contains("*")) {
+        throw bad(spec, "a raw-<type> feature needs a fixed SHAPE (the elements per record), got '" + shapeText + "'");
+      }
+      return raw(name, raw, shapeText.isEmpty() ? List.of() : parseDims(spec, shapeText));
     }
     Dtype dtype = Dtype.byCliName(dtypeText);
     if (dtype == null) {
-      throw bad(spec, dtypeText.isEmpty() ? "empty DTYPE (expected float32, int64 or bytes)"
-          : "unknown DTYPE '" + dtypeText + "' (expected float32, int64 or bytes)");
+      throw bad(spec, dtypeText.isEmpty() ? "empty DTYPE (" + DTYPES + ")"
+          : "unknown DTYPE '" + dtypeText + "' (" + DTYPES + ")");
     }
     if (shapeText.equals("*")) {
       return new FeatureSpec(name, dtype, List.of(), true);
@@ -130,6 +227,10 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
     if (shapeText.contains("*")) {
       throw bad(spec, "'*' must be the whole SHAPE (a variable-length feature is 1-D), got '" + shapeText + "'");
     }
+    return new FeatureSpec(name, dtype, parseDims(spec, shapeText), false);
+  }
+
+  private static List<Long> parseDims(String spec, String shapeText) {
     String[] parts = shapeText.split(",", -1);
     List<Long> dims = new ArrayList<>(parts.length);
     long count = 1;
@@ -142,7 +243,26 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
         throw bad(spec, "SHAPE " + shapeText + " has more values per record than a long can count");
       }
     }
-    return new FeatureSpec(name, dtype, dims, false);
+    return dims;
+  }
+
+  private static FeatureSpec parseImage(String spec, String name, String shapeText) {
+    String[] parts = shapeText.split(",", -1);
+    String form = "an image's SHAPE is H,W,C (e.g. 28,28,1) or *,*,C (e.g. *,*,3), C being 1, 3 or 4";
+    if (parts.length != 3) {
+      throw bad(spec, form + ", got '" + shapeText + "'");
+    }
+    boolean varying = parts[0].equals("*") && parts[1].equals("*");
+    long height = varying ? -1 : parseDim(spec, parts[0], 0);
+    long width = varying ? -1 : parseDim(spec, parts[1], 1);
+    long channels = parts[2].equals("*") ? -2 : parseDim(spec, parts[2], 2);
+    if (channels != 1 && channels != 3 && channels != 4) {
+      throw bad(spec, form + ", got C '" + parts[2] + "'");
+    }
+    if (height == 0 || width == 0) {
+      throw bad(spec, form + ", got an empty image " + shapeText);
+    }
+    return image(name, height, width, channels);
   }
 
   /**
@@ -181,10 +301,16 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
     return !variableLength && shape.isEmpty();
   }
 
-  /** Values per record of a fixed feature (1 for a scalar); -1 for a variable-length feature. */
+  /**
+   * Values per record of a fixed feature (1 for a scalar); -1 for a variable-length feature. A decoded
+   * feature ({@code image}, {@code raw-<type>}) holds one byte string per record.
+   */
   public long valuesPerRecord() {
     if (variableLength) {
       return -1;
+    }
+    if (!(decoder instanceof Decoder.None)) {
+      return 1;
     }
     long n = 1;
     for (long d : shape) {
@@ -198,18 +324,40 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
    * {@code [NAME.values, NAME.row_splits]} for a variable-length one.
    */
   public List<String> componentNames() {
+    if (imageSizeVaries()) {
+      return List.of(name, name + SHAPES_SUFFIX);
+    }
     return variableLength ? List.of(name + VALUES_SUFFIX, name + ROW_SPLITS_SUFFIX) : List.of(name);
+  }
+
+  /** True for an {@code image} feature. */
+  public boolean isImage() {
+    return decoder instanceof Decoder.Image;
+  }
+
+  /** True for {@code image:*,*,C}: images of any height and width. */
+  public boolean imageSizeVaries() {
+    return isImage() && shape.get(0) < 0;
+  }
+
+  /** The DTYPE as typed: {@code float32}, {@code int64}, {@code bytes}, {@code image}, {@code raw-float32}. */
+  public String dtypeName() {
+    return switch (decoder) {
+      case Decoder.None n -> dtype.cliName();
+      case Decoder.Image i -> "image";
+      case Decoder.Raw r -> "raw-" + r.type().cliName();
+    };
   }
 
   /** The spec as typed: {@code NAME:DTYPE:SHAPE}. */
   @Override
   public String toString() {
-    StringBuilder s = new StringBuilder(name).append(':').append(dtype.cliName()).append(':');
+    StringBuilder s = new StringBuilder(name).append(':').append(dtypeName()).append(':');
     if (variableLength) {
       s.append('*');
     } else {
       for (int i = 0; i < shape.size(); i++) {
-        s.append(i == 0 ? "" : ",").append(shape.get(i));
+        s.append(i == 0 ? "" : ",").append(shape.get(i) < 0 ? "*" : shape.get(i));
       }
     }
     return s.toString();
@@ -233,34 +381,6 @@ public record FeatureSpec(String name, Dtype dtype, List<Long> shape, boolean va
     } catch (NumberFormatException e) {
       throw bad(spec, where + " '" + text + "' is too large (at most " + Long.MAX_VALUE + ")");
     }
-  }
-
-  /** Why {@code name} cannot be a feature name here, or null. It becomes a file name stem. */
-  private static String nameProblem(String name) {
-    if (name.isEmpty()) {
-      return "empty NAME";
-    }
-    if (name.isBlank()) {
-      return "NAME is only whitespace";
-    }
-    if (!name.strip().equals(name)) {
-      return "NAME '" + name + "' starts or ends with whitespace";
-    }
-    if (name.indexOf(':') >= 0) {
-      return "NAME '" + name + "' contains ':'";
-    }
-    if (name.indexOf('/') >= 0 || name.indexOf('\\') >= 0) {
-      return "NAME '" + name + "' contains a path separator, but it names the output file NAME.npy";
-    }
-    if (name.startsWith(".")) {
-      return "NAME '" + name + "' starts with '.', but it names the output file NAME.npy";
-    }
-    for (int i = 0; i < name.length(); i++) {
-      if (Character.isISOControl(name.charAt(i))) {
-        return "NAME contains control character U+" + String.format("%04X", (int) name.charAt(i));
-      }
-    }
-    return null;
   }
 
   private static IllegalArgumentException bad(String spec, String problem) {

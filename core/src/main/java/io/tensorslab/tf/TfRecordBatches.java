@@ -1,7 +1,9 @@
 package io.tensorslab.tf;
 
+import io.tensorslab.npy.NpyDtype;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.family.TType;
@@ -11,7 +13,9 @@ import org.tensorflow.types.family.TType;
  * variant plus everything a generic batch iterator needs, and what the error translation needs to
  * name a file and record.
  *
- * <p>Components, in this order: for each feature in the order given, {@code NAME} for a fixed
+ * <p>Components, in this order: for each feature of {@code features} (the features given, image
+ * features moved last; see {@link TfRecordDatasets#build(org.tensorflow.op.Ops, List, TfRecordCompression,
+ * List, long, Map, boolean)} for theirs), {@code NAME} for a fixed
  * feature ({@code [batch, *shape]}: {@code TFloat32}, {@code TInt64} or {@code TString}), or
  * {@code NAME.values} ({@code [n]}, the feature's dtype) then {@code NAME.row_splits}
  * ({@code TInt64 [batch + 1]}, from 0) for a variable-length one — exactly a
@@ -28,6 +32,9 @@ import org.tensorflow.types.family.TType;
  * @param compression how the files are stored
  * @param features the parsed features, in the order given
  * @param batchSize records per batch (the last batch may have fewer)
+ * @param componentCounts per feature (in {@code features} order), how many components it has
+ * @param writeAs NumPy dtypes to write components under instead of their tensor type's (same item
+ *     size; {@code raw-int8} travels as {@code TUint8}, for one), by component name
  */
 public record TfRecordBatches(
     Operand<? extends TType> variant,
@@ -37,7 +44,9 @@ public record TfRecordBatches(
     List<Path> files,
     TfRecordCompression compression,
     List<FeatureSpec> features,
-    long batchSize) {
+    long batchSize,
+    List<Integer> componentCounts,
+    Map<String, NpyDtype> writeAs) {
 
   public TfRecordBatches {
     outputTypes = List.copyOf(outputTypes);
@@ -45,6 +54,8 @@ public record TfRecordBatches(
     componentNames = List.copyOf(componentNames);
     files = List.copyOf(files);
     features = List.copyOf(features);
+    componentCounts = List.copyOf(componentCounts);
+    writeAs = Map.copyOf(writeAs);
     if (outputTypes.size() != componentNames.size() || outputShapes.size() != componentNames.size()) {
       throw new IllegalArgumentException("components: " + componentNames.size() + " names, "
           + outputTypes.size() + " types, " + outputShapes.size() + " shapes");

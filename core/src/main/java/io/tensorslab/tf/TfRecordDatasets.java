@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import io.tensorslab.npy.NpyDtype;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.tensorflow.ConcreteFunction;
 import org.tensorflow.Operand;
@@ -17,8 +20,14 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.data.MapDataset;
+import org.tensorflow.op.io.DecodeRaw;
 import org.tensorflow.op.io.ParseExample;
+import org.tensorflow.types.TFloat16;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TUint16;
+import org.tensorflow.types.TUint8;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TNumber;
@@ -71,35 +80,59 @@ public final class TfRecordDatasets {
   public static TfRecordBatches build(
       Ops tf, List<Path> files, TfRecordCompression compression, List<FeatureSpec> features, long batchSize)
       throws IOException {
+    return build(tf, files, compression, features, batchSize, Map.of(), false);
+  }
+
+  /**
+   * As {@link #build(Ops, List, TfRecordCompression, List, long)}, with {@code image} features.
+   *
+   * <p>Image features are read by a second pass over the same records, zipped beside the batched
+   * parse: {@code TFRecordDataset → map(parse one record, DecodeImage per image) → batch}. An
+   * {@code image:H,W,C} feature comes out as {@code NAME} uint8 {@code [batch, H, W, C]}; an
+   * {@code image:*,*,C} one padded with zeros, top-left aligned, to {@code imageSizes}' height and
+   * width as {@code NAME} plus {@code NAME.shapes} (int64 {@code [batch, 3]}), or with
+   * {@code raggedImages} as {@code NAME.values} (flat uint8), {@code NAME.row_splits} (int64, in
+   * elements) and {@code NAME.shapes}. Components: the other features first, in the order given,
+   * then the image features.
+   *
+   * @param imageSizes {@code {height, width}} of the largest image per {@code image:*,*,C} feature
+   *     (from a pre-scan of the headers, {@link TfRecordPrescan})
+   * @param raggedImages write {@code image:*,*,C} features ragged rather than padded
+   */
+  public static TfRecordBatches build(Ops tf, List<Path> files, TfRecordCompression compression,
+      List<FeatureSpec> features, long batchSize, Map<String, long[]> imageSizes, boolean raggedImages)
+      throws IOException {
     Objects.requireNonNull(tf, "tf");
     Objects.requireNonNull(compression, "compression");
     checkArguments(files, features, batchSize);
     checkFiles(files);
+    List<FeatureSpec> parsedFeatures = features.stream().filter(f -> !f.isImage()).toList();
+    List<FeatureSpec> imageFeatures = features.stream().filter(FeatureSpec::isImage).toList();
+    for (FeatureSpec f : imageFeatures) {
+      if (f.imageSizeVaries() && !imageSizes.containsKey(f.name())) {
+        throw new IllegalArgumentException("feature '" + f.name() + "' is image:*,*,C: give the largest height and "
+            + "width of its images (a pre-scan finds them)");
+      }
+    }
 
     String[] names = new String[files.size()];
     for (int i = 0; i < names.length; i++) {
       names[i] = files.get(i).toString();
     }
-    // The V1 op, as Python's TFRecordDataset uses without byte offsets. TF Java only generates
-    // TFRecordDatasetV2, whose kernel serializes itself with 3 inputs when byte_offsets is empty;
-    // making an iterator (which rewrites the dataset graph) then fails with "3 inputs specified of
-    // 4 inputs". Byte offsets of 0 would dodge that but make the reader seek, compressed or not.
-    Operand<TType> records = tf.scope().opBuilder("TFRecordDataset", "TfRecordDataset")
-        .addInput(strings(tf, names).asOutput())
-        .addInput(tf.constant(compression.tfName()).asOutput())
-        .addInput(tf.constant(READ_BUFFER_BYTES).asOutput())
-        .build()
-        .output(0);
-    Operand<? extends TType> batches = tf.data.batchDataset(
-        records, tf.constant(batchSize), tf.constant(false),
-        List.of(TString.class), List.of(Shape.of(-1)));
-
     List<Class<? extends TType>> types = new ArrayList<>();
     List<Shape> shapes = new ArrayList<>();
     List<String> componentNames = new ArrayList<>();
-    for (FeatureSpec f : features) {
-      Class<? extends TType> type = tensorType(f.dtype());
-      if (f.variableLength()) {
+    List<Integer> componentCounts = new ArrayList<>();
+    Map<String, NpyDtype> writeAs = new LinkedHashMap<>();
+    for (FeatureSpec f : parsedFeatures) {
+      Class<? extends TType> type = tensorType(f);
+      if (f.decoder() instanceof FeatureSpec.Decoder.Raw raw) {
+        types.add(type);
+        shapes.add(batchShape(f));
+        if (!TfDtypes.toNpy(type).equals(raw.type().npy())) {
+          writeAs.put(f.name(), raw.type().npy());
+        }
+      } else if (f.variableLength()) {
         types.add(type);
         shapes.add(Shape.of(-1));
         types.add(TInt64.class);
@@ -109,16 +142,46 @@ public final class TfRecordDatasets {
         shapes.add(batchShape(f));
       }
       componentNames.addAll(f.componentNames());
+      componentCounts.add(f.componentNames().size());
     }
 
-    Operand<? extends TType> parsed;
-    // The function is copied into the graph's or the eager context's function library when the
-    // map op is made, so the Java handle can go right after.
-    try (ConcreteFunction parse = ConcreteFunction.create(ftf -> parseSignature(ftf, features))) {
-      parsed = tf.data.mapDataset(batches, List.of(), parse, types, shapes,
-          MapDataset.preserveCardinality(true));
+    List<Operand<? extends TType>> zipped = new ArrayList<>();
+    if (!parsedFeatures.isEmpty()) {
+      Operand<? extends TType> batches = tf.data.batchDataset(
+          records(tf, names, compression), tf.constant(batchSize), tf.constant(false),
+          List.of(TString.class), List.of(Shape.of(-1)));
+      // The function is copied into the graph's or the eager context's function library when the
+      // map op is made, so the Java handle can go right after.
+      try (ConcreteFunction parse = ConcreteFunction.create(ftf -> parseSignature(ftf, parsedFeatures))) {
+        zipped.add(tf.data.mapDataset(batches, List.of(), parse, List.copyOf(types), List.copyOf(shapes),
+            MapDataset.preserveCardinality(true)));
+      }
     }
-    return new TfRecordBatches(parsed, types, shapes, componentNames, files, compression, features, batchSize);
+    if (!imageFeatures.isEmpty()) {
+      ImageBatches images = ImageBatches.build(tf, records(tf, names, compression), imageFeatures, imageSizes,
+          raggedImages, batchSize);
+      zipped.add(images.variant());
+      types.addAll(images.types());
+      shapes.addAll(images.shapes());
+      componentNames.addAll(images.names());
+      componentCounts.addAll(images.componentCounts());
+    }
+    Operand<? extends TType> variant = zipped.size() == 1 ? zipped.getFirst()
+        : tf.data.zipDataset(zipped, types, shapes);
+    List<FeatureSpec> ordered = new ArrayList<>(parsedFeatures);
+    ordered.addAll(imageFeatures);
+    return new TfRecordBatches(variant, types, shapes, componentNames, files, compression, ordered, batchSize,
+        componentCounts, writeAs);
+  }
+
+  /** The records of all files, in order, as TensorFlow's {@code TFRecordDataset} reads them. */
+  private static Operand<TType> records(Ops tf, String[] names, TfRecordCompression compression) {
+    return tf.scope().opBuilder("TFRecordDataset", "TfRecordDataset")
+        .addInput(strings(tf, names).asOutput())
+        .addInput(tf.constant(compression.tfName()).asOutput())
+        .addInput(tf.constant(READ_BUFFER_BYTES).asOutput())
+        .build()
+        .output(0);
   }
 
   /**
@@ -146,13 +209,15 @@ public final class TfRecordDatasets {
     if (features == null || features.isEmpty()) {
       throw new IllegalArgumentException("no feature given to parse");
     }
-    List<String> seen = new ArrayList<>();
+    Map<String, String> featureOf = new LinkedHashMap<>();
     for (FeatureSpec f : features) {
       for (String c : f.componentNames()) {
-        if (seen.contains(c)) {
-          throw new IllegalArgumentException("feature '" + f.name() + "': component '" + c + "' is given twice");
+        String other = featureOf.putIfAbsent(c, f.name());
+        if (other != null) {
+          throw new IllegalArgumentException(other.equals(f.name()) ? "feature '" + f.name() + "' is given twice"
+              : "features '" + other + "' and '" + f.name() + "' would both be written to output '" + c
+              + "'; rename or drop one of them");
         }
-        seen.add(c);
       }
     }
     if (batchSize < 1) {
@@ -182,7 +247,8 @@ public final class TfRecordDatasets {
         denseKeys.add(f.name());
         // An empty default makes the feature required: a record without it is an error, not a fill.
         denseDefaults.add(emptyOf(tf, f.dtype()));
-        denseShapes.add(Shape.of(toArray(f.shape())));
+        // A decoded feature is one byte string per record.
+        denseShapes.add(f.decoder() instanceof FeatureSpec.Decoder.None ? Shape.of(toArray(f.shape())) : Shape.scalar());
       }
     }
     ParseExample p = tf.io.parseExample(
@@ -206,6 +272,13 @@ public final class TfRecordDatasets {
         sig.output(outputName(out++), p.raggedValues().get(ragged));
         sig.output(outputName(out++), p.raggedRowSplits().get(ragged));
         ragged++;
+      } else if (f.decoder() instanceof FeatureSpec.Decoder.Raw) {
+        @SuppressWarnings("unchecked")
+        Operand<TString> bytes = (Operand<TString>) p.denseValues().get(dense++);
+        // decode_raw: all byte strings of the batch must be equally long (the pre-scan names a record
+        // that is not); the reshape then checks the element count against SHAPE.
+        Operand<? extends TType> values = tf.io.decodeRaw(bytes, tensorType(f), DecodeRaw.littleEndian(true));
+        sig.output(outputName(out++), tf.reshape(values, tf.constant(batchShape(f).asArray())));
       } else {
         sig.output(outputName(out++), p.denseValues().get(dense++));
       }
@@ -214,7 +287,7 @@ public final class TfRecordDatasets {
   }
 
   /** A {@code TString} vector; {@code Ops.constant} has no {@code String[]} overload. */
-  private static Operand<TString> strings(Ops tf, String... values) {
+  static Operand<TString> strings(Ops tf, String... values) {
     NdArray<String> v = NdArrays.ofObjects(String.class, Shape.of(values.length));
     for (int i = 0; i < values.length; i++) {
       v.setObject(values[i], i);
@@ -234,6 +307,27 @@ public final class TfRecordDatasets {
     };
   }
 
+  /**
+   * The tensor type of a feature's component: its wire type, or for {@code raw-<type>} the TF Java
+   * type of the same item size ({@code int8} as {@code TUint8}, {@code int16} as {@code TUint16},
+   * {@code uint32} as {@code TInt32}, {@code uint64} as {@code TInt64}: TF Java has none of those;
+   * the export writes the bytes under the right NumPy dtype).
+   */
+  static Class<? extends TType> tensorType(FeatureSpec f) {
+    if (f.decoder() instanceof FeatureSpec.Decoder.Raw raw) {
+      return switch (raw.type()) {
+        case INT8, UINT8 -> TUint8.class;
+        case INT16, UINT16 -> TUint16.class;
+        case INT32, UINT32 -> TInt32.class;
+        case INT64, UINT64 -> TInt64.class;
+        case FLOAT16 -> TFloat16.class;
+        case FLOAT32 -> TFloat32.class;
+        case FLOAT64 -> TFloat64.class;
+      };
+    }
+    return tensorType(f.dtype());
+  }
+
   static Class<? extends TType> tensorType(FeatureSpec.Dtype dtype) {
     return switch (dtype) {
       case FLOAT32 -> TFloat32.class;
@@ -242,7 +336,7 @@ public final class TfRecordDatasets {
     };
   }
 
-  private static Shape batchShape(FeatureSpec f) {
+  static Shape batchShape(FeatureSpec f) {
     long[] dims = new long[f.shape().size() + 1];
     dims[0] = -1;
     for (int i = 0; i < f.shape().size(); i++) {

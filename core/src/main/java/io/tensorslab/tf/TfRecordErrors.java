@@ -1,14 +1,23 @@
 package io.tensorslab.tf;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import io.tensorslab.tf.example.ExampleView;
+import io.tensorslab.tf.example.FeatureSelection;
+import io.tensorslab.tf.example.MalformedExampleException;
+import io.tensorslab.tf.example.TfRecordReader;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
+import org.tensorflow.EagerSession;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.image.DecodeImage;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
 
 /**
  * Turns a TensorFlow failure while iterating a {@link TfRecordBatches} into one
@@ -26,8 +35,8 @@ import org.tensorflow.proto.Feature;
  *       "inflate() failed with error -3: incorrect header check").
  * </ul>
  * So the batch index, which only the iterating code knows, is the key: the records of that batch
- * are re-read in Java ({@link TfRecordScanner}) and checked against the feature specs the way
- * {@code ParseExample} checks them, and a reader error is located by walking the files' framing in
+ * are re-read in Java ({@link TfRecordReader}) and parsed by the native Example reader, which
+ * follows {@code ParseExample}'s rules exactly ({@link FeatureSelection}), and a reader error is located by walking the files' framing in
  * order with every CRC checked — TensorFlow reads them in the same order and stops at the first
  * bad record. Only the failure path pays for this.
  *
@@ -63,6 +72,12 @@ public final class TfRecordErrors {
     String tfText = shortMessage(tfError);
     boolean parseError = tfError.getMessage() != null && tfError.getMessage().contains("ParseExample");
     try {
+      if (!parseError && batches.features().stream().anyMatch(FeatureSpec::isImage)) {
+        TfRecordException found = diagnoseImages(batches, batchIndex, tfError);
+        if (found != null) {
+          return found;
+        }
+      }
       if (parseError) {
         TfRecordException found = diagnoseBatch(batches, batchIndex, tfText, tfError);
         if (found != null) {
@@ -100,8 +115,8 @@ public final class TfRecordErrors {
 
   private static TfRecordException firstFramingProblem(TfRecordBatches b, boolean checkCrc) throws IOException {
     for (Path p : b.files()) {
-      try (TfRecordScanner s = TfRecordScanner.open(p, b.compression())) {
-        while (s.skip(checkCrc)) {
+      try (TfRecordReader r = TfRecordReader.open(p, b.compression()).checkCrc(checkCrc)) {
+        while (r.next()) {
           // walk to the end or the first problem
         }
       } catch (TfRecordException e) {
@@ -127,24 +142,23 @@ public final class TfRecordErrors {
     }
     long row = 0;
     TfRecordException firstFound = null;
+    ExampleView example = new ExampleView();
+    FeatureSelection selection = FeatureSelection.of(b.features());
     for (Path p : b.files()) {
-      try (TfRecordScanner s = TfRecordScanner.open(p, b.compression())) {
+      try (TfRecordReader r = TfRecordReader.open(p, b.compression())) {
         while (row < end) {
+          r.checkCrc(row >= first); // records before the batch are only stepped over
+          if (!r.next()) {
+            break;
+          }
           if (row < first) {
-            if (!s.skip(false)) {
-              break;
-            }
             row++;
             continue;
           }
-          long recordInFile = s.recordIndex();
-          byte[] bytes = s.next();
-          if (bytes == null) {
-            break;
-          }
-          String[] problem = check(bytes, b);
+          MalformedExampleException problem = check(r, example, selection);
           if (problem != null) {
-            TfRecordException e = new TfRecordException(problem[1], p, recordInFile, problem[0], batchIndex, cause);
+            TfRecordException e = new TfRecordException(problem.problem(), p, r.recordIndex(), problem.feature(),
+                batchIndex, cause);
             if (hint < 0 || row == hint) {
               return e;
             }
@@ -164,53 +178,77 @@ public final class TfRecordErrors {
     return firstFound;
   }
 
-  /** {feature, problem} for the first spec this record breaks, as ParseExample would see it; or null. */
-  static String[] check(byte[] record, TfRecordBatches b) {
-    Example example;
-    try {
-      example = Example.parseFrom(record);
-    } catch (InvalidProtocolBufferException e) {
-      return new String[] {null, "record is not a serialized tf.train.Example (" + e.getMessage() + ")"};
-    }
-    var present = example.getFeatures().getFeatureMap();
-    for (FeatureSpec f : b.features()) {
-      Feature feature = present.get(f.name());
-      // ParseExample takes a feature with no value list at all for a missing one
-      if (feature == null || feature.getKindCase() == Feature.KindCase.KIND_NOT_SET) {
-        if (f.variableLength()) {
-          continue; // a missing variable-length feature is an empty row
+  /**
+   * Decodes every image of batch {@code batchIndex} again, one by one, with TensorFlow's own
+   * {@code DecodeImage} in a fresh eager session, and returns the first that fails or has another
+   * size than its fixed {@code image:H,W,C}; null when all decode. Only the failure path pays for this.
+   */
+  private static TfRecordException diagnoseImages(TfRecordBatches b, long batchIndex, RuntimeException cause)
+      throws IOException {
+    List<FeatureSpec> images = b.features().stream().filter(FeatureSpec::isImage).toList();
+    long first = Math.multiplyExact(batchIndex, b.batchSize());
+    long end = first + b.batchSize();
+    long row = 0;
+    ExampleView example = new ExampleView();
+    FeatureSelection selection = FeatureSelection.of(images);
+    try (EagerSession session = EagerSession.create()) {
+      Ops tf = Ops.create(session);
+      for (Path p : b.files()) {
+        try (TfRecordReader r = TfRecordReader.open(p, b.compression())) {
+          while (row < end) {
+            r.checkCrc(row >= first);
+            if (!r.next()) {
+              break;
+            }
+            if (row++ < first || check(r, example, selection) != null) {
+              continue; // before the batch, or a parse problem (diagnosed as such elsewhere)
+            }
+            for (int i = 0; i < images.size(); i++) {
+              FeatureSpec f = images.get(i);
+              String problem = decodeProblem(tf, f, selection.values(i).bytesAt(0).toArray(ValueLayout.JAVA_BYTE));
+              if (problem != null) {
+                return new TfRecordException(problem, p, r.recordIndex(), f.name(), batchIndex, cause);
+              }
+            }
+          }
+        } catch (TfRecordException e) {
+          return new TfRecordException(e.problem(), e.path(), e.record(), null, batchIndex, cause);
         }
-        return new String[] {f.name(), "feature '" + f.name() + "' is missing"
-            + (feature == null ? "" : " (present with no value list)") + ", expected " + describe(f)};
-      }
-      String kind = switch (feature.getKindCase()) {
-        case FLOAT_LIST -> "float32";
-        case INT64_LIST -> "int64";
-        case BYTES_LIST -> "bytes";
-        case KIND_NOT_SET -> null;
-      };
-      long count = switch (feature.getKindCase()) {
-        case FLOAT_LIST -> feature.getFloatList().getValueCount();
-        case INT64_LIST -> feature.getInt64List().getValueCount();
-        case BYTES_LIST -> feature.getBytesList().getValueCount();
-        case KIND_NOT_SET -> 0;
-      };
-      if (kind != null && !kind.equals(f.dtype().cliName())) {
-        return new String[] {f.name(), "feature '" + f.name() + "' holds " + kind + " values, not "
-            + f.dtype().cliName()};
-      }
-      if (!f.variableLength() && count != f.valuesPerRecord()) {
-        return new String[] {f.name(), "feature '" + f.name() + "' has " + count + " value"
-            + (count == 1 ? "" : "s") + ", expected " + describe(f)};
+        if (row >= end) {
+          break;
+        }
       }
     }
     return null;
   }
 
-  private static String describe(FeatureSpec f) {
-    long n = f.valuesPerRecord();
-    String shape = f.isScalar() ? "a scalar" : "shape " + f.shape().toString().replace(" ", "");
-    return n + " " + f.dtype().cliName() + " value" + (n == 1 ? "" : "s") + ", " + shape;
+  /** Why {@code DecodeImage} refuses these bytes for {@code f}, or null when it decodes them to a fitting shape. */
+  private static String decodeProblem(Ops tf, FeatureSpec f, byte[] bytes) {
+    try (TString t = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes))) {
+      var image = tf.image.decodeImage(tf.constant(t), TUint8.class, DecodeImage.channels(f.shape().get(2)),
+          DecodeImage.expandAnimations(false));
+      long[] shape = image.shape().asArray();
+      if (!f.imageSizeVaries() && (shape[0] != f.shape().get(0) || shape[1] != f.shape().get(1))) {
+        return "feature '" + f.name() + "' decodes to a " + shape[0] + "x" + shape[1] + " image, expected "
+            + f.shape().get(0) + "x" + f.shape().get(1);
+      }
+      return null;
+    } catch (RuntimeException e) {
+      ImageHeader h = ImageHeader.sniff(bytes);
+      return "feature '" + f.name() + "' is a corrupt or truncated " + (h == null ? "image" : h.format().displayName()
+          + " image") + " (" + bytes.length + " bytes; TensorFlow: " + shortMessage(e) + ")";
+    }
+  }
+
+  /** Why ParseExample refuses the record {@code r} just read, or null. */
+  private static MalformedExampleException check(TfRecordReader r, ExampleView example, FeatureSelection selection) {
+    try {
+      example.parse(r.record());
+      selection.read(example);
+      return null;
+    } catch (MalformedExampleException e) {
+      return e;
+    }
   }
 
   /** TensorFlow's message without the map-function preamble and the node suffix. */

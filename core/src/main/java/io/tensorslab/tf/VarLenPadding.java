@@ -42,7 +42,8 @@ public record VarLenPadding(Operand<? extends TType> variant, List<Class<? exten
     List<Shape> shapes = new ArrayList<>();
     List<String> names = new ArrayList<>();
     int c = 0;
-    for (FeatureSpec f : b.features()) {
+    for (int i = 0; i < b.features().size(); i++) {
+      FeatureSpec f = b.features().get(i);
       if (f.variableLength()) {
         types.add(b.outputTypes().get(c));
         shapes.add(Shape.of(-1, maxLength.get(f.name())));
@@ -52,10 +53,12 @@ public record VarLenPadding(Operand<? extends TType> variant, List<Class<? exten
         names.add(f.name() + LENGTHS_SUFFIX);
         c += 2;
       } else {
-        types.add(b.outputTypes().get(c));
-        shapes.add(b.outputShapes().get(c));
-        names.add(f.name());
-        c++;
+        // fixed features, decoded images (and their shapes) pass through
+        for (int k = 0; k < b.componentCounts().get(i); k++, c++) {
+          types.add(b.outputTypes().get(c));
+          shapes.add(b.outputShapes().get(c));
+          names.add(b.componentNames().get(c));
+        }
       }
     }
     Operand<? extends TType> padded;
@@ -76,7 +79,8 @@ public record VarLenPadding(Operand<? extends TType> variant, List<Class<? exten
     }
     int c = 0;
     int out = 0;
-    for (FeatureSpec f : b.features()) {
+    for (int i = 0; i < b.features().size(); i++) {
+      FeatureSpec f = b.features().get(i);
       if (f.variableLength()) {
         Operand values = inputs.get(c);
         Operand<TInt64> splits = (Operand<TInt64>) inputs.get(c + 1);
@@ -87,19 +91,28 @@ public record VarLenPadding(Operand<? extends TType> variant, List<Class<? exten
           case INT64 -> tf.constant((Long) pad.get(f.name()));
           case BYTES -> tf.constant((String) pad.get(f.name()));
         };
-        Operand dense = tf.ragged.raggedTensorToTensor(tf.constant(new long[] {-1, maxLength.get(f.name())}),
+        long width = maxLength.get(f.name());
+        Operand<TInt64> lengths = tf.math.sub(tf.stridedSlice(splits, Indices.sliceFrom(1)),
+            tf.stridedSlice(splits, Indices.sliceTo(-1)));
+        // RaggedTensorToTensor cuts a row longer than the width without a word: refuse it instead.
+        // The pre-scan counts as TensorFlow's parser does, so this fires only if the two ever disagree.
+        Ops checked = tf.withControlDependencies(tf.assertThat(
+            tf.math.lessEqual(tf.max(tf.concat(List.of(lengths, tf.constant(new long[] {0})), tf.constant(0)),
+                tf.constant(0)), tf.constant(width)),
+            List.of(tf.constant("padded layout narrower than a row: a row of feature " + f.name() + " is longer than "
+                + width + ", the longest row the pre-scan found"))));
+        Operand dense = checked.ragged.raggedTensorToTensor(tf.constant(new long[] {-1, width}),
             floats ? tf.bitcast(values, TInt32.class) : values, fill, List.of(splits), List.of("ROW_SPLITS"));
         if (floats) {
           dense = tf.bitcast(dense, TFloat32.class);
         }
-        Operand<TInt64> lengths = tf.math.sub(tf.stridedSlice(splits, Indices.sliceFrom(1)),
-            tf.stridedSlice(splits, Indices.sliceTo(-1)));
         sig.output(String.format("c%04d", out++), dense);
-        sig.output(String.format("c%04d", out++), lengths);
+        sig.output(String.format("c%04d", out++), checked.identity(lengths));
         c += 2;
       } else {
-        sig.output(String.format("c%04d", out++), tf.identity((Operand) inputs.get(c)));
-        c++;
+        for (int k = 0; k < b.componentCounts().get(i); k++, c++) {
+          sig.output(String.format("c%04d", out++), tf.identity((Operand) inputs.get(c)));
+        }
       }
     }
     return sig.build();

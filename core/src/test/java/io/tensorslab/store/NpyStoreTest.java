@@ -176,7 +176,14 @@ class NpyStoreTest {
     try (NpyArray a = NpyArray.open(dir.resolve("train/images.npy"))) {
       assertArrayEquals(new long[] {1, 4}, a.header().shape());
     }
-    assertThrows(IllegalArgumentException.class, () -> new RowLayout("../x", NpyDtype.UINT8, new long[0]));
+    // A hostile name stays inside the directory: escaped by OutputNames, not refused.
+    RowLayout hostile = new RowLayout("../x", NpyDtype.UINT8, new long[0]);
+    try (RowStore store = StoreFormat.NPY.create(hostile, destination(), StoreCapacity.exact(0))) {
+      store.finish(0);
+      store.publish();
+    }
+    assertTrue(Files.isRegularFile(dir.resolve("%../x.npy")));
+    assertFalse(Files.exists(dir.resolveSibling("x.npy")));
   }
 
   @Test
