@@ -50,7 +50,7 @@ class ZarrReadersTest {
         ZarrArrayWriter writer = zarr.array(spec);
         for (long first = 0; first < rows; ) { // batches of 7 rows, chunks of 4
           long n = Math.min(7, rows - first);
-          MemorySegment target = writer.rows(first, n);
+          MemorySegment target = writer.rows(first, n).bytes();
           long m = target.byteSize() / spec.rowBytes();
           MemorySegment.copy(MemorySegment.ofArray(all), first * spec.rowBytes(), target, 0, target.byteSize());
           writer.written(first, m);
