@@ -124,8 +124,9 @@ public final class ZarrStore implements AutoCloseable {
       }
     }
     for (ZarrArrayWriter writer : arrays.values()) {
-      ZarrArraySpec spec = writer.spec();
-      writeMetadata(writer.directory().resolve(spec.metadataFile()), spec.metadata(writer.finishedRows(), Map.of()));
+      for (ZarrArraySpec.MetadataFile file : writer.spec().metadataFiles(writer.finishedRows())) {
+        writeMetadata(writer.directory().resolve(file.name()), file.bytes());
+      }
     }
     for (ZarrGroups.MetadataFile file : ZarrGroups.metadata(root, format, arrays.keySet(), attributes)) {
       writeMetadata(file.target(), file.bytes());
