@@ -14,6 +14,9 @@ import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordErrors;
 import io.tensorslab.tf.TfRecordException;
 import io.tensorslab.tf.TfRecordScanner;
+import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrGroups;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
@@ -30,6 +33,7 @@ import org.tensorflow.proto.Example;
 import org.tensorflow.proto.Feature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -106,6 +110,12 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace .npy files already in DIR.")
   boolean overwrite;
 
+  @Mixin
+  OutputFormatOptions output;
+
+  /** What every output is written as, from the --format options. */
+  private StoreFormat format;
+
   @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
 
@@ -129,8 +139,8 @@ final class ConvertCommand implements Callable<Integer> {
       TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batchSize);
       try (ExportResult result = export(tf, batches, rows)) {
         if (!quiet) {
-          ExportRun.printSummary(stdout, result);
-          stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
+          ExportRun.printSummary(stdout, result, format);
+          stdout.println("open in Python: " + ExportRun.pythonOpen(result, format));
           stdout.flush();
         }
       }
@@ -156,7 +166,7 @@ final class ConvertCommand implements Callable<Integer> {
     }
     try {
       // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
-      return ExportRun.run(builder.limit(rows).overwrite(overwrite), out, rows, quiet, spec.commandLine().getErr());
+      return ExportRun.run(builder.limit(rows).overwrite(overwrite).format(format), out, rows, quiet, spec.commandLine().getErr());
     } catch (ExportException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof DatasetReadException dre && dre.getCause() instanceof RuntimeException tfError) {
@@ -169,6 +179,7 @@ final class ConvertCommand implements Callable<Integer> {
 
   /** Everything picocli cannot check alone; each problem is a usage error naming the flag. */
   private List<FeatureSpec> checkUsage() {
+    format = output.storeFormat();
     List<FeatureSpec> features;
     try {
       features = FeatureSpec.parseAll(featureTexts);
@@ -231,6 +242,14 @@ final class ConvertCommand implements Callable<Integer> {
     Path dir = out.toAbsolutePath().normalize();
     OutputDirectory.check(dir);
     if (!Files.exists(dir) || overwrite) {
+      return;
+    }
+    if (format instanceof ZarrStoreFormat zarr) {
+      Path root = dir.resolve(ZarrGroups.rootMetadataFile(zarr.format()));
+      if (Files.exists(root)) {
+        throw new IOException("output directory already holds a Zarr store (" + root.getFileName()
+            + "); pass --overwrite to replace it (path=" + dir + ")");
+      }
       return;
     }
     List<String> npy = new ArrayList<>();

@@ -258,9 +258,16 @@ public final class ZarrArrayWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * A zero chunk buffer. Rows start zero as in a fresh file, which writers rely on: the string
+   * writers write each value's bytes and leave the NUL padding to the store.
+   */
   private MemorySegment buffer() {
     MemorySegment free = freeBuffers.poll();
-    return free != null ? free : arena.allocate(chunkBytes, ValueLayout.JAVA_LONG.byteAlignment());
+    if (free == null) {
+      return arena.allocate(chunkBytes, ValueLayout.JAVA_LONG.byteAlignment()); // zeroed by the arena
+    }
+    return free.fill((byte) 0);
   }
 
   private void writeChunk(long chunk, Chunk c, long rows) throws IOException {
@@ -279,10 +286,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
         throw new IOException("writing zarr chunk failed: " + e.getMessage() + " (path=" + c.target + ")", e);
       }
     } else {
-      MemorySegment buffer = c.buffer;
-      if (rows < spec.chunkRows()) {
-        buffer.asSlice(rows * rowBytes).fill((byte) 0); // the buffer may hold an earlier chunk's rows
-      }
+      MemorySegment buffer = c.buffer; // rows past the end of a partial last chunk are still zero
       ByteBuffer encoded = encoder.encode(buffer);
       if (spec.chunksPerFile() == 1) {
         writeFile(directory.resolve(spec.chunkFile(chunk)), encoded);
