@@ -4,6 +4,7 @@ import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.RowStore;
 import io.tensorslab.store.StagedFile;
+import io.tensorslab.store.zarr.ZarrJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,26 +63,9 @@ final class Manifest {
   }
 
   static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    return sb.append('"').toString();
+    return ZarrJson.quote(s); // one JSON string escaper for the manifest and Zarr metadata
   }
+
 
   /**
    * The manifest as Zarr root group attributes: the same content as {@link #toJson} without the
