@@ -1,11 +1,14 @@
 package io.tensorslab.cli;
 
-import io.tensorslab.store.OutputDirectory;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
+import io.tensorslab.store.OutputDirectory;
+import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrGroups;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
@@ -14,9 +17,7 @@ import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordErrors;
 import io.tensorslab.tf.TfRecordException;
 import io.tensorslab.tf.TfRecordScanner;
-import io.tensorslab.store.StoreFormat;
-import io.tensorslab.store.zarr.ZarrGroups;
-import io.tensorslab.store.zarr.ZarrStoreFormat;
+import io.tensorslab.tf.VarLenPadding;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;

@@ -1,6 +1,7 @@
 package io.tensorslab.store.zarr;
 
 import io.tensorslab.slab.MappedFiles;
+import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.RowWindow;
 import java.io.IOException;
@@ -10,11 +11,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -85,12 +83,18 @@ public final class ZarrArrayWriter implements AutoCloseable {
       return mapping != null;
     }
 
-    /** Unmaps and closes a mapped chunk's file; the temporary file stays for the caller. */
-    void release() throws IOException {
+    /** Unmaps and closes a mapped chunk's file, forced to disk first if asked; the temporary file stays. */
+    void release(boolean force) throws IOException {
       if (mapping.scope().isAlive()) {
         mapping.close();
       }
-      channel.close();
+      try {
+        if (force) {
+          channel.force(false); // the pages written through the mapping are the file's dirty pages
+        }
+      } finally {
+        channel.close();
+      }
     }
   }
 
@@ -240,8 +244,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
     Path target = directory.resolve(spec.chunkFile(chunk));
     Files.createDirectories(target.getParent());
     Path temporary = TemporaryFiles.beside(target);
-    FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    FileChannel channel = OutputFiles.createTemporary(temporary, target);
     Arena mapping = Arena.ofShared();
     boolean success = false;
     try {
@@ -274,12 +277,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
     filling.remove(chunk);
     if (c.mapped()) {
       try {
-        c.release();
-        if (force) {
-          try (FileChannel channel = FileChannel.open(c.temporary, StandardOpenOption.WRITE)) {
-            channel.force(false);
-          }
-        }
+        c.release(force);
         moveIntoPlace(c.temporary, c.target);
       } catch (IOException e) {
         Files.deleteIfExists(c.temporary);
@@ -302,8 +300,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
     Files.createDirectories(target.getParent());
     Path temporary = TemporaryFiles.beside(target);
     try {
-      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
+      try (FileChannel channel = OutputFiles.createTemporary(temporary, target)) {
         writeFully(channel, bytes, 0);
         if (force) {
           channel.force(false);
@@ -323,8 +320,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
       Path target = directory.resolve(spec.chunkFile(chunk));
       Files.createDirectories(target.getParent());
       Path temporary = TemporaryFiles.beside(target);
-      shard = new Shard(target, temporary, FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE), spec.chunksPerFile());
+      shard = new Shard(target, temporary, OutputFiles.createTemporary(temporary, target), spec.chunksPerFile());
       shards.put(file, shard);
     }
     int slot = (int) (chunk - file * spec.chunksPerFile());
@@ -378,11 +374,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
 
   /** Renames over an existing chunk: a rerun writes the same chunk again, and a rename replaces atomically. */
   private static void moveIntoPlace(Path temporary, Path target) throws IOException {
-    try {
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("the file system cannot rename atomically", e);
-    }
+    OutputFiles.moveIntoPlace(temporary, target, true);
   }
 
   private void checkWritable() {
@@ -398,7 +390,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
     for (Chunk c : filling.values()) {
       if (c.mapped()) {
         try {
-          c.release();
+          c.release(false);
           Files.deleteIfExists(c.temporary);
         } catch (IOException ignored) {
           // best effort: a temporary file left behind is removed by the next export (TemporaryFiles.removeStale)
