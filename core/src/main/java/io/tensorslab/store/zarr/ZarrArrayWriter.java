@@ -55,9 +55,10 @@ public final class ZarrArrayWriter implements AutoCloseable {
   private boolean closed;
 
   /**
-   * A chunk being filled: its bytes and how many of its rows are written. Uncompressed and one
-   * chunk per file, the bytes are the chunk's own temporary file, mapped (no copy besides the
-   * writer's); otherwise a reused native buffer that is encoded when complete.
+   * A chunk being filled: its bytes and how many of its rows are written. Uncompressed, the bytes
+   * are mapped file pages (no copy besides the writer's): the chunk's own temporary file, or, with
+   * several chunks per file, the chunk's fixed slot in its shard's temporary file. Compressed, a
+   * reused native buffer that is encoded when complete.
    */
   private static final class Chunk {
     final MemorySegment buffer;
@@ -65,28 +66,40 @@ public final class ZarrArrayWriter implements AutoCloseable {
     final FileChannel channel;
     final Path temporary;
     final Path target;
+    /** The shard whose file holds this mapped chunk, or null. */
+    final Shard shard;
+    final int slot;
     long rows;
 
     Chunk(MemorySegment buffer) {
-      this(buffer, null, null, null, null);
+      this(buffer, null, null, null, null, null, 0);
     }
 
-    Chunk(MemorySegment buffer, Arena mapping, FileChannel channel, Path temporary, Path target) {
+    Chunk(MemorySegment buffer, Arena mapping, FileChannel channel, Path temporary, Path target, Shard shard,
+        int slot) {
       this.buffer = buffer;
       this.mapping = mapping;
       this.channel = channel;
       this.temporary = temporary;
       this.target = target;
+      this.shard = shard;
+      this.slot = slot;
     }
 
     boolean mapped() {
       return mapping != null;
     }
 
-    /** Unmaps and closes a mapped chunk's file, forced to disk first if asked; the temporary file stays. */
+    /**
+     * Unmaps a mapped chunk and closes its own file, forced to disk first if asked; the temporary
+     * file stays. A shard's file stays open for its other chunks (the shard forces it when closed).
+     */
     void release(boolean force) throws IOException {
       if (mapping.scope().isAlive()) {
         mapping.close();
+      }
+      if (shard != null) {
+        return;
       }
       try {
         if (force) {
@@ -238,8 +251,25 @@ public final class ZarrArrayWriter implements AutoCloseable {
   }
 
   private Chunk startChunk(long chunk) throws IOException {
-    if (spec.codec().compresses() || spec.chunksPerFile() > 1) {
+    if (spec.codec().compresses()) {
       return new Chunk(buffer());
+    }
+    if (spec.chunksPerFile() > 1) {
+      // Uncompressed inner chunks all have chunkBytes bytes: chunk i of a shard sits at i * chunkBytes.
+      Shard shard = shardOf(chunk);
+      int slot = (int) (chunk % spec.chunksPerFile());
+      Arena mapping = Arena.ofShared();
+      boolean success = false;
+      try {
+        MemorySegment bytes = MappedFiles.extendAndMap(shard.channel, shard.temporary, slot * chunkBytes,
+            (slot + 1) * chunkBytes, mapping, shard.target);
+        success = true;
+        return new Chunk(bytes, mapping, shard.channel, null, shard.target, shard, slot);
+      } finally {
+        if (!success) {
+          mapping.close();
+        }
+      }
     }
     Path target = directory.resolve(spec.chunkFile(chunk));
     Files.createDirectories(target.getParent());
@@ -251,7 +281,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
       // A fresh file reads zero where nothing is written: the tail of a partial last chunk needs no fill.
       MemorySegment bytes = MappedFiles.extendAndMap(channel, temporary, 0, chunkBytes, mapping, target);
       success = true;
-      return new Chunk(bytes, mapping, channel, temporary, target);
+      return new Chunk(bytes, mapping, channel, temporary, target, null, 0);
     } finally {
       if (!success) {
         mapping.close();
@@ -275,7 +305,10 @@ public final class ZarrArrayWriter implements AutoCloseable {
 
   private void writeChunk(long chunk, Chunk c, long rows) throws IOException {
     filling.remove(chunk);
-    if (c.mapped()) {
+    if (c.shard != null) {
+      c.release(false);
+      recordInShard(c.shard, c.slot, c.slot * chunkBytes, chunkBytes);
+    } else if (c.mapped()) {
       try {
         c.release(force);
         moveIntoPlace(c.temporary, c.target);
@@ -313,7 +346,8 @@ public final class ZarrArrayWriter implements AutoCloseable {
     }
   }
 
-  private void appendToShard(long chunk, ByteBuffer encoded) throws IOException {
+  /** The shard file holding {@code chunk}, opened under its temporary name at its first chunk. */
+  private Shard shardOf(long chunk) throws IOException {
     long file = chunk / spec.chunksPerFile();
     Shard shard = shards.get(file);
     if (shard == null) {
@@ -323,16 +357,26 @@ public final class ZarrArrayWriter implements AutoCloseable {
       shard = new Shard(target, temporary, OutputFiles.createTemporary(temporary, target), spec.chunksPerFile());
       shards.put(file, shard);
     }
-    int slot = (int) (chunk - file * spec.chunksPerFile());
+    return shard;
+  }
+
+  private void appendToShard(long chunk, ByteBuffer encoded) throws IOException {
+    Shard shard = shardOf(chunk);
     long size = encoded.remaining();
+    long offset = shard.position;
     try {
-      writeFully(shard.channel, encoded, shard.position);
+      writeFully(shard.channel, encoded, offset);
     } catch (IOException e) {
       throw new IOException("writing zarr shard failed: " + e.getMessage() + " (path=" + shard.target + ")", e);
     }
-    shard.offsets[slot] = shard.position;
+    recordInShard(shard, (int) (chunk % spec.chunksPerFile()), offset, size);
+  }
+
+  /** Enters a written inner chunk in its shard's index; the shard is closed when its last chunk is in. */
+  private void recordInShard(Shard shard, int slot, long offset, long size) throws IOException {
+    shard.offsets[slot] = offset;
     shard.sizes[slot] = size;
-    shard.position += size;
+    shard.position = Math.max(shard.position, offset + size);
     shard.chunks++;
     if (shard.chunks == spec.chunksPerFile()) {
       closeShard(shard);
@@ -391,7 +435,9 @@ public final class ZarrArrayWriter implements AutoCloseable {
       if (c.mapped()) {
         try {
           c.release(false);
-          Files.deleteIfExists(c.temporary);
+          if (c.temporary != null) {
+            Files.deleteIfExists(c.temporary); // a shard's file is deleted with the shard
+          }
         } catch (IOException ignored) {
           // best effort: a temporary file left behind is removed by the next export (TemporaryFiles.removeStale)
         }
