@@ -6,6 +6,9 @@ import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
 import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.export.TfRecordExport;
+import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrGroups;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
@@ -31,6 +34,7 @@ import org.tensorflow.EagerSession;
 import org.tensorflow.op.Ops;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -138,6 +142,12 @@ final class ConvertCommand implements Callable<Integer> {
       + "a crash may then leave complete-looking files with lost pages). Native engine only.")
   boolean noSync;
 
+  @Mixin
+  OutputFormatOptions output;
+
+  /** What every output is written as, from the --format options. */
+  private StoreFormat format;
+
   @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
 
@@ -155,7 +165,9 @@ final class ConvertCommand implements Callable<Integer> {
     List<FeatureSpec> features = given != null ? given : inferSchema();
     checkPadValues(features);
     TfRecordExport.VarLen nativeVarLen = varlen == VarLen.PAD ? TfRecordExport.VarLen.PAD : TfRecordExport.VarLen.RAGGED;
-    String nativeCannot = TfRecordExport.unsupportedReason(features, nativeVarLen);
+    // The native engine writes .npy stores only (its own commit); Zarr goes through the engine's.
+    String nativeCannot = !format.equals(StoreFormat.NPY) ? "--format " + output.format + " (it writes .npy files only)"
+        : TfRecordExport.unsupportedReason(features, nativeVarLen);
     if (engine == Engine.NATIVE && nativeCannot != null) {
       throw usage("--engine native cannot convert these features: " + nativeCannot + "; use --engine tensorflow");
     }
@@ -181,9 +193,9 @@ final class ConvertCommand implements Callable<Integer> {
           if (given == null) {
             stdout.println("schema (inferred): " + schemaText(features));
           }
-          ExportRun.printSummary(stdout, result);
+          ExportRun.printSummary(stdout, result, format);
           stdout.println(engineLine);
-          stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
+          stdout.println("open in Python: " + ExportRun.pythonOpen(result, format));
           stdout.flush();
         }
       }
@@ -227,7 +239,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (inferred) {
           stdout.println("schema (inferred): " + schemaText(features));
         }
-        ExportRun.printSummary(stdout, result, "parsing and copying into the files",
+        ExportRun.printSummary(stdout, result, StoreFormat.NPY, "parsing and copying into the files",
             "indexing the records (and counting * and bytes values) and sealing");
         stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + n + " thread"
             + (n == 1 ? "" : "s") + (compression == TfRecordCompression.NONE ? "" : " (one per compressed file)"));
@@ -250,7 +262,7 @@ final class ConvertCommand implements Callable<Integer> {
     }
     try {
       // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
-      return ExportRun.run(builder.limit(rows).overwrite(overwrite), out, rows, quiet, spec.commandLine().getErr());
+      return ExportRun.run(builder.limit(rows).overwrite(overwrite).format(format), out, rows, quiet, spec.commandLine().getErr());
     } catch (ExportException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof DatasetReadException dre && dre.getCause() instanceof RuntimeException tfError) {
@@ -263,6 +275,7 @@ final class ConvertCommand implements Callable<Integer> {
 
   /** Everything picocli cannot check alone; each problem is a usage error naming the flag. Null: infer the features. */
   private List<FeatureSpec> checkUsage() {
+    format = output.storeFormat();
     List<FeatureSpec> features = null;
     if (featureTexts != null && !featureTexts.isEmpty()) {
       try {
@@ -344,6 +357,14 @@ final class ConvertCommand implements Callable<Integer> {
     Path dir = out.toAbsolutePath().normalize();
     OutputDirectory.check(dir);
     if (!Files.exists(dir) || overwrite) {
+      return;
+    }
+    if (format instanceof ZarrStoreFormat zarr) {
+      Path root = dir.resolve(ZarrGroups.rootMetadataFile(zarr.format()));
+      if (Files.exists(root)) {
+        throw new IOException("output directory already holds a Zarr store (" + root.getFileName()
+            + "); pass --overwrite to replace it (path=" + dir + ")");
+      }
       return;
     }
     List<String> npy = new ArrayList<>();

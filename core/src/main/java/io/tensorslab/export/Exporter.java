@@ -3,6 +3,9 @@ package io.tensorslab.export;
 import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.store.OutputNames;
+import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrGroups;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.BatchSource;
 import io.tensorslab.tf.DatasetReadException;
 import java.io.IOException;
@@ -88,12 +91,15 @@ final class Exporter {
   }
 
   /**
-   * Every output and the manifest: no two at one path and no file where another needs a directory
-   * ({@link OutputNames#checkDistinct}, naming both), the nested directories made without following
-   * links ({@link OutputNames#createParents}), each target allowed ({@link OutputFiles#checkTarget}).
+   * Every output and the export's index (the manifest, or a Zarr store's root metadata): no two at
+   * one path and no file where another needs a directory ({@link OutputNames#checkDistinct}, naming
+   * both), the nested directories made without following links ({@link OutputNames#createParents}),
+   * each target allowed by its format ({@link StoreFormat#checkTarget}).
    */
   private void checkDestinations(ExportPlan plan, List<ComponentWriter> writers) throws IOException {
     Path dir = plan.stores().destination().directory();
+    StoreFormat format = plan.stores().format();
+    ZarrStoreFormat zarr = format instanceof ZarrStoreFormat z ? z : null;
     Map<String, String> fileByName = new LinkedHashMap<>();
     for (ComponentWriter w : writers) {
       for (String name : w.outputNames()) {
@@ -103,12 +109,21 @@ final class Exporter {
         }
       }
     }
-    fileByName.put(Manifest.FILE_NAME, Manifest.FILE_NAME);
+    // The file that marks the export complete: manifest.json, or the Zarr root group's metadata.
+    String index = zarr == null ? Manifest.FILE_NAME : ZarrGroups.rootMetadataFile(zarr.format());
+    fileByName.put(index, index);
     OutputNames.checkDistinct(fileByName);
     for (String file : fileByName.values()) {
       // parents first: checkTarget wants the directory to exist; a failed export removes them again
       createdParents.addAll(OutputNames.createParents(dir, dir.resolve(file)));
-      OutputFiles.checkTarget(dir.resolve(file), plan.options().overwrite());
+      if (file.equals(index)) {
+        OutputFiles.checkTarget(dir.resolve(file), plan.options().overwrite());
+      } else {
+        format.checkTarget(dir.resolve(file), plan.options().overwrite());
+      }
+    }
+    if (zarr != null && plan.options().overwrite()) {
+      ZarrGroups.unpublish(dir, zarr.format()); // a store being rewritten must not look complete meanwhile
     }
   }
 }

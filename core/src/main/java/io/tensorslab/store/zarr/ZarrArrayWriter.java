@@ -1,0 +1,472 @@
+package io.tensorslab.store.zarr;
+
+import io.tensorslab.slab.MappedFiles;
+import io.tensorslab.slab.OutputFiles;
+import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.store.RowWindow;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes one Zarr array's chunks as its rows arrive. A writer asks for the bytes of rows with
+ * {@link #rows(long, long)} (the segment ends at the chunk's end), copies into them, and says so
+ * with {@link #written(long, long)}; a chunk whose rows are all written is encoded and written at
+ * once to a temporary file beside its final name, then renamed, so a chunk file is complete when
+ * it appears. {@link #finish(long)} writes the partial last chunk (its tail zero, as the format
+ * stores edge chunks full-size). Metadata is not this class's business: the {@link ZarrStore}
+ * writes it last, at commit.
+ *
+ * <p>Memory: one chunk per chunk being filled — a writer that fills rows in order holds one (two
+ * while a batch spans a chunk boundary). Uncompressed, a chunk is its own temporary file mapped
+ * into memory, so rows are copied once, straight into the file's pages, and unmapped when the chunk
+ * is complete; compressed, a reused native buffer that is encoded and written. Sharded (v3, several chunks per file), the
+ * encoded chunks go straight into the shard's temporary file and only its index stays in memory.
+ *
+ * <p>Thread safety: all methods may be called from any thread; writers filling disjoint rows may
+ * copy into their segments at the same time.
+ */
+public final class ZarrArrayWriter implements AutoCloseable {
+  private static final long MISSING = -1L; // 2^64 - 1 in the shard index: chunk not stored
+
+  private final Path directory;
+  private final ZarrArraySpec spec;
+  private final boolean force;
+  private final long rowBytes;
+  private final long chunkBytes;
+  private final Arena arena = Arena.ofShared();
+  private final ChunkEncoder encoder;
+  private final Map<Long, Chunk> filling = new HashMap<>();
+  private final ArrayDeque<MemorySegment> freeBuffers = new ArrayDeque<>();
+  private final Map<Long, Shard> shards = new HashMap<>();
+  private final BitSet writtenChunks = new BitSet();
+  private long finishedRows = -1;
+  private boolean closed;
+
+  /**
+   * A chunk being filled: its bytes and how many of its rows are written. Uncompressed, the bytes
+   * are mapped file pages (no copy besides the writer's): the chunk's own temporary file, or, with
+   * several chunks per file, the chunk's fixed slot in its shard's temporary file. Compressed, a
+   * reused native buffer that is encoded when complete.
+   */
+  private static final class Chunk {
+    final MemorySegment buffer;
+    final Arena mapping;
+    final FileChannel channel;
+    final Path temporary;
+    final Path target;
+    /** The shard whose file holds this mapped chunk, or null. */
+    final Shard shard;
+    final int slot;
+    long rows;
+
+    Chunk(MemorySegment buffer) {
+      this(buffer, null, null, null, null, null, 0);
+    }
+
+    Chunk(MemorySegment buffer, Arena mapping, FileChannel channel, Path temporary, Path target, Shard shard,
+        int slot) {
+      this.buffer = buffer;
+      this.mapping = mapping;
+      this.channel = channel;
+      this.temporary = temporary;
+      this.target = target;
+      this.shard = shard;
+      this.slot = slot;
+    }
+
+    boolean mapped() {
+      return mapping != null;
+    }
+
+    /**
+     * Unmaps a mapped chunk and closes its own file, forced to disk first if asked; the temporary
+     * file stays. A shard's file stays open for its other chunks (the shard forces it when closed).
+     */
+    void release(boolean force) throws IOException {
+      if (mapping.scope().isAlive()) {
+        mapping.close();
+      }
+      if (shard != null) {
+        return;
+      }
+      try {
+        if (force) {
+          channel.force(false); // the pages written through the mapping are the file's dirty pages
+        }
+      } finally {
+        channel.close();
+      }
+    }
+  }
+
+  /** A shard file being written: temporary file, append position and index of its chunks. */
+  private static final class Shard {
+    final Path target;
+    final Path temporary;
+    final FileChannel channel;
+    final long[] offsets;
+    final long[] sizes;
+    long position;
+    int chunks;
+
+    Shard(Path target, Path temporary, FileChannel channel, int chunksPerFile) {
+      this.target = target;
+      this.temporary = temporary;
+      this.channel = channel;
+      this.offsets = new long[chunksPerFile];
+      this.sizes = new long[chunksPerFile];
+      java.util.Arrays.fill(offsets, MISSING);
+      java.util.Arrays.fill(sizes, MISSING);
+    }
+  }
+
+  /**
+   * @param directory the array's directory (created by the store)
+   * @param force fsync each chunk file before its rename (durable output)
+   */
+  ZarrArrayWriter(Path directory, ZarrArraySpec spec, boolean force) {
+    this.directory = directory;
+    this.spec = spec;
+    this.force = force;
+    this.rowBytes = spec.rowBytes();
+    this.chunkBytes = spec.chunkBytes();
+    this.encoder = new ChunkEncoder(spec.codec());
+  }
+
+  public ZarrArraySpec spec() {
+    return spec;
+  }
+
+  /** The array's directory. */
+  public Path directory() {
+    return directory;
+  }
+
+  /**
+   * The bytes of rows {@code [first, first + m)}, where {@code m = min(n, rows left in first's
+   * chunk)}: {@code m * rowBytes} bytes to fill, in C order, valid until {@link #written} is called
+   * for them (the chunk's buffer is reused once the chunk is written out).
+   */
+  public synchronized RowWindow rows(long first, long n) throws IOException {
+    checkWritable();
+    if (first < 0 || n < 1) {
+      throw new IllegalArgumentException("rows [" + first + ", +" + n + ") is not a valid range (path="
+          + spec.path() + ")");
+    }
+    long chunk = first / spec.chunkRows();
+    long inChunk = first - chunk * spec.chunkRows();
+    long m = Math.min(n, spec.chunkRows() - inChunk);
+    if (rowBytes == 0) {
+      return new RowWindow(first, m, MemorySegment.ofArray(new byte[0]));
+    }
+    if (writtenChunks.get(Math.toIntExact(chunk))) {
+      throw new IllegalStateException("rows [" + first + ", " + (first + m) + ") fall in chunk " + chunk
+          + ", which is already complete and written (path=" + spec.path() + ")");
+    }
+    Chunk c = filling.get(chunk);
+    if (c == null) {
+      c = startChunk(chunk);
+      filling.put(chunk, c);
+    }
+    return new RowWindow(first, m, c.buffer.asSlice(inChunk * rowBytes, m * rowBytes));
+  }
+
+  /**
+   * Records that rows {@code [first, first + count)} hold their data; every chunk thereby complete
+   * is encoded and written.
+   */
+  public synchronized void written(long first, long count) throws IOException {
+    checkWritable();
+    long end = first + count;
+    for (long row = first; row < end; ) {
+      long chunk = row / spec.chunkRows();
+      long chunkEnd = Math.min(end, (chunk + 1) * spec.chunkRows());
+      if (rowBytes != 0) {
+        Chunk c = filling.get(chunk);
+        if (c == null) {
+          throw new IllegalStateException("rows [" + row + ", " + chunkEnd + ") were never asked for with rows()"
+              + " (path=" + spec.path() + ")");
+        }
+        c.rows += chunkEnd - row;
+        if (c.rows == spec.chunkRows()) {
+          writeChunk(chunk, c, spec.chunkRows());
+        }
+      }
+      row = chunkEnd;
+    }
+  }
+
+  /**
+   * Completes the array at {@code rows} rows: writes the partial last chunk and closes the last
+   * shard. Every row below {@code rows} must have been written.
+   *
+   * @throws IOException when a row was never written or a write fails
+   */
+  public synchronized void finish(long rows) throws IOException {
+    checkWritable();
+    long chunks = spec.chunkCount(rows);
+    if (rowBytes != 0) {
+      for (Map.Entry<Long, Chunk> e : Map.copyOf(filling).entrySet()) {
+        long chunk = e.getKey();
+        long expected = Math.min(spec.chunkRows(), rows - chunk * spec.chunkRows());
+        if (chunk >= chunks || e.getValue().rows != expected) {
+          throw new IOException("zarr array incomplete at finish: chunk " + chunk + " holds "
+              + e.getValue().rows + " written rows, the array of " + rows + " rows needs " + Math.max(expected, 0)
+              + " there (path=" + directory + ")");
+        }
+        writeChunk(chunk, e.getValue(), expected);
+      }
+      int missing = writtenChunks.nextClearBit(0);
+      if (missing < chunks) {
+        throw new IOException("zarr array incomplete at finish: chunk " + missing + " was never written, the"
+            + " array of " + rows + " rows needs " + chunks + " chunks (path=" + directory + ")");
+      }
+      if (writtenChunks.length() > chunks) {
+        throw new IOException("zarr array has rows past its end: chunk " + (writtenChunks.length() - 1)
+            + " was written, the array of " + rows + " rows has " + chunks + " chunks (path=" + directory + ")");
+      }
+      for (Shard shard : Map.copyOf(shards).values()) {
+        closeShard(shard);
+      }
+    }
+    finishedRows = rows;
+    releaseBuffers();
+  }
+
+  /** Rows given to {@link #finish}, or -1 before. */
+  public synchronized long finishedRows() {
+    return finishedRows;
+  }
+
+  private Chunk startChunk(long chunk) throws IOException {
+    if (spec.codec().compresses()) {
+      return new Chunk(buffer());
+    }
+    if (spec.chunksPerFile() > 1) {
+      // Uncompressed inner chunks all have chunkBytes bytes: chunk i of a shard sits at i * chunkBytes.
+      Shard shard = shardOf(chunk);
+      int slot = (int) (chunk % spec.chunksPerFile());
+      Arena mapping = Arena.ofShared();
+      boolean success = false;
+      try {
+        MemorySegment bytes = MappedFiles.extendAndMap(shard.channel, shard.temporary, slot * chunkBytes,
+            (slot + 1) * chunkBytes, mapping, shard.target);
+        success = true;
+        return new Chunk(bytes, mapping, shard.channel, null, shard.target, shard, slot);
+      } finally {
+        if (!success) {
+          mapping.close();
+        }
+      }
+    }
+    Path target = directory.resolve(spec.chunkFile(chunk));
+    Files.createDirectories(target.getParent());
+    Path temporary = TemporaryFiles.beside(target);
+    FileChannel channel = OutputFiles.createTemporary(temporary, target);
+    Arena mapping = Arena.ofShared();
+    boolean success = false;
+    try {
+      // A fresh file reads zero where nothing is written: the tail of a partial last chunk needs no fill.
+      MemorySegment bytes = MappedFiles.extendAndMap(channel, temporary, 0, chunkBytes, mapping, target);
+      success = true;
+      return new Chunk(bytes, mapping, channel, temporary, target, null, 0);
+    } finally {
+      if (!success) {
+        mapping.close();
+        channel.close();
+        Files.deleteIfExists(temporary);
+      }
+    }
+  }
+
+  /**
+   * A zero chunk buffer. Rows start zero as in a fresh file, which writers rely on: the string
+   * writers write each value's bytes and leave the NUL padding to the store.
+   */
+  private MemorySegment buffer() {
+    MemorySegment free = freeBuffers.poll();
+    if (free == null) {
+      return arena.allocate(chunkBytes, ValueLayout.JAVA_LONG.byteAlignment()); // zeroed by the arena
+    }
+    return free.fill((byte) 0);
+  }
+
+  private void writeChunk(long chunk, Chunk c, long rows) throws IOException {
+    filling.remove(chunk);
+    if (c.shard != null) {
+      c.release(false);
+      recordInShard(c.shard, c.slot, c.slot * chunkBytes, chunkBytes);
+    } else if (c.mapped()) {
+      try {
+        c.release(force);
+        moveIntoPlace(c.temporary, c.target);
+      } catch (IOException e) {
+        Files.deleteIfExists(c.temporary);
+        throw new IOException("writing zarr chunk failed: " + e.getMessage() + " (path=" + c.target + ")", e);
+      }
+    } else {
+      MemorySegment buffer = c.buffer; // rows past the end of a partial last chunk are still zero
+      ByteBuffer encoded = encoder.encode(buffer);
+      if (spec.chunksPerFile() == 1) {
+        writeFile(directory.resolve(spec.chunkFile(chunk)), encoded);
+      } else {
+        appendToShard(chunk, encoded);
+      }
+      freeBuffers.push(buffer);
+    }
+    writtenChunks.set(Math.toIntExact(chunk));
+  }
+
+  private void writeFile(Path target, ByteBuffer bytes) throws IOException {
+    Files.createDirectories(target.getParent());
+    Path temporary = TemporaryFiles.beside(target);
+    try {
+      try (FileChannel channel = OutputFiles.createTemporary(temporary, target)) {
+        writeFully(channel, bytes, 0);
+        if (force) {
+          channel.force(false);
+        }
+      }
+      moveIntoPlace(temporary, target);
+    } catch (IOException e) {
+      Files.deleteIfExists(temporary);
+      throw new IOException("writing zarr chunk failed: " + e.getMessage() + " (path=" + target + ")", e);
+    }
+  }
+
+  /** The shard file holding {@code chunk}, opened under its temporary name at its first chunk. */
+  private Shard shardOf(long chunk) throws IOException {
+    long file = chunk / spec.chunksPerFile();
+    Shard shard = shards.get(file);
+    if (shard == null) {
+      Path target = directory.resolve(spec.chunkFile(chunk));
+      Files.createDirectories(target.getParent());
+      Path temporary = TemporaryFiles.beside(target);
+      shard = new Shard(target, temporary, OutputFiles.createTemporary(temporary, target), spec.chunksPerFile());
+      shards.put(file, shard);
+    }
+    return shard;
+  }
+
+  private void appendToShard(long chunk, ByteBuffer encoded) throws IOException {
+    Shard shard = shardOf(chunk);
+    long size = encoded.remaining();
+    long offset = shard.position;
+    try {
+      writeFully(shard.channel, encoded, offset);
+    } catch (IOException e) {
+      throw new IOException("writing zarr shard failed: " + e.getMessage() + " (path=" + shard.target + ")", e);
+    }
+    recordInShard(shard, (int) (chunk % spec.chunksPerFile()), offset, size);
+  }
+
+  /** Enters a written inner chunk in its shard's index; the shard is closed when its last chunk is in. */
+  private void recordInShard(Shard shard, int slot, long offset, long size) throws IOException {
+    shard.offsets[slot] = offset;
+    shard.sizes[slot] = size;
+    shard.position = Math.max(shard.position, offset + size);
+    shard.chunks++;
+    if (shard.chunks == spec.chunksPerFile()) {
+      closeShard(shard);
+    }
+  }
+
+  /** Appends the shard index (offset, size per chunk, then its CRC-32C) and renames the shard into place. */
+  private void closeShard(Shard shard) throws IOException {
+    int entries = spec.chunksPerFile();
+    ByteBuffer index = ByteBuffer.allocate(entries * 16 + 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < entries; i++) {
+      index.putLong(shard.offsets[i]).putLong(shard.sizes[i]);
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(index.array(), 0, entries * 16);
+    index.putInt((int) crc.getValue()).flip();
+    try {
+      writeFully(shard.channel, index, shard.position);
+      if (force) {
+        shard.channel.force(false);
+      }
+      shard.channel.close();
+      moveIntoPlace(shard.temporary, shard.target);
+    } catch (IOException e) {
+      throw new IOException("writing zarr shard failed: " + e.getMessage() + " (path=" + shard.target + ")", e);
+    } finally {
+      shard.channel.close();
+      Files.deleteIfExists(shard.temporary);
+      shards.values().remove(shard);
+    }
+  }
+
+  private static void writeFully(FileChannel channel, ByteBuffer bytes, long position) throws IOException {
+    long at = position;
+    while (bytes.hasRemaining()) {
+      at += channel.write(bytes, at);
+    }
+  }
+
+  /** Renames over an existing chunk: a rerun writes the same chunk again, and a rename replaces atomically. */
+  private static void moveIntoPlace(Path temporary, Path target) throws IOException {
+    OutputFiles.moveIntoPlace(temporary, target, true);
+  }
+
+  private void checkWritable() {
+    if (closed) {
+      throw new IllegalStateException("zarr array writer is closed (path=" + directory + ")");
+    }
+    if (finishedRows >= 0) {
+      throw new IllegalStateException("zarr array is already finished (path=" + directory + ")");
+    }
+  }
+
+  private void releaseBuffers() {
+    for (Chunk c : filling.values()) {
+      if (c.mapped()) {
+        try {
+          c.release(false);
+          if (c.temporary != null) {
+            Files.deleteIfExists(c.temporary); // a shard's file is deleted with the shard
+          }
+        } catch (IOException ignored) {
+          // best effort: a temporary file left behind is removed by the next export (TemporaryFiles.removeStale)
+        }
+      }
+    }
+    filling.clear();
+    freeBuffers.clear();
+    encoder.close();
+    if (arena.scope().isAlive()) {
+      arena.close();
+    }
+  }
+
+  /** Releases memory and deletes the temporary files of unfinished shards; written chunk files stay (the store removes them). */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Shard shard : shards.values()) {
+      try {
+        shard.channel.close();
+        Files.deleteIfExists(shard.temporary);
+      } catch (IOException ignored) {
+        // best effort: the store deletes the array's directory on abort
+      }
+    }
+    shards.clear();
+    releaseBuffers();
+  }
+}
