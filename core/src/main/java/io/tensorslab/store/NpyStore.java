@@ -1,0 +1,382 @@
+package io.tensorslab.store;
+
+import io.tensorslab.npy.NpyHeader;
+import io.tensorslab.npy.SharedArenas;
+import io.tensorslab.slab.MappedFiles;
+import io.tensorslab.slab.OutputFiles;
+import io.tensorslab.slab.TemporaryFiles;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code .npy} {@link RowStore}: one file, {@code NAME.npy}, written through shared memory
+ * mappings under a temporary name ({@link TemporaryFiles}) and moved into place when published.
+ *
+ * <p>Space: the header is reserved at the start, and disk blocks for the capacity are reserved with
+ * {@code posix_fallocate}, so a full disk is an {@link IOException} here rather than a fault during
+ * a copy. Growth maps only the new part of the file as one more <em>extent</em> and never unmaps an
+ * earlier one, so windows lent before stay valid and no growth waits for writers; a window is cut at
+ * the end of its extent. Extents at least double, so a store has few of them. All extents belong to
+ * one shared {@link Arena} that the store owns and closes at {@link #finish}, {@link #abort} or
+ * {@link #close}.
+ *
+ * <p>{@link #written} releases written pages from the process's resident set in steps of
+ * {@value #UNLOAD_STEP} bytes per sequential run of rows (they stay in the page cache): otherwise RSS
+ * grows with the export, and JavaCPP, which TF Java allocates through, throws once RSS passes its
+ * limit. One {@code madvise} per batch would cost more than the copy for small batches.
+ *
+ * <p>Sharded writing: {@link #reopen} maps the temporary file of a store that another process (or
+ * another part of this one) created, at its known path {@link #temporaryPath()}, to write rows at
+ * positions; only the creator finishes and publishes.
+ */
+public final class NpyStore implements RowStore {
+  /** Bytes written in one sequential run between two unloads of its pages. */
+  static final long UNLOAD_STEP = 32L << 20;
+
+  private enum State { OPEN, FINISHED, PUBLISHED, CLOSED }
+
+  /** Rows {@code [first, end)} mapped at {@code bytes}. */
+  private record Extent(long first, long end, MemorySegment bytes) {}
+
+  private final RowLayout layout;
+  private final StoreDestination destination;
+  private final Path target;
+  private final Path temporary;
+  private final boolean owner;
+  private final boolean growable;
+  private final long rowBytes;
+  private final long headerBytes;
+  private final FileChannel channel;
+  private final Arena arena = Arena.ofShared();
+  private final Object growLock = new Object();
+  /** Open sequential runs of written rows not yet unloaded: end row to first row. */
+  private final Map<Long, Long> runs = new HashMap<>();
+  private volatile Extent[] extents = new Extent[0];
+  private volatile long capacityRows;
+  private MemorySegment header;
+  private volatile State state = State.OPEN;
+  private long finishedRows = -1;
+
+  private NpyStore(RowLayout layout, StoreDestination destination, Path target, Path temporary, boolean owner,
+      boolean growable, FileChannel channel) {
+    this.layout = layout;
+    this.destination = destination;
+    this.target = target;
+    this.temporary = temporary;
+    this.owner = owner;
+    this.growable = growable;
+    this.rowBytes = layout.rowBytes();
+    this.headerBytes = new NpyHeader(layout.dtype(), layout.shapeWithRows(0)).byteSize();
+    this.channel = channel;
+  }
+
+  /** {@code DIR/NAME.npy}, with nested directories for a name holding {@code '/'}. */
+  static Path targetOf(Path directory, String name) {
+    return directory.resolve(name + ".npy");
+  }
+
+  /**
+   * Creates {@code NAME.npy}'s temporary file and maps room for the capacity. Nested directories of
+   * the name are created inside the output directory.
+   *
+   * @throws IOException when the destination is unusable (see {@link OutputFiles#checkTarget}) or the
+   *     space cannot be reserved; each message names the path
+   */
+  public static NpyStore create(RowLayout layout, StoreDestination destination, StoreCapacity capacity)
+      throws IOException {
+    Path target = targetOf(destination.directory(), layout.name());
+    if (layout.name().contains("/")) {
+      Files.createDirectories(target.getParent());
+    }
+    OutputFiles.checkTarget(target, destination.overwrite());
+    Path temporary = TemporaryFiles.beside(target);
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+    } catch (AccessDeniedException e) {
+      throw new IOException("creating output failed: directory is not writable (path=" + target + ")", e);
+    } catch (NoSuchFileException e) {
+      throw new IOException("creating output failed: directory does not exist (path=" + target + ")", e);
+    }
+    NpyStore store = new NpyStore(layout, destination, target, temporary, true, capacity.growable(), channel);
+    boolean success = false;
+    try {
+      store.mapFirst(capacity.rows());
+      success = true;
+      return store;
+    } finally {
+      if (!success) {
+        store.abort();
+      }
+    }
+  }
+
+  /**
+   * Maps the temporary file of a store created elsewhere with {@link #create}, to write rows into it
+   * at positions. Its capacity is exact: what the file holds. It cannot grow, finish or publish; its
+   * {@link #close()} releases the mapping and leaves the file to its creator.
+   *
+   * @param temporary the creator's {@link #temporaryPath()}
+   * @param layout the creator's layout (the header space depends on it)
+   * @param destination the creator's destination
+   */
+  public static NpyStore reopen(Path temporary, RowLayout layout, StoreDestination destination) throws IOException {
+    if (!TemporaryFiles.isTemporary(temporary)) {
+      throw new IllegalArgumentException("not a temporary output file (path=" + temporary + ")");
+    }
+    FileChannel channel = FileChannel.open(temporary, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    Path target = targetOf(destination.directory(), layout.name());
+    NpyStore store = new NpyStore(layout, destination, target, temporary, false, false, channel);
+    boolean success = false;
+    try {
+      long size = channel.size();
+      if (size < store.headerBytes) {
+        throw new IOException("reopening output failed: the file is " + size + " bytes, shorter than its "
+            + store.headerBytes + "-byte header (path=" + temporary + ")");
+      }
+      store.mapFirst(store.rowBytes == 0 ? 0 : (size - store.headerBytes) / store.rowBytes);
+      success = true;
+      return store;
+    } finally {
+      if (!success) {
+        store.abort();
+      }
+    }
+  }
+
+  private void mapFirst(long rows) throws IOException {
+    long size = Math.addExact(headerBytes, bytesFor(rows));
+    MemorySegment file = MappedFiles.extendAndMap(channel, temporary, 0, size, arena, target);
+    header = file.asSlice(0, headerBytes);
+    extents = new Extent[] {new Extent(0, rows, file.asSlice(headerBytes))};
+    capacityRows = rows;
+  }
+
+  private long bytesFor(long rows) {
+    try {
+      return Math.multiplyExact(rows, rowBytes);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(rows + " rows of " + rowBytes + " bytes overflow a 64-bit size (path="
+          + target + ")", e);
+    }
+  }
+
+  @Override
+  public RowLayout layout() {
+    return layout;
+  }
+
+  @Override
+  public long rowBytes() {
+    return rowBytes;
+  }
+
+  @Override
+  public Path target() {
+    return target;
+  }
+
+  /** Where the file is while being written: the path {@link #reopen} takes. */
+  public Path temporaryPath() {
+    return temporary;
+  }
+
+  /** Rows that fit without growing. */
+  public long capacityRows() {
+    return capacityRows;
+  }
+
+  @Override
+  public RowWindow window(long first, long n) throws IOException {
+    checkOpen();
+    if (first < 0 || n < 1) {
+      throw new IllegalArgumentException("rows [" + first + ", " + first + " + " + n + ") are not a window (path="
+          + target + ")");
+    }
+    if (!growable && (first + n > capacityRows || first + n < 0)) {
+      throw new IllegalArgumentException("rows [" + first + ", " + (first + n) + ") lie past the " + capacityRows
+          + " rows the store was made for (path=" + target + ")");
+    }
+    if (rowBytes == 0) {
+      return new RowWindow(first, n, MemorySegment.NULL);
+    }
+    if (first >= capacityRows) {
+      grow(Math.addExact(first, n));
+    }
+    Extent[] all = extents; // read after capacityRows: growth publishes the extent first
+    for (int i = all.length - 1; i >= 0; i--) {
+      Extent e = all[i];
+      if (e.first <= first && first < e.end) {
+        long m = Math.min(n, e.end - first);
+        return new RowWindow(first, m, e.bytes.asSlice((first - e.first) * rowBytes, m * rowBytes));
+      }
+    }
+    throw new IllegalStateException("no mapped extent holds row " + first + " (path=" + target + ")");
+  }
+
+  private void grow(long needed) throws IOException {
+    synchronized (growLock) {
+      checkOpen();
+      long from = capacityRows;
+      if (needed <= from) {
+        return;
+      }
+      long to = StoreCapacity.grown(from, needed);
+      long start = Math.addExact(headerBytes, bytesFor(from));
+      MemorySegment added = MappedFiles.extendAndMap(channel, temporary, start, Math.addExact(headerBytes,
+          bytesFor(to)), arena, target);
+      Extent[] all = Arrays.copyOf(extents, extents.length + 1);
+      all[all.length - 1] = new Extent(from, to, added);
+      extents = all;
+      capacityRows = to;
+    }
+  }
+
+  @Override
+  public void written(RowWindow window) {
+    if (rowBytes == 0) {
+      return;
+    }
+    long first;
+    synchronized (runs) {
+      Long start = runs.remove(window.first());
+      first = start == null ? window.first() : start;
+      if ((window.end() - first) * rowBytes < UNLOAD_STEP) {
+        runs.put(window.end(), first);
+        return;
+      }
+    }
+    unload(first, window.end());
+  }
+
+  private void unload(long first, long end) {
+    for (Extent e : extents) {
+      long from = Math.max(first, e.first);
+      long to = Math.min(end, e.end);
+      if (from < to) {
+        e.bytes.asSlice((from - e.first) * rowBytes, (to - from) * rowBytes).unload();
+      }
+    }
+  }
+
+  @Override
+  public void finish(long totalRows) throws IOException {
+    checkOpen();
+    if (!owner) {
+      throw new IllegalStateException("a reopened store is finished by the store that created it (path="
+          + target + ")");
+    }
+    if (totalRows < 0 || (rowBytes > 0 && totalRows > capacityRows)) {
+      throw new IllegalArgumentException("cannot finish with " + totalRows + " rows: the store holds "
+          + capacityRows + " (path=" + target + ")");
+    }
+    long[] shape = layout.shapeWithRows(totalRows);
+    byte[] encoded = new NpyHeader(layout.dtype(), shape).encode((int) headerBytes);
+    if (encoded.length != headerBytes) {
+      throw new IllegalArgumentException("shape " + NpyHeader.shapeText(shape) + " needs a " + encoded.length
+          + "-byte header, the store reserved " + headerBytes + " (path=" + target + ")");
+    }
+    boolean success = false;
+    try {
+      MemorySegment.copy(MemorySegment.ofArray(encoded), 0, header, 0, encoded.length);
+      if (destination.durable()) {
+        header.force();
+        for (Extent e : extents) {
+          e.bytes.force();
+        }
+      }
+      SharedArenas.close(arena, "path=" + target);
+      channel.truncate(headerBytes + bytesFor(totalRows));
+      if (destination.durable()) {
+        channel.force(true);
+      }
+      channel.close();
+      finishedRows = totalRows;
+      state = State.FINISHED;
+      success = true;
+    } finally {
+      if (!success) {
+        abort();
+      }
+    }
+  }
+
+  @Override
+  public long finishedRows() {
+    return finishedRows;
+  }
+
+  @Override
+  public List<StagedFile> staged() {
+    if (state != State.FINISHED && state != State.PUBLISHED) {
+      throw new IllegalStateException("store is not finished (path=" + target + ")");
+    }
+    return List.of(new StagedFile(temporary, target));
+  }
+
+  @Override
+  public void publish() throws IOException {
+    StoreCommit.publish(destination, List.of(this), List.of());
+  }
+
+  @Override
+  public void published() {
+    state = State.PUBLISHED;
+  }
+
+  @Override
+  public void abort() {
+    if (state == State.CLOSED || state == State.PUBLISHED) {
+      return;
+    }
+    state = State.CLOSED;
+    SharedArenas.close(arena, "path=" + target);
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // written only through mappings; nothing left to flush
+    }
+    if (owner) {
+      try {
+        Files.deleteIfExists(temporary);
+      } catch (IOException ignored) {
+        // nothing sits at the final path either way; a stale temporary is removed by the next export
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (state == State.PUBLISHED) {
+      state = State.CLOSED;
+      return;
+    }
+    abort();
+  }
+
+  private void checkOpen() {
+    State s = state;
+    if (s != State.OPEN) {
+      throw new IllegalStateException("store is " + s.name().toLowerCase(java.util.Locale.ROOT) + " (path="
+          + target + ")");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "NpyStore[" + target + ", " + layout.dtype().descr() + ", row " + Arrays.toString(layout.rowShape())
+        + ", rows<=" + capacityRows + "]";
+  }
+}
