@@ -1,0 +1,344 @@
+package io.tensorslab.store.zarr;
+
+import io.tensorslab.slab.TemporaryFiles;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes one Zarr array's chunks as its rows arrive. A writer asks for the bytes of rows with
+ * {@link #rows(long, long)} (the segment ends at the chunk's end), copies into them, and says so
+ * with {@link #written(long, long)}; a chunk whose rows are all written is encoded and written at
+ * once to a temporary file beside its final name, then renamed, so a chunk file is complete when
+ * it appears. {@link #finish(long)} writes the partial last chunk (its tail zero, as the format
+ * stores edge chunks full-size). Metadata is not this class's business: the {@link ZarrStore}
+ * writes it last, at commit.
+ *
+ * <p>Memory: one native buffer per chunk being filled, reused; a writer that fills rows in order
+ * holds one (two while a batch spans a chunk boundary). Sharded (v3, several chunks per file), the
+ * encoded chunks go straight into the shard's temporary file and only its index stays in memory.
+ *
+ * <p>Thread safety: all methods may be called from any thread; writers filling disjoint rows may
+ * copy into their segments at the same time.
+ */
+public final class ZarrArrayWriter implements AutoCloseable {
+  private static final long MISSING = -1L; // 2^64 - 1 in the shard index: chunk not stored
+
+  private final Path directory;
+  private final ZarrArraySpec spec;
+  private final boolean force;
+  private final long rowBytes;
+  private final long chunkBytes;
+  private final Arena arena = Arena.ofShared();
+  private final ChunkEncoder encoder;
+  private final Map<Long, Chunk> filling = new HashMap<>();
+  private final ArrayDeque<MemorySegment> freeBuffers = new ArrayDeque<>();
+  private final Map<Long, Shard> shards = new HashMap<>();
+  private final BitSet writtenChunks = new BitSet();
+  private long finishedRows = -1;
+  private boolean closed;
+
+  /** A chunk being filled: its buffer and how many of its rows are written. */
+  private static final class Chunk {
+    final MemorySegment buffer;
+    long rows;
+
+    Chunk(MemorySegment buffer) {
+      this.buffer = buffer;
+    }
+  }
+
+  /** A shard file being written: temporary file, append position and index of its chunks. */
+  private static final class Shard {
+    final Path target;
+    final Path temporary;
+    final FileChannel channel;
+    final long[] offsets;
+    final long[] sizes;
+    long position;
+    int chunks;
+
+    Shard(Path target, Path temporary, FileChannel channel, int chunksPerFile) {
+      this.target = target;
+      this.temporary = temporary;
+      this.channel = channel;
+      this.offsets = new long[chunksPerFile];
+      this.sizes = new long[chunksPerFile];
+      java.util.Arrays.fill(offsets, MISSING);
+      java.util.Arrays.fill(sizes, MISSING);
+    }
+  }
+
+  /**
+   * @param directory the array's directory (created by the store)
+   * @param force fsync each chunk file before its rename (durable output)
+   */
+  ZarrArrayWriter(Path directory, ZarrArraySpec spec, boolean force) {
+    this.directory = directory;
+    this.spec = spec;
+    this.force = force;
+    this.rowBytes = spec.rowBytes();
+    this.chunkBytes = spec.chunkBytes();
+    this.encoder = new ChunkEncoder(spec.codec());
+  }
+
+  public ZarrArraySpec spec() {
+    return spec;
+  }
+
+  /** The array's directory. */
+  public Path directory() {
+    return directory;
+  }
+
+  /**
+   * The bytes of rows {@code [first, first + m)}, where {@code m = min(n, rows left in first's
+   * chunk)}: {@code m * rowBytes} bytes to fill, in C order. Call {@link #written} once they hold
+   * the rows.
+   */
+  public synchronized MemorySegment rows(long first, long n) {
+    checkWritable();
+    if (first < 0 || n < 1) {
+      throw new IllegalArgumentException("rows [" + first + ", +" + n + ") is not a valid range (path="
+          + spec.path() + ")");
+    }
+    long chunk = first / spec.chunkRows();
+    long inChunk = first - chunk * spec.chunkRows();
+    long m = Math.min(n, spec.chunkRows() - inChunk);
+    if (rowBytes == 0) {
+      return MemorySegment.ofArray(new byte[0]);
+    }
+    if (writtenChunks.get(Math.toIntExact(chunk))) {
+      throw new IllegalStateException("rows [" + first + ", " + (first + m) + ") fall in chunk " + chunk
+          + ", which is already complete and written (path=" + spec.path() + ")");
+    }
+    Chunk c = filling.computeIfAbsent(chunk, k -> new Chunk(buffer()));
+    return c.buffer.asSlice(inChunk * rowBytes, m * rowBytes);
+  }
+
+  /**
+   * Records that rows {@code [first, first + count)} hold their data; every chunk thereby complete
+   * is encoded and written.
+   */
+  public synchronized void written(long first, long count) throws IOException {
+    checkWritable();
+    long end = first + count;
+    for (long row = first; row < end; ) {
+      long chunk = row / spec.chunkRows();
+      long chunkEnd = Math.min(end, (chunk + 1) * spec.chunkRows());
+      if (rowBytes != 0) {
+        Chunk c = filling.get(chunk);
+        if (c == null) {
+          throw new IllegalStateException("rows [" + row + ", " + chunkEnd + ") were never asked for with rows()"
+              + " (path=" + spec.path() + ")");
+        }
+        c.rows += chunkEnd - row;
+        if (c.rows == spec.chunkRows()) {
+          writeChunk(chunk, c, spec.chunkRows());
+        }
+      }
+      row = chunkEnd;
+    }
+  }
+
+  /**
+   * Completes the array at {@code rows} rows: writes the partial last chunk and closes the last
+   * shard. Every row below {@code rows} must have been written.
+   *
+   * @throws IOException when a row was never written or a write fails
+   */
+  public synchronized void finish(long rows) throws IOException {
+    checkWritable();
+    long chunks = spec.chunkCount(rows);
+    if (rowBytes != 0) {
+      for (Map.Entry<Long, Chunk> e : Map.copyOf(filling).entrySet()) {
+        long chunk = e.getKey();
+        long expected = Math.min(spec.chunkRows(), rows - chunk * spec.chunkRows());
+        if (chunk >= chunks || e.getValue().rows != expected) {
+          throw new IOException("zarr array incomplete at finish: chunk " + chunk + " holds "
+              + e.getValue().rows + " written rows, the array of " + rows + " rows needs " + Math.max(expected, 0)
+              + " there (path=" + directory + ")");
+        }
+        writeChunk(chunk, e.getValue(), expected);
+      }
+      int missing = writtenChunks.nextClearBit(0);
+      if (missing < chunks) {
+        throw new IOException("zarr array incomplete at finish: chunk " + missing + " was never written, the"
+            + " array of " + rows + " rows needs " + chunks + " chunks (path=" + directory + ")");
+      }
+      if (writtenChunks.length() > chunks) {
+        throw new IOException("zarr array has rows past its end: chunk " + (writtenChunks.length() - 1)
+            + " was written, the array of " + rows + " rows has " + chunks + " chunks (path=" + directory + ")");
+      }
+      for (Shard shard : Map.copyOf(shards).values()) {
+        closeShard(shard);
+      }
+    }
+    finishedRows = rows;
+    releaseBuffers();
+  }
+
+  /** Rows given to {@link #finish}, or -1 before. */
+  public synchronized long finishedRows() {
+    return finishedRows;
+  }
+
+  private MemorySegment buffer() {
+    MemorySegment free = freeBuffers.poll();
+    return free != null ? free : arena.allocate(chunkBytes, ValueLayout.JAVA_LONG.byteAlignment());
+  }
+
+  private void writeChunk(long chunk, Chunk c, long rows) throws IOException {
+    MemorySegment buffer = c.buffer;
+    if (rows < spec.chunkRows()) {
+      buffer.asSlice(rows * rowBytes).fill((byte) 0); // the buffer may hold an earlier chunk's rows
+    }
+    ByteBuffer encoded = encoder.encode(buffer);
+    if (spec.chunksPerFile() == 1) {
+      writeFile(directory.resolve(spec.chunkFile(chunk)), encoded);
+    } else {
+      appendToShard(chunk, encoded);
+    }
+    filling.remove(chunk);
+    freeBuffers.push(buffer);
+    writtenChunks.set(Math.toIntExact(chunk));
+  }
+
+  private void writeFile(Path target, ByteBuffer bytes) throws IOException {
+    Files.createDirectories(target.getParent());
+    Path temporary = TemporaryFiles.beside(target);
+    try {
+      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        writeFully(channel, bytes, 0);
+        if (force) {
+          channel.force(false);
+        }
+      }
+      moveIntoPlace(temporary, target);
+    } catch (IOException e) {
+      Files.deleteIfExists(temporary);
+      throw new IOException("writing zarr chunk failed: " + e.getMessage() + " (path=" + target + ")", e);
+    }
+  }
+
+  private void appendToShard(long chunk, ByteBuffer encoded) throws IOException {
+    long file = chunk / spec.chunksPerFile();
+    Shard shard = shards.get(file);
+    if (shard == null) {
+      Path target = directory.resolve(spec.chunkFile(chunk));
+      Files.createDirectories(target.getParent());
+      Path temporary = TemporaryFiles.beside(target);
+      shard = new Shard(target, temporary, FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), spec.chunksPerFile());
+      shards.put(file, shard);
+    }
+    int slot = (int) (chunk - file * spec.chunksPerFile());
+    long size = encoded.remaining();
+    try {
+      writeFully(shard.channel, encoded, shard.position);
+    } catch (IOException e) {
+      throw new IOException("writing zarr shard failed: " + e.getMessage() + " (path=" + shard.target + ")", e);
+    }
+    shard.offsets[slot] = shard.position;
+    shard.sizes[slot] = size;
+    shard.position += size;
+    shard.chunks++;
+    if (shard.chunks == spec.chunksPerFile()) {
+      closeShard(shard);
+    }
+  }
+
+  /** Appends the shard index (offset, size per chunk, then its CRC-32C) and renames the shard into place. */
+  private void closeShard(Shard shard) throws IOException {
+    int entries = spec.chunksPerFile();
+    ByteBuffer index = ByteBuffer.allocate(entries * 16 + 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < entries; i++) {
+      index.putLong(shard.offsets[i]).putLong(shard.sizes[i]);
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(index.array(), 0, entries * 16);
+    index.putInt((int) crc.getValue()).flip();
+    try {
+      writeFully(shard.channel, index, shard.position);
+      if (force) {
+        shard.channel.force(false);
+      }
+      shard.channel.close();
+      moveIntoPlace(shard.temporary, shard.target);
+    } catch (IOException e) {
+      throw new IOException("writing zarr shard failed: " + e.getMessage() + " (path=" + shard.target + ")", e);
+    } finally {
+      shard.channel.close();
+      Files.deleteIfExists(shard.temporary);
+      shards.values().remove(shard);
+    }
+  }
+
+  private static void writeFully(FileChannel channel, ByteBuffer bytes, long position) throws IOException {
+    long at = position;
+    while (bytes.hasRemaining()) {
+      at += channel.write(bytes, at);
+    }
+  }
+
+  /** Renames over an existing chunk: a rerun writes the same chunk again, and a rename replaces atomically. */
+  private static void moveIntoPlace(Path temporary, Path target) throws IOException {
+    try {
+      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the file system cannot rename atomically", e);
+    }
+  }
+
+  private void checkWritable() {
+    if (closed) {
+      throw new IllegalStateException("zarr array writer is closed (path=" + directory + ")");
+    }
+    if (finishedRows >= 0) {
+      throw new IllegalStateException("zarr array is already finished (path=" + directory + ")");
+    }
+  }
+
+  private void releaseBuffers() {
+    filling.clear();
+    freeBuffers.clear();
+    encoder.close();
+    if (arena.scope().isAlive()) {
+      arena.close();
+    }
+  }
+
+  /** Releases memory and deletes the temporary files of unfinished shards; written chunk files stay (the store removes them). */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Shard shard : shards.values()) {
+      try {
+        shard.channel.close();
+        Files.deleteIfExists(shard.temporary);
+      } catch (IOException ignored) {
+        // best effort: the store deletes the array's directory on abort
+      }
+    }
+    shards.clear();
+    releaseBuffers();
+  }
+}

@@ -1,0 +1,291 @@
+package io.tensorslab.store.zarr;
+
+import io.tensorslab.slab.TemporaryFiles;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeSet;
+
+/**
+ * A Zarr group on disk (v2 or v3) holding arrays of rows. Arrays are added with
+ * {@link #array(ZarrArraySpec)} and filled through their {@link ZarrArrayWriter}s; {@link #commit}
+ * then writes <em>all</em> metadata, last: every array's, every nested group's, and the root
+ * group's as the very last file. A store without root metadata is visibly unfinished, and a failed
+ * export ({@link #abort()}) leaves none. Metadata bytes depend only on the specs, row counts and
+ * attributes, so several processes writing one store write identical metadata.
+ *
+ * {@snippet :
+ * try (ZarrStore store = ZarrStore.create(dir, ZarrFormat.V3, true)) {
+ *   ZarrArrayWriter x = store.array(new ZarrArraySpec(ZarrFormat.V3, "x", NpyDtype.FLOAT32,
+ *       new long[] {8}, 1000, ZarrCodec.NONE, 1));
+ *   MemorySegment rows = x.rows(0, 10);    // fill, then
+ *   x.written(0, rows.byteSize() / 32);
+ *   store.commit(Map.of());                 // finish(rows) of every array first
+ * }
+ * }
+ *
+ * <p>Names with {@code /} are nested groups. Thread safety: {@link #array} and {@link #commit}
+ * from one thread; array writers as they document.
+ */
+public final class ZarrStore implements AutoCloseable {
+  private final Path root;
+  private final ZarrFormat format;
+  private final boolean force;
+  private final Map<String, ZarrArrayWriter> arrays = new LinkedHashMap<>();
+  private boolean committed;
+  private boolean closed;
+
+  private ZarrStore(Path root, ZarrFormat format, boolean force) {
+    this.root = root;
+    this.format = format;
+    this.force = force;
+  }
+
+  /**
+   * A store rooted at {@code root} (an existing directory). Nothing is written until arrays fill.
+   *
+   * @param force fsync chunk and metadata files before their renames (durable output)
+   */
+  public static ZarrStore create(Path root, ZarrFormat format, boolean force) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new IOException("zarr store root is not a directory (path=" + root + ")");
+    }
+    return new ZarrStore(root, format, force);
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public ZarrFormat format() {
+    return format;
+  }
+
+  /** The metadata file whose presence marks a complete store: {@code .zgroup} or {@code zarr.json}. */
+  public static String rootMetadataFile(ZarrFormat format) {
+    return format == ZarrFormat.V2 ? ".zgroup" : "zarr.json";
+  }
+
+  /**
+   * Adds an array; its directory is created now, its metadata written at {@link #commit}.
+   *
+   * @throws IllegalArgumentException for a bad path (empty segment, leading dot, {@code ..}), a
+   *     path given twice, or an array inside another array
+   */
+  public ZarrArrayWriter array(ZarrArraySpec spec) throws IOException {
+    checkOpen();
+    if (spec.format() != format) {
+      throw new IllegalArgumentException("array is " + spec.format() + ", the store " + format + " (path="
+          + spec.path() + ")");
+    }
+    String path = spec.path();
+    checkPath(path);
+    if (arrays.containsKey(path)) {
+      throw new IllegalArgumentException("zarr array added twice (path=" + path + ")");
+    }
+    for (String other : arrays.keySet()) {
+      if (other.startsWith(path + "/") || path.startsWith(other + "/")) {
+        throw new IllegalArgumentException("zarr array '" + path + "' and array '" + other + "' clash: an array"
+            + " cannot hold another; rename one (path=" + root.resolve(path) + ")");
+      }
+    }
+    Path directory = root.resolve(path);
+    Files.createDirectories(directory);
+    ZarrArrayWriter writer = new ZarrArrayWriter(directory, spec, force);
+    arrays.put(path, writer);
+    return writer;
+  }
+
+  private static void checkPath(String path) {
+    if (path.isEmpty()) {
+      throw new IllegalArgumentException("zarr array path is empty");
+    }
+    for (String segment : path.split("/", -1)) {
+      if (segment.isEmpty() || segment.startsWith(".")) {
+        throw new IllegalArgumentException("zarr array path '" + path + "' has an empty segment or one starting"
+            + " with '.', which Zarr keeps for metadata (path=" + path + ")");
+      }
+    }
+  }
+
+  /** The arrays added so far, by path. */
+  public Map<String, ZarrArrayWriter> arrays() {
+    return Map.copyOf(arrays);
+  }
+
+  /**
+   * Writes all metadata, last: each array's (with the rows it was finished at), each nested
+   * group's, and the root group's with {@code attributes} (v2: {@code .zattrs}, then
+   * {@code .zgroup}; v3: {@code zarr.json}). Every array must be finished.
+   */
+  public void commit(Map<String, Object> attributes) throws IOException {
+    checkOpen();
+    for (ZarrArrayWriter writer : arrays.values()) {
+      if (writer.finishedRows() < 0) {
+        throw new IllegalStateException("zarr array is not finished at commit (path=" + writer.directory() + ")");
+      }
+    }
+    for (ZarrArrayWriter writer : arrays.values()) {
+      ZarrArraySpec spec = writer.spec();
+      writeMetadata(writer.directory().resolve(spec.metadataFile()), spec.metadata(writer.finishedRows(), Map.of()));
+    }
+    // Intermediate groups deepest first, so no group appears before what it holds.
+    TreeSet<String> groups = new TreeSet<>((a, b) -> {
+      int depth = Long.compare(b.chars().filter(c -> c == '/').count(), a.chars().filter(c -> c == '/').count());
+      return depth != 0 ? depth : a.compareTo(b);
+    });
+    for (String path : arrays.keySet()) {
+      for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+        groups.add(path.substring(0, slash));
+      }
+    }
+    for (String group : groups) {
+      writeGroup(root.resolve(group), Map.of());
+    }
+    writeGroup(root, attributes);
+    if (force) {
+      syncDirectory(root);
+    }
+    committed = true;
+  }
+
+  private void writeGroup(Path directory, Map<String, Object> attributes) throws IOException {
+    if (format == ZarrFormat.V2) {
+      writeMetadata(directory.resolve(".zattrs"), ZarrJson.bytes(attributes));
+      SortedMap<String, Object> group = ZarrJson.object();
+      group.put("zarr_format", 2);
+      writeMetadata(directory.resolve(".zgroup"), ZarrJson.bytes(group));
+    } else {
+      SortedMap<String, Object> group = ZarrJson.object();
+      group.put("zarr_format", 3);
+      group.put("node_type", "group");
+      group.put("attributes", attributes);
+      writeMetadata(directory.resolve("zarr.json"), ZarrJson.bytes(group));
+    }
+  }
+
+  private void writeMetadata(Path target, byte[] bytes) throws IOException {
+    Path temporary = TemporaryFiles.beside(target);
+    try {
+      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        if (force) {
+          channel.force(false);
+        }
+      }
+      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("writing zarr metadata failed: the file system cannot rename atomically (path="
+          + target + ")", e);
+    } catch (IOException e) {
+      throw new IOException("writing zarr metadata failed: " + e.getMessage() + " (path=" + target + ")", e);
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
+  }
+
+  private static void syncDirectory(Path directory) {
+    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException ignored) {
+      // some file systems refuse to open or sync a directory; every file is already synced
+    }
+  }
+
+  /**
+   * Deletes everything this store wrote: each array's directory, then group directories left
+   * empty. Metadata is written only by {@link #commit}, so an aborted store never looks complete.
+   */
+  public void abort() throws IOException {
+    List<IOException> failures = new ArrayList<>();
+    for (ZarrArrayWriter writer : arrays.values()) {
+      writer.close();
+      try {
+        deleteTree(writer.directory());
+        for (Path parent = writer.directory().getParent(); parent != null && parent.startsWith(root)
+            && !parent.equals(root); parent = parent.getParent()) {
+          Files.deleteIfExists(parent.resolve(format == ZarrFormat.V2 ? ".zgroup" : "zarr.json"));
+          Files.deleteIfExists(parent.resolve(".zattrs"));
+          try (var entries = Files.list(parent)) {
+            if (entries.findAny().isPresent()) {
+              break;
+            }
+          }
+          Files.delete(parent);
+        }
+      } catch (IOException e) {
+        failures.add(e);
+      }
+    }
+    arrays.clear();
+    closed = true;
+    if (!failures.isEmpty()) {
+      IOException first = failures.getFirst();
+      throw new IOException("removing an unfinished zarr store failed: " + first.getMessage() + " (path=" + root
+          + ")", first);
+    }
+  }
+
+  private static void deleteTree(Path directory) throws IOException {
+    if (!Files.exists(directory)) {
+      return;
+    }
+    Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("zarr store is closed (path=" + root + ")");
+    }
+    if (committed) {
+      throw new IllegalStateException("zarr store is already committed (path=" + root + ")");
+    }
+  }
+
+  /** Closes the array writers; a store not committed is aborted (its files removed). */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    if (!committed) {
+      abort();
+      return;
+    }
+    closed = true;
+    for (ZarrArrayWriter writer : arrays.values()) {
+      writer.close();
+    }
+  }
+}
