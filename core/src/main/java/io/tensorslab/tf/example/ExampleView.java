@@ -1,0 +1,275 @@
+package io.tensorslab.tf.example;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * One serialized {@code tf.train.Example} split into its feature-map entries exactly as TensorFlow's
+ * fast parser ({@code example_proto_fast_parsing.cc}, {@code ParseExample}) splits it: every
+ * {@code features} field in order (several are concatenated), each map entry as a (key, value)
+ * pair of byte ranges, duplicates kept in order. Nothing is copied: the entries point into the
+ * record's segment.
+ *
+ * <p>What TensorFlow accepts, this accepts: unknown fields of the {@code Example} are skipped
+ * (groups are refused), lengths running past their enclosing message are clamped to it, varints
+ * may be overlong (up to 10 bytes). A map entry must hold exactly two fields, each a key (1) or a
+ * value (2) — a key given twice leaves an empty value, and nothing else may follow.
+ *
+ * <p>Which entry counts for a name is a question of the reader (TensorFlow answers it differently
+ * for fixed and variable-length features): see {@link #lastEntry} and {@link FeatureValues}.
+ *
+ * {@snippet :
+ * ExampleView example = new ExampleView();
+ * FeatureValues values = new FeatureValues();
+ * example.parse(record);                       // throws MalformedExampleException
+ * for (int i = 0; i < example.entryCount(); i++) {
+ *   values.decode(example, i);                 // kind, count, values of entry i
+ *   System.out.println(example.name(i) + " " + values.kind() + " x" + values.count());
+ * }
+ * }
+ *
+ * <p>Reusable (call {@link #parse} per record) and not thread-safe: one per thread.
+ */
+public final class ExampleView {
+
+  private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+
+  private final WireInput in = new WireInput();
+  private MemorySegment record = MemorySegment.NULL;
+  private int count;
+  private long[] keyOffset = new long[16];
+  private int[] keyLength = new int[16];
+  private long[] valueOffset = new long[16];
+  private int[] valueLength = new int[16];
+
+  /** Splits the whole of {@code record} into entries. */
+  public void parse(MemorySegment record) throws MalformedExampleException {
+    parse(record, 0, record.byteSize());
+  }
+
+  /**
+   * Splits {@code record[offset, offset + length)} into entries; the segment must stay alive while
+   * the entries are used.
+   *
+   * @throws MalformedExampleException where TensorFlow says "Could not parse example input"
+   */
+  public void parse(MemorySegment record, long offset, long length) throws MalformedExampleException {
+    this.record = record;
+    count = 0;
+    in.reset(record, offset, offset + length);
+    while (!in.atEnd()) {
+      if (!in.expectTag(0x0a)) {
+        if (!skipUnknownField()) {
+          throw malformed();
+        }
+      } else if (!parseFeatures()) {
+        throw malformed();
+      }
+    }
+  }
+
+  private static MalformedExampleException malformed() {
+    return new MalformedExampleException("record is not a serialized tf.train.Example (TensorFlow cannot parse it)", null);
+  }
+
+  /** {@code SkipExtraneousTag}: a field other than {@code features} at the top level. */
+  private boolean skipUnknownField() {
+    long tag = in.readTag();
+    if (tag == WireInput.FAILED) {
+      return false;
+    }
+    switch ((int) (tag & 7)) {
+      case 0 -> {
+        return in.readVarint32() != WireInput.FAILED;
+      }
+      case 1 -> {
+        if (!in.has(8)) {
+          return false;
+        }
+        in.position += 8;
+        return true;
+      }
+      case 2 -> {
+        long length = in.readVarint32();
+        if (length == WireInput.FAILED) {
+          return false;
+        }
+        in.skipLikeCpp(length);
+        return true;
+      }
+      case 5 -> {
+        if (!in.has(4)) {
+          return false;
+        }
+        in.position += 4;
+        return true;
+      }
+      default -> {
+        return false; // groups (3, 4) and the unused wire types 6, 7
+      }
+    }
+  }
+
+  private boolean parseFeatures() {
+    long length = in.readVarint32();
+    if (length == WireInput.FAILED) {
+      return false;
+    }
+    long outer = in.pushLimit(length);
+    while (!in.atEnd()) {
+      if (!in.expectTag(0x0a) || !parseEntry()) {
+        return false;
+      }
+    }
+    in.popLimit(outer);
+    return true;
+  }
+
+  private boolean parseEntry() {
+    long length = in.readVarint32();
+    if (length == WireInput.FAILED) {
+      return false;
+    }
+    long outer = in.pushLimit(length);
+    long keyAt = 0;
+    long keyLen = 0;
+    long valueAt = 0;
+    long valueLen = 0;
+    for (int field = 0; field < 2; field++) {
+      long tag = in.readTag();
+      if (tag != 10 && tag != 18) {
+        return false;
+      }
+      long n = in.readVarint32();
+      if (n == WireInput.FAILED || n > in.remaining() || (n > 0 && in.atEnd())) {
+        return false;
+      }
+      if (tag == 10) {
+        keyAt = in.position;
+        keyLen = n;
+      } else {
+        valueAt = in.position;
+        valueLen = n;
+      }
+      in.position += n;
+    }
+    if (!in.atEnd()) {
+      return false;
+    }
+    in.popLimit(outer);
+    add(keyAt, (int) keyLen, valueAt, (int) valueLen);
+    return true;
+  }
+
+  private void add(long keyAt, int keyLen, long valueAt, int valueLen) {
+    if (count == keyOffset.length) {
+      int n = count * 2;
+      keyOffset = Arrays.copyOf(keyOffset, n);
+      keyLength = Arrays.copyOf(keyLength, n);
+      valueOffset = Arrays.copyOf(valueOffset, n);
+      valueLength = Arrays.copyOf(valueLength, n);
+    }
+    keyOffset[count] = keyAt;
+    keyLength[count] = keyLen;
+    valueOffset[count] = valueAt;
+    valueLength[count] = valueLen;
+    count++;
+  }
+
+  /** The record's segment, as given to {@link #parse}. */
+  public MemorySegment record() {
+    return record;
+  }
+
+  /** Entries found, duplicates included, in record order. */
+  public int entryCount() {
+    return count;
+  }
+
+  /** The key of entry {@code i} as UTF-8 text (an invalid sequence becomes U+FFFD; see {@link #nameBytes}). */
+  public String name(int i) {
+    return new String(nameBytes(i), StandardCharsets.UTF_8);
+  }
+
+  /** The key of entry {@code i}, its bytes exactly. */
+  public byte[] nameBytes(int i) {
+    checkIndex(i);
+    return record.asSlice(keyOffset[i], keyLength[i]).toArray(BYTE);
+  }
+
+  /** True if the key of entry {@code i} is exactly {@code name}. */
+  public boolean nameEquals(int i, byte[] name) {
+    checkIndex(i);
+    if (keyLength[i] != name.length) {
+      return false;
+    }
+    long at = keyOffset[i];
+    for (int b = 0; b < name.length; b++) {
+      if (record.get(BYTE, at + b) != name[b]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Offset in {@link #record()} of entry {@code i}'s serialized {@code Feature}. */
+  public long valueOffset(int i) {
+    checkIndex(i);
+    return valueOffset[i];
+  }
+
+  /** Length of entry {@code i}'s serialized {@code Feature}; 0 for a feature with no list. */
+  public int valueLength(int i) {
+    checkIndex(i);
+    return valueLength[i];
+  }
+
+  /**
+   * The last entry named {@code name}, or -1: the one TensorFlow uses for a variable-length
+   * feature (even when it is empty, which makes an empty row).
+   */
+  public int lastEntry(byte[] name) {
+    for (int i = count - 1; i >= 0; i--) {
+      if (nameEquals(i, name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The last entry named {@code name} that holds a list, or -1: the one TensorFlow uses for a
+   * fixed feature (an empty {@code Feature} counts as absent there, so an earlier duplicate wins).
+   */
+  public int lastNonEmptyEntry(byte[] name) {
+    for (int i = count - 1; i >= 0; i--) {
+      if (valueLength[i] > 0 && nameEquals(i, name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The first entry named {@code name} whose {@code Feature} starts with a byte that is no list
+   * tag, or -1. TensorFlow reads that byte of every entry under a name it was asked for, winning or
+   * not, and fails the record on such an entry ("Unsupported datatype").
+   */
+  public int firstUnsupportedEntry(byte[] name) {
+    for (int i = 0; i < count; i++) {
+      if (valueLength[i] > 0 && WireKind.ofFirstByte(record.get(BYTE, valueOffset[i]) & 0xff) == null
+          && nameEquals(i, name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void checkIndex(int i) {
+    if (i < 0 || i >= count) {
+      throw new IndexOutOfBoundsException("entry " + i + " of " + count);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package io.tensorslab.tf.example;
+
+import io.tensorslab.tf.FeatureSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The features a reader asks for, resolved in each record the way TensorFlow's
+ * {@code FastParseSerializedExample} resolves them for {@code ParseExampleV2}, with the same
+ * failures (each a {@link MalformedExampleException} naming the feature):
+ * <ul>
+ *   <li>every entry under a requested name must start with a list tag, the losing duplicates too;
+ *   <li>a <b>fixed</b> feature (dense) takes the last entry that holds a list — an empty
+ *       {@code Feature} counts as absent, so an earlier duplicate can win; none is "missing"; the
+ *       kind must match; the count must equal the shape's;
+ *   <li>a <b>variable-length</b> feature (ragged) takes the last entry, even an empty one (an empty
+ *       row); none is an empty row; a kind other than the requested one (or none) fails.
+ * </ul>
+ *
+ * {@snippet :
+ * FeatureSelection selection = FeatureSelection.of(specs);
+ * selection.read(example);                       // throws MalformedExampleException
+ * FeatureValues image = selection.values(0);     // in the order of specs
+ * }
+ *
+ * <p>Reusable, not thread-safe: one per thread ({@link #copy()} makes another).
+ */
+public final class FeatureSelection {
+
+  /**
+   * One requested feature.
+   *
+   * @param name the key in the {@code Example}
+   * @param kind the list it must hold
+   * @param fixedCount values per record of a fixed feature, or -1 for a variable-length one
+   * @param shapeText how the fixed shape reads in messages ({@code "a scalar"}, {@code "shape [2,3]"})
+   */
+  public record Wanted(String name, WireKind kind, long fixedCount, String shapeText) {
+    public Wanted {
+      if (kind == WireKind.NONE) {
+        throw new IllegalArgumentException("feature '" + name + "': a requested feature holds a list, not none");
+      }
+    }
+
+    public boolean variableLength() {
+      return fixedCount < 0;
+    }
+  }
+
+  private final List<Wanted> wanted;
+  private final byte[][] names;
+  private final FeatureValues[] values;
+
+  public FeatureSelection(List<Wanted> wanted) {
+    this.wanted = List.copyOf(wanted);
+    this.names = new byte[this.wanted.size()][];
+    this.values = new FeatureValues[this.wanted.size()];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = this.wanted.get(i).name().getBytes(StandardCharsets.UTF_8);
+      values[i] = new FeatureValues();
+    }
+  }
+
+  /** The selection for {@code tensorslab convert}'s feature specs, in their order. */
+  public static FeatureSelection of(List<FeatureSpec> specs) {
+    return new FeatureSelection(specs.stream().map(FeatureSelection::wantedOf).toList());
+  }
+
+  private static Wanted wantedOf(FeatureSpec f) {
+    WireKind kind = switch (f.dtype()) {
+      case FLOAT32 -> WireKind.FLOAT_LIST;
+      case INT64 -> WireKind.INT64_LIST;
+      case BYTES -> WireKind.BYTES_LIST;
+    };
+    String shape = f.isScalar() ? "a scalar" : "shape " + f.shape().toString().replace(" ", "");
+    return new Wanted(f.name(), kind, f.valuesPerRecord(), shape);
+  }
+
+  /** Another selection of the same features, for another thread. */
+  public FeatureSelection copy() {
+    return new FeatureSelection(wanted);
+  }
+
+  public List<Wanted> wanted() {
+    return wanted;
+  }
+
+  /** The values of requested feature {@code i} in the last record {@link #read}. */
+  public FeatureValues values(int i) {
+    return values[i];
+  }
+
+  /** Resolves and decodes every requested feature of {@code example}. */
+  public void read(ExampleView example) throws MalformedExampleException {
+    for (int i = 0; i < names.length; i++) {
+      Wanted w = wanted.get(i);
+      byte[] name = names[i];
+      FeatureValues v = values[i];
+      int unsupported = example.firstUnsupportedEntry(name);
+      if (unsupported >= 0) {
+        decodeOrExplain(example, unsupported, v, w);
+      }
+      int entry = w.variableLength() ? example.lastEntry(name) : example.lastNonEmptyEntry(name);
+      if (entry < 0) {
+        if (!w.variableLength()) {
+          boolean present = example.lastEntry(name) >= 0;
+          throw new MalformedExampleException("feature '" + w.name() + "' is missing"
+              + (present ? " (present with no value list)" : "") + ", expected " + describe(w), w.name());
+        }
+        v.decode(example.record(), 0, 0); // an empty row
+        continue;
+      }
+      int first = example.valueLength(entry) == 0 ? -1 : example.record().get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+          example.valueOffset(entry)) & 0xff;
+      WireKind found = first < 0 ? WireKind.NONE : WireKind.ofFirstByte(first);
+      if (found != WireKind.NONE && found != w.kind()) {
+        throw new MalformedExampleException("feature '" + w.name() + "' holds " + found.valueName()
+            + " values, not " + w.kind().valueName(), w.name());
+      }
+      decodeOrExplain(example, entry, v, w);
+      if (!w.variableLength() && v.count() != w.fixedCount()) {
+        throw new MalformedExampleException("feature '" + w.name() + "' has " + v.count() + " value"
+            + (v.count() == 1 ? "" : "s") + ", expected " + describe(w), w.name());
+      }
+    }
+  }
+
+  private static void decodeOrExplain(ExampleView example, int entry, FeatureValues v, Wanted w)
+      throws MalformedExampleException {
+    try {
+      v.decode(example, entry);
+    } catch (MalformedExampleException e) {
+      throw new MalformedExampleException("feature '" + w.name() + "': " + e.problem(), w.name());
+    }
+  }
+
+  private static String describe(Wanted w) {
+    long n = w.fixedCount();
+    return n + " " + w.kind().valueName() + " value" + (n == 1 ? "" : "s") + ", " + w.shapeText();
+  }
+}

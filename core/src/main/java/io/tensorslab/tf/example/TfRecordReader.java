@@ -1,0 +1,296 @@
+package io.tensorslab.tf.example;
+
+import io.tensorslab.tf.TfRecordCompression;
+import io.tensorslab.tf.TfRecordException;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reads the records of one TFRecord file: {@code uint64} length, masked CRC-32C of it, the bytes,
+ * masked CRC-32C of them. Stricter than TensorFlow's reader, which takes a file cut inside a
+ * record's 12-byte header for a clean end and silently drops that record: here that is an error.
+ *
+ * <p>A plain file is mapped and each {@link #record()} is a slice of the mapping: no copy. A GZIP
+ * or ZLIB file is inflated by the JDK's {@code Inflater} in 64 KiB steps and each record is read
+ * into one reused buffer. Offsets ({@link #recordOffset()}) count bytes of the uncompressed stream,
+ * as TensorFlow's messages do; {@link #seek} (plain files only) starts at any record of a
+ * {@link TfRecordIndex}, so threads can each read their own range of one file.
+ *
+ * {@snippet :
+ * try (TfRecordReader r = TfRecordReader.open(path, TfRecordCompression.NONE)) {
+ *   while (r.next()) {
+ *     MemorySegment record = r.record();    // valid until the next call of next()
+ *   }
+ * }
+ * }
+ *
+ * <p>Confined: the thread that opens a reader is the one that uses and closes it. Every error is a
+ * {@link TfRecordException} naming the file, the record and its byte offset.
+ */
+public final class TfRecordReader implements AutoCloseable {
+
+  private static final int MASK_DELTA = 0xa282ead8;
+  private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  /** Far beyond any real record; a larger length means the header is garbage (its CRC matched by chance). */
+  private static final long MAX_RECORD_BYTES = Integer.MAX_VALUE - 64;
+
+  private final Path path;
+  private final TfRecordCompression compression;
+  private final Arena arena;
+  /** The mapped file (plain) or null (compressed). */
+  private final MemorySegment file;
+  private final InputStream in;
+  private final CRC32C crc = new CRC32C();
+  private byte[] buffer = new byte[1 << 16];
+  private MemorySegment record = MemorySegment.NULL;
+  private boolean checkCrc = true;
+  private long offset;
+  private long index;
+  private long recordOffset = -1;
+  private long recordIndex = -1;
+  private boolean closed;
+
+  private TfRecordReader(Path path, TfRecordCompression compression, Arena arena, MemorySegment file, InputStream in) {
+    this.path = path;
+    this.compression = compression;
+    this.arena = arena;
+    this.file = file;
+    this.in = in;
+  }
+
+  /**
+   * Opens {@code path} at record 0.
+   *
+   * @throws TfRecordException for a compressed file that is not of the {@code compression} named
+   * @throws IOException when the file cannot be opened or mapped
+   */
+  public static TfRecordReader open(Path path, TfRecordCompression compression) throws IOException {
+    if (compression == TfRecordCompression.NONE) {
+      Arena arena = Arena.ofConfined();
+      boolean success = false;
+      try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        MemorySegment file = ch.size() == 0 ? MemorySegment.NULL.reinterpret(0)
+            : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+        success = true;
+        return new TfRecordReader(path, compression, arena, file, null);
+      } finally {
+        if (!success) {
+          arena.close();
+        }
+      }
+    }
+    InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+    boolean success = false;
+    try {
+      InputStream in = compression == TfRecordCompression.GZIP ? new GZIPInputStream(raw, 1 << 16)
+          : new InflaterInputStream(raw, new java.util.zip.Inflater(), 1 << 16);
+      success = true;
+      return new TfRecordReader(path, compression, null, null, in);
+    } catch (ZipException | EOFException e) {
+      throw new TfRecordException("not " + compression.name() + " data (" + e.getMessage()
+          + "); is --compression " + compression.cliName() + " right?", path, 0, null, -1, e);
+    } finally {
+      if (!success) {
+        raw.close();
+      }
+    }
+  }
+
+  /** Whether {@link #next()} checks each record's data CRC (the length CRC is always checked). Default true. */
+  public TfRecordReader checkCrc(boolean check) {
+    this.checkCrc = check;
+    return this;
+  }
+
+  /** The file being read. */
+  public Path path() {
+    return path;
+  }
+
+  /** Bytes in the file (plain files), or -1 for a compressed one. */
+  public long fileSize() {
+    return file == null ? -1 : file.byteSize();
+  }
+
+  /**
+   * Moves to record {@code recordIndex} at byte {@code recordOffset} (from a {@link TfRecordIndex});
+   * plain files only.
+   */
+  public void seek(long recordIndex, long recordOffset) {
+    if (file == null) {
+      throw new IllegalStateException("cannot seek in a " + compression.name() + " file (path=" + path + ")");
+    }
+    if (recordOffset < 0 || recordOffset > file.byteSize() || recordIndex < 0) {
+      throw new IllegalArgumentException("record " + recordIndex + " at byte " + recordOffset
+          + " is outside the file of " + file.byteSize() + " bytes (path=" + path + ")");
+    }
+    this.offset = recordOffset;
+    this.index = recordIndex;
+    this.record = MemorySegment.NULL;
+  }
+
+  /**
+   * Reads the next record.
+   *
+   * @return false at a clean end of the file
+   * @throws TfRecordException for a bad CRC, a cut-off record or a damaged compressed stream
+   */
+  public boolean next() throws IOException {
+    return file != null ? nextMapped() : nextStreamed();
+  }
+
+  /** The current record's bytes; valid until the next {@link #next()}, {@link #seek} or {@link #close()}. */
+  public MemorySegment record() {
+    return record;
+  }
+
+  /** 0-based index within the file of the current record. */
+  public long recordIndex() {
+    return recordIndex;
+  }
+
+  /** Byte offset of the current record's header in the (uncompressed) stream. */
+  public long recordOffset() {
+    return recordOffset;
+  }
+
+  /** Index of the record the next call reads; after the end, the number of records. */
+  public long nextIndex() {
+    return index;
+  }
+
+  /** Offset of the record the next call reads; after the end, the stream's length. */
+  public long nextOffset() {
+    return offset;
+  }
+
+  private boolean nextMapped() throws TfRecordException {
+    long size = file.byteSize();
+    long left = size - offset;
+    if (left == 0) {
+      return false;
+    }
+    if (left < 12) {
+      throw problem("file ends " + left + " bytes into its 12-byte header (truncated file)", null);
+    }
+    long length = file.get(LONG, offset);
+    checkLengthCrc(file.asSlice(offset, 8), file.get(INT, offset + 8));
+    if (length < 0 || length > MAX_RECORD_BYTES) {
+      throw problem("length " + Long.toUnsignedString(length) + " is impossible (corrupted record)", null);
+    }
+    if (left - 12 < length) {
+      throw problem("file ends after " + (left - 12) + " of its " + length + " data bytes (truncated file)", null);
+    }
+    if (left - 12 - length < 4) {
+      throw problem("file ends inside its data checksum (truncated file)", null);
+    }
+    MemorySegment data = file.asSlice(offset + 12, length);
+    if (checkCrc && file.get(INT, offset + 12 + length) != maskedCrc32c(data)) {
+      throw problem("bad data checksum (corrupted record)", null);
+    }
+    record = data;
+    advance(length);
+    return true;
+  }
+
+  private boolean nextStreamed() throws IOException {
+    try {
+      byte[] header = new byte[12];
+      int got = in.readNBytes(header, 0, 12);
+      if (got == 0) {
+        return false;
+      }
+      if (got < 12) {
+        throw problem("file ends " + got + " bytes into its 12-byte header (truncated file)", null);
+      }
+      MemorySegment h = MemorySegment.ofArray(header);
+      long length = h.get(LONG, 0);
+      checkLengthCrc(h.asSlice(0, 8), h.get(INT, 8));
+      if (length < 0 || length > MAX_RECORD_BYTES) {
+        throw problem("length " + Long.toUnsignedString(length) + " is impossible (corrupted record)", null);
+      }
+      int n = (int) length;
+      if (buffer.length < n + 4) {
+        buffer = new byte[Math.max(n + 4, buffer.length * 2)];
+      }
+      int read = in.readNBytes(buffer, 0, n + 4);
+      if (read < n) {
+        throw problem("file ends after " + read + " of its " + length + " data bytes (truncated file)", null);
+      }
+      if (read < n + 4) {
+        throw problem("file ends inside its data checksum (truncated file)", null);
+      }
+      MemorySegment all = MemorySegment.ofArray(buffer);
+      MemorySegment data = all.asSlice(0, n);
+      if (checkCrc && all.get(INT, n) != maskedCrc32c(data)) {
+        throw problem("bad data checksum (corrupted record)", null);
+      }
+      record = data;
+      advance(length);
+      return true;
+    } catch (ZipException e) {
+      throw problem("damaged " + compression.name() + " stream (" + e.getMessage() + ")", e);
+    } catch (EOFException e) {
+      // GZIPInputStream / InflaterInputStream: the compressed stream stops before its end marker
+      throw problem("compressed " + compression.name() + " stream ends early (truncated file)", e);
+    }
+  }
+
+  private void advance(long length) {
+    recordOffset = offset;
+    recordIndex = index;
+    offset += 16 + length;
+    index++;
+  }
+
+  private void checkLengthCrc(MemorySegment lengthBytes, int stored) throws TfRecordException {
+    if (stored != maskedCrc32c(lengthBytes)) {
+      throw problem(index == 0 && offset == 0
+          ? "bad length checksum: not a TFRecord file, or --compression " + compression.cliName() + " is wrong"
+          : "bad length checksum (corrupted record)", null);
+    }
+  }
+
+  private TfRecordException problem(String what, Throwable cause) {
+    String at = compression == TfRecordCompression.NONE ? "byte " + offset : "byte " + offset + " of the uncompressed stream";
+    return new TfRecordException("record at " + at + ": " + what, path, index, null, -1, cause);
+  }
+
+  /** TensorFlow's masked CRC-32C ({@code crc32c::Mask}) of {@code bytes}. */
+  int maskedCrc32c(MemorySegment bytes) {
+    crc.reset();
+    crc.update(bytes.asByteBuffer());
+    int c = (int) crc.getValue();
+    return ((c >>> 15) | (c << 17)) + MASK_DELTA;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    record = MemorySegment.NULL;
+    if (arena != null) {
+      arena.close();
+    }
+    if (in != null) {
+      in.close();
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package io.tensorslab.tf.example;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Protocol-buffer reading over a segment with the exact semantics of the C++
+ * {@code protobuf::io::CodedInputStream} over an array, as TensorFlow's fast Example parser uses it.
+ *
+ * <p>Those semantics are not the textbook ones, and records in the wild depend on them: a pushed
+ * limit longer than what is left is clamped to the enclosing limit (no error); a varint may take up
+ * to 10 bytes and keeps its low 32 (or 64) bits; {@code Skip} past the limit moves to the limit, and
+ * a negative skip (a length of 2^31 or more) does not move at all. A reader that threw on those
+ * would disagree with TensorFlow about which records are valid, so every rule is copied here.
+ *
+ * <p>Not thread-safe; one per parsing thread, reset per message.
+ */
+final class WireInput {
+
+  private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+  private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+  /** protobuf's {@code kMaxVarintBytes}. */
+  private static final int MAX_VARINT_BYTES = 10;
+  /** Returned by the varint readers on failure: no 32-bit varint has this value. */
+  static final long FAILED = -1;
+
+  MemorySegment segment;
+  long position;
+  long limit;
+  /** Set by {@link #readVarint64()}: false when the last read failed. */
+  boolean ok;
+
+  void reset(MemorySegment segment, long from, long to) {
+    this.segment = segment;
+    this.position = from;
+    this.limit = to;
+  }
+
+  /** {@code ExpectAtEnd}: at the current limit. */
+  boolean atEnd() {
+    return position >= limit;
+  }
+
+  long remaining() {
+    return limit - position;
+  }
+
+  /** {@code ExpectTag} for a one-byte tag: consumes it only if the next byte is exactly {@code tag}. */
+  boolean expectTag(int tag) {
+    if (position < limit && (segment.get(BYTE, position) & 0xff) == tag) {
+      position++;
+      return true;
+    }
+    return false;
+  }
+
+  /** TensorFlow's {@code PeekTag}: the next byte, or 0 at the limit. */
+  int peekByte() {
+    return position < limit ? segment.get(BYTE, position) & 0xff : 0;
+  }
+
+  /**
+   * {@code ReadTag}: a varint tag of up to 10 bytes, its low 32 bits; {@link #FAILED} where the C++
+   * returns 0 for a failure (every caller then fails), 0 for a real zero byte (consumed).
+   */
+  long readTag() {
+    if (position >= limit) {
+      return FAILED;
+    }
+    return readVarint32();
+  }
+
+  /** {@code ReadVarint32}: up to 10 bytes inside the limit, the low 32 bits as a non-negative long, or {@link #FAILED}. */
+  long readVarint32() {
+    long v = readVarint64();
+    return ok ? v & 0xffff_ffffL : FAILED;
+  }
+
+  /** {@code ReadVarint64}: up to 10 bytes inside the limit, bits past 64 dropped; sets {@link #ok}. */
+  long readVarint64() {
+    long p = position;
+    long end = limit;
+    if (p < end) {
+      byte b = segment.get(BYTE, p);
+      if (b >= 0) {
+        position = p + 1;
+        ok = true;
+        return b;
+      }
+    }
+    long result = 0;
+    for (int i = 0; i < MAX_VARINT_BYTES; i++) {
+      if (p >= end) {
+        ok = false;
+        return 0;
+      }
+      int b = segment.get(BYTE, p++);
+      result |= (long) (b & 0x7f) << (7 * i);
+      if (b >= 0) {
+        position = p;
+        ok = true;
+        return result;
+      }
+    }
+    ok = false;
+    return 0;
+  }
+
+  /** {@code ReadLittleEndian32}; false if fewer than 4 bytes are left before the limit. */
+  boolean has(long bytes) {
+    return bytes <= limit - position;
+  }
+
+  int readInt32LittleEndian() {
+    int v = segment.get(INT, position);
+    position += 4;
+    return v;
+  }
+
+  /**
+   * {@code PushLimit(length)} for a length read as an unsigned 32-bit varint: the new limit is
+   * {@code position + length} unless that is past the current one (then the current one stays).
+   *
+   * @return the old limit, for {@link #popLimit}
+   */
+  long pushLimit(long length) {
+    long old = limit;
+    if (length < limit - position) {
+      limit = position + length;
+    }
+    return old;
+  }
+
+  void popLimit(long old) {
+    limit = old;
+  }
+
+  /**
+   * {@code Skip(count)} with {@code count} the C++ {@code int} of a 32-bit length: a negative count
+   * does not move; past the limit moves to the limit. The result is ignored by TensorFlow's callers.
+   */
+  void skipLikeCpp(long unsignedLength) {
+    int count = (int) unsignedLength;
+    if (count < 0) {
+      return;
+    }
+    position = Math.min(limit, position + count);
+  }
+}
