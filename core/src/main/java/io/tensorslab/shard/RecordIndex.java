@@ -1,7 +1,7 @@
 package io.tensorslab.shard;
 
 import io.tensorslab.tf.TfRecordCompression;
-import io.tensorslab.tf.TfRecordScanner;
+import io.tensorslab.tf.example.TfRecordIndex;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * The global rows of TFRecord inputs read in order, from one walk of their framing
- * ({@link TfRecordScanner}, no CRCs, no parsing): each file's record count and the byte offset of
+ * ({@link TfRecordIndex} per file: length CRCs checked, no data read, no parsing): each file's
+ * record count and the byte offset of
  * every {@code strideRows}-th global row (the chunk starts), so a worker opens the file its share
  * starts in and seeks straight to its first record.
  *
@@ -77,40 +78,31 @@ public final class RecordIndex {
     for (int f = 0; f < inputs.size(); f++) {
       Path p = inputs.get(f);
       long firstRow = row;
-      long record = 0;
-      long offset = 0;
-      if (row < limit) {
-        try (TfRecordScanner s = TfRecordScanner.open(p, compression)) {
-          while (row < limit) {
-            long at = s.offset();
-            if (row % strideRows == 0) {
-              if (strides == offsets.length) {
-                offsets = Arrays.copyOf(offsets, strides * 2);
-                fileOf = Arrays.copyOf(fileOf, strides * 2);
-              }
-              // Recorded before the skip: a stride row past the last record is the end, not a record.
-              offsets[strides] = at;
-              fileOf[strides] = f;
-            }
-            if (!s.skip(false)) {
-              break;
-            }
-            if (row % strideRows == 0) {
-              strides++;
-            }
-            row++;
-          }
-          record = s.recordIndex();
-          offset = s.offset();
+      // One file's full index at a time: 8 bytes a record while it is walked, then only its chunk starts.
+      TfRecordIndex file = row < limit ? TfRecordIndex.build(p, compression, limit - row) : null;
+      int records = file == null ? 0 : file.count();
+      for (long k = firstStride(firstRow, strideRows); k < firstRow + records; k += strideRows) {
+        if (strides == offsets.length) {
+          offsets = Arrays.copyOf(offsets, strides * 2);
+          fileOf = Arrays.copyOf(fileOf, strides * 2);
         }
+        offsets[strides] = file.offset(Math.toIntExact(k - firstRow));
+        fileOf[strides] = f;
+        strides++;
       }
-      files.add(new FileRecords(p, Files.size(p), firstRow, record));
-      if (record > 0 || f == 0) {
-        end = new Position(row, f, record, offset);
+      row += records;
+      files.add(new FileRecords(p, Files.size(p), firstRow, records));
+      if (records > 0) {
+        end = new Position(row, f, records, file.end());
       }
     }
     return new RecordIndex(files, row, strideRows, Arrays.copyOf(offsets, strides), Arrays.copyOf(fileOf, strides),
         end);
+  }
+
+  /** The first multiple of {@code stride} at or after {@code row}. */
+  private static long firstStride(long row, long stride) {
+    return (row + stride - 1) / stride * stride;
   }
 
   /** The inputs in order, each with its record count. */

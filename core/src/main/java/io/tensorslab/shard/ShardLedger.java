@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -115,9 +117,44 @@ public final class ShardLedger {
 
   /** Marks this worker's shard done; call only after all its chunk files are renamed into place. */
   public void markDone(ShardPlan.Range range) throws IOException {
-    String text = "{\"shard\": \"" + shard + "\", \"chunks\": [" + range.firstChunk() + ", " + range.endChunk()
-        + "], \"rows\": [" + range.firstRow() + ", " + range.endRow() + "]}\n";
-    publishReplacing(dir.resolve(shard.fileTag() + DONE_SUFFIX), text.getBytes(StandardCharsets.UTF_8));
+    markDone(range, Map.of());
+  }
+
+  /**
+   * Marks this worker's shard done, with counts the store's final metadata needs from it (the
+   * values that precede the end of its rows, per ragged feature); {@link #doneCount} reads them.
+   */
+  public void markDone(ShardPlan.Range range, Map<String, Long> counts) throws IOException {
+    StringBuilder text = new StringBuilder("{\"shard\": \"").append(shard).append("\", \"chunks\": [")
+        .append(range.firstChunk()).append(", ").append(range.endChunk()).append("], \"rows\": [")
+        .append(range.firstRow()).append(", ").append(range.endRow()).append(']');
+    if (!counts.isEmpty()) {
+      text.append(", \"counts\": {");
+      String sep = "";
+      for (Map.Entry<String, Long> e : new TreeMap<>(counts).entrySet()) {
+        text.append(sep).append(ShardPlan.quote(e.getKey())).append(": ").append(e.getValue());
+        sep = ", ";
+      }
+      text.append('}');
+    }
+    text.append("}\n");
+    publishReplacing(dir.resolve(shard.fileTag() + DONE_SUFFIX), text.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The count {@code name} shard {@code index} recorded when it was marked done.
+   *
+   * @throws IOException when the shard is not done or its marker lacks the count
+   */
+  public long doneCount(int index, String name) throws IOException {
+    Path marker = dir.resolve(new Shard(index, shard.count()).fileTag() + DONE_SUFFIX);
+    String text = Files.readString(marker, StandardCharsets.UTF_8);
+    Matcher m = Pattern.compile(Pattern.quote(ShardPlan.quote(name)) + ":\\s*(\\d+)").matcher(text);
+    if (!m.find()) {
+      throw new IOException("shard marker lacks the count of " + name + ": it was written by another version; "
+          + "rerun shard " + index + "/" + shard.count() + " (path=" + marker + ")");
+    }
+    return Long.parseLong(m.group(1));
   }
 
   /** True when every shard's marker exists. */
