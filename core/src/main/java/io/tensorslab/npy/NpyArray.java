@@ -217,16 +217,15 @@ public final class NpyArray implements AutoCloseable {
     return payload;
   }
 
-  /** Unmaps the file. Idempotent. */
+  /**
+   * Unmaps the file. Idempotent. When another thread still holds the mapping (channel I/O from a
+   * buffer view, a native call), waits until it lets go.
+   *
+   * @throws IllegalStateException when the mapping is still held after 30 s; it then stays mapped
+   */
   @Override
   public void close() {
-    if (arena.scope().isAlive()) {
-      try {
-        arena.close();
-      } catch (IllegalStateException alreadyClosedByAnotherThread) {
-        // a concurrent close won the race; the mapping is gone either way
-      }
-    }
+    SharedArenas.close(arena, "path=" + path);
   }
 
   @Override

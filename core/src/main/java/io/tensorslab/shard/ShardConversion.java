@@ -463,7 +463,7 @@ public final class ShardConversion {
         flush();
       }
       if (window == null) {
-        window = writer.rows(first, Long.MAX_VALUE - first);
+        window = writer.rows(first, Long.MAX_VALUE - first).bytes();
         windowFirst = first;
         windowRows = rowBytes == 0 ? Long.MAX_VALUE : window.byteSize() / rowBytes;
         filled = 0;

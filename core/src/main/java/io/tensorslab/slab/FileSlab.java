@@ -6,13 +6,10 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
 import java.util.Set;
@@ -83,7 +80,7 @@ public final class FileSlab implements Slab {
       throw new IllegalArgumentException("capacity rows must be >= 0, got " + capacityRows + " (path=" + target + ")");
     }
     Set<SlabOption> opts = options.length == 0 ? EnumSet.noneOf(SlabOption.class) : EnumSet.of(options[0], options);
-    checkDestination(target, opts.contains(SlabOption.OVERWRITE));
+    OutputFiles.checkTarget(target, opts.contains(SlabOption.OVERWRITE));
     Path temporary = TemporaryFiles.beside(target);
     FileChannel channel;
     try {
@@ -127,42 +124,18 @@ public final class FileSlab implements Slab {
     }
   }
 
-  static void checkDestination(Path target, boolean overwrite) throws IOException {
-    Path parent = target.toAbsolutePath().getParent();
-    if (parent == null || !Files.isDirectory(parent)) {
-      throw new NoSuchFileException(target.toString(), null,
-          "output directory does not exist (path=" + target + ")");
-    }
-    if (Files.isDirectory(target)) {
-      throw new FileAlreadyExistsException(target.toString(), null,
-          "output path is a directory (path=" + target + ")");
-    }
-    if (!overwrite && Files.exists(target)) {
-      throw new FileAlreadyExistsException(target.toString(), null,
-          "output file exists; ask for overwrite to replace it (path=" + target + ")");
-    }
-    if (!Files.isWritable(parent)) {
-      throw new AccessDeniedException(target.toString(), null,
-          "output directory is not writable (path=" + target + ")");
-    }
-  }
-
   // Reserve and map the larger size before unmapping the old one: when the disk is full the
   // IOException leaves the slab as it was, rows and mapping intact. Growing a file under a shared
   // mapping is safe; only shrinking it (at seal, after unmapping) is not.
   private void remap(long rows) throws IOException {
     long size = Math.addExact(headerBytes, Slab.bytesFor(rows, rowBytes));
-    if (!NativeFiles.reserve(temporary, size, target) && channel.size() < size) {
-      channel.write(java.nio.ByteBuffer.allocate(1), size - 1); // sparse extension where blocks cannot be reserved
-    }
     Arena next = Arena.ofConfined();
     MemorySegment mapped;
     try {
-      mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, next);
-    } catch (IOException e) {
+      mapped = MappedFiles.extendAndMap(channel, temporary, 0, size, next, target);
+    } catch (IOException | RuntimeException e) {
       next.close();
-      throw new IOException("mapping output failed: " + e.getMessage()
-          + " (path=" + target + "; if the limit of mappings is reached, raise vm.max_map_count)", e);
+      throw e;
     }
     if (arena != null) {
       arena.close();
@@ -281,23 +254,10 @@ public final class FileSlab implements Slab {
   }
 
   private void moveIntoPlace(boolean force) throws IOException {
-    if (!options.contains(SlabOption.OVERWRITE) && Files.exists(target)) {
-      throw new FileAlreadyExistsException(target.toString(), null,
-          "output file appeared while exporting; ask for overwrite to replace it (path=" + target + ")");
-    }
-    try {
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("renaming output failed: the file system cannot rename atomically (path="
-          + target + ")", e);
-    }
+    OutputFiles.moveIntoPlace(temporary, target, options.contains(SlabOption.OVERWRITE));
     if (force) {
       // The rename itself is durable only once the directory entry is: fsync the directory.
-      try (FileChannel dir = FileChannel.open(target.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-        dir.force(true);
-      } catch (IOException ignored) {
-        // some file systems refuse to open or sync a directory; the file itself is already synced
-      }
+      OutputFiles.syncDirectory(target.toAbsolutePath().getParent());
     }
   }
 

@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ public final class OutputFiles {
       throw new FileAlreadyExistsException(target.toString(), null,
           "output path is a directory (path=" + target + ")");
     }
-    if (!overwrite && Files.exists(target)) {
+    if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       throw new FileAlreadyExistsException(target.toString(), null,
           "output file exists; ask for overwrite to replace it (path=" + target + ")");
     }

@@ -227,6 +227,23 @@ class FileSlabTest {
     assertEquals(List.of(target), listing());
   }
 
+  /**
+   * Publishing without overwrite used to check that the target was absent and then rename over it:
+   * whatever appeared in between was replaced. A name that {@code Files.exists} does not see (a
+   * dangling symbolic link, as editors leave for locks) shows it every time.
+   */
+  @Test
+  void publishWithoutOverwriteNeverReplacesANameThatAppeared() throws IOException {
+    Path target = dir.resolve("x.npy");
+    try (FileSlab slab = FileSlab.create(target, NpyDtype.INT8, new long[0], 1)) {
+      Files.createSymbolicLink(target, dir.resolve("lock-of-someone-else"));
+      FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> slab.seal(1));
+      assertTrue(e.getMessage().contains("output file appeared while exporting; ask for overwrite"), e.getMessage());
+    }
+    assertTrue(Files.isSymbolicLink(target), "the link that appeared is still there");
+    assertEquals(List.of(target), listing());
+  }
+
   @Test
   void aFileAppearingAtTheTargetDuringTheExportIsNotClobbered() throws IOException {
     Path target = dir.resolve("x.npy");

@@ -38,11 +38,16 @@ public final class NumPy {
    * test with its output when it exits non-zero. {@code sys} is imported, and {@code numpy} as {@code np}.
    */
   public static String run(String script, String... args) {
+    return runWith(python(), script, args);
+  }
+
+  /** Like {@link #run}, with another interpreter (one that has zarr or tensorstore, say). */
+  public static String runWith(String python, String script, String... args) {
     try {
       Path file = Files.createTempFile("tensorslab-check", ".py");
       try {
         Files.writeString(file, PRELUDE + script);
-        return exec(file, args);
+        return exec(python, file, args);
       } finally {
         Files.deleteIfExists(file);
       }
@@ -53,18 +58,23 @@ public final class NumPy {
 
   /** Like {@link #run}, for a script kept as a classpath resource next to {@code anchor}. */
   public static String runResource(Class<?> anchor, String resource, String... args) {
+    return runResourceWith(python(), anchor, resource, args);
+  }
+
+  /** Like {@link #runResource}, with another interpreter. */
+  public static String runResourceWith(String python, Class<?> anchor, String resource, String... args) {
     try (InputStream in = anchor.getResourceAsStream(resource)) {
       if (in == null) {
         throw new AssertionError("test resource " + resource + " is missing next to " + anchor.getName());
       }
-      return run(new String(in.readAllBytes(), StandardCharsets.UTF_8), args);
+      return runWith(python, new String(in.readAllBytes(), StandardCharsets.UTF_8), args);
     } catch (IOException e) {
       throw new AssertionError("cannot read test resource " + resource + ": " + e.getMessage(), e);
     }
   }
 
-  private static String exec(Path script, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(python(), script.toString()));
+  private static String exec(String python, Path script, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(python, script.toString()));
     command.addAll(List.of(args));
     // stderr goes to a file so that a chatty script can never block on a full pipe.
     Path err = Files.createTempFile("tensorslab-check", ".err");
@@ -78,7 +88,7 @@ public final class NumPy {
       }
       if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new AssertionError(python() + " did not finish in " + TIMEOUT_SECONDS + " s");
+        throw new AssertionError(python + " did not finish in " + TIMEOUT_SECONDS + " s");
       }
       String stdout = new String(out, StandardCharsets.UTF_8);
       if (p.exitValue() != 0) {

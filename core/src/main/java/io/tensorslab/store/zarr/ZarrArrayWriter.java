@@ -1,6 +1,7 @@
 package io.tensorslab.store.zarr;
 
 import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.store.RowWindow;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -107,10 +108,10 @@ public final class ZarrArrayWriter implements AutoCloseable {
 
   /**
    * The bytes of rows {@code [first, first + m)}, where {@code m = min(n, rows left in first's
-   * chunk)}: {@code m * rowBytes} bytes to fill, in C order. Call {@link #written} once they hold
-   * the rows.
+   * chunk)}: {@code m * rowBytes} bytes to fill, in C order, valid until {@link #written} is called
+   * for them (the chunk's buffer is reused once the chunk is written out).
    */
-  public synchronized MemorySegment rows(long first, long n) {
+  public synchronized RowWindow rows(long first, long n) {
     checkWritable();
     if (first < 0 || n < 1) {
       throw new IllegalArgumentException("rows [" + first + ", +" + n + ") is not a valid range (path="
@@ -120,14 +121,14 @@ public final class ZarrArrayWriter implements AutoCloseable {
     long inChunk = first - chunk * spec.chunkRows();
     long m = Math.min(n, spec.chunkRows() - inChunk);
     if (rowBytes == 0) {
-      return MemorySegment.ofArray(new byte[0]);
+      return new RowWindow(first, m, MemorySegment.ofArray(new byte[0]));
     }
     if (writtenChunks.get(Math.toIntExact(chunk))) {
       throw new IllegalStateException("rows [" + first + ", " + (first + m) + ") fall in chunk " + chunk
           + ", which is already complete and written (path=" + spec.path() + ")");
     }
     Chunk c = filling.computeIfAbsent(chunk, k -> new Chunk(buffer()));
-    return c.buffer.asSlice(inChunk * rowBytes, m * rowBytes);
+    return new RowWindow(first, m, c.buffer.asSlice(inChunk * rowBytes, m * rowBytes));
   }
 
   /**

@@ -1,22 +1,13 @@
 package io.tensorslab.store.zarr;
 
-import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.slab.OutputFiles;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeSet;
 
 /**
  * A Zarr group on disk (v2 or v3) holding arrays of rows. Arrays are added with
@@ -30,8 +21,8 @@ import java.util.TreeSet;
  * try (ZarrStore store = ZarrStore.create(dir, ZarrFormat.V3, true)) {
  *   ZarrArrayWriter x = store.array(new ZarrArraySpec(ZarrFormat.V3, "x", NpyDtype.FLOAT32,
  *       new long[] {8}, 1000, ZarrCodec.NONE, 1));
- *   MemorySegment rows = x.rows(0, 10);    // fill, then
- *   x.written(0, rows.byteSize() / 32);
+ *   RowWindow w = x.rows(0, 10);           // fill w.bytes(), then
+ *   x.written(w.first(), w.rows());
  *   store.commit(Map.of());                 // finish(rows) of every array first
  * }
  * }
@@ -103,11 +94,6 @@ public final class ZarrStore implements AutoCloseable {
 
   public ZarrFormat format() {
     return format;
-  }
-
-  /** The metadata file whose presence marks a complete store: {@code .zgroup} or {@code zarr.json}. */
-  public static String rootMetadataFile(ZarrFormat format) {
-    return format == ZarrFormat.V2 ? ".zgroup" : "zarr.json";
   }
 
   /**
@@ -185,70 +171,21 @@ public final class ZarrStore implements AutoCloseable {
       Files.createDirectories(directory);
       writeMetadata(directory.resolve(spec.metadataFile()), spec.metadata(e.getValue(), Map.of()));
     }
-    // Intermediate groups deepest first, so no group appears before what it holds.
-    TreeSet<String> groups = new TreeSet<>((a, b) -> {
-      int depth = Long.compare(b.chars().filter(c -> c == '/').count(), a.chars().filter(c -> c == '/').count());
-      return depth != 0 ? depth : a.compareTo(b);
-    });
-    for (ZarrArraySpec spec : rows.keySet()) {
-      String path = spec.path();
-      for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
-        groups.add(path.substring(0, slash));
-      }
+    for (ZarrGroups.MetadataFile file : ZarrGroups.metadata(root, format,
+        rows.keySet().stream().map(ZarrArraySpec::path).toList(), attributes)) {
+      writeMetadata(file.target(), file.bytes());
     }
-    for (String group : groups) {
-      writeGroup(root.resolve(group), Map.of());
-    }
-    writeGroup(root, attributes);
     if (force) {
-      syncDirectory(root);
-    }
-  }
-
-  private void writeGroup(Path directory, Map<String, Object> attributes) throws IOException {
-    if (format == ZarrFormat.V2) {
-      writeMetadata(directory.resolve(".zattrs"), ZarrJson.bytes(attributes));
-      SortedMap<String, Object> group = ZarrJson.object();
-      group.put("zarr_format", 2);
-      writeMetadata(directory.resolve(".zgroup"), ZarrJson.bytes(group));
-    } else {
-      SortedMap<String, Object> group = ZarrJson.object();
-      group.put("zarr_format", 3);
-      group.put("node_type", "group");
-      group.put("attributes", attributes);
-      writeMetadata(directory.resolve("zarr.json"), ZarrJson.bytes(group));
+      OutputFiles.syncDirectory(root);
     }
   }
 
   private void writeMetadata(Path target, byte[] bytes) throws IOException {
-    Path temporary = TemporaryFiles.beside(target);
+    Path temporary = ZarrGroups.writeTemporary(target, bytes, force);
     try {
-      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        if (force) {
-          channel.force(false);
-        }
-      }
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("writing zarr metadata failed: the file system cannot rename atomically (path="
-          + target + ")", e);
-    } catch (IOException e) {
-      throw new IOException("writing zarr metadata failed: " + e.getMessage() + " (path=" + target + ")", e);
+      OutputFiles.moveIntoPlace(temporary, target, true);
     } finally {
       Files.deleteIfExists(temporary);
-    }
-  }
-
-  private static void syncDirectory(Path directory) {
-    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-      dir.force(true);
-    } catch (IOException ignored) {
-      // some file systems refuse to open or sync a directory; every file is already synced
     }
   }
 
@@ -268,18 +205,7 @@ public final class ZarrStore implements AutoCloseable {
     for (ZarrArrayWriter writer : arrays.values()) {
       writer.close();
       try {
-        deleteTree(writer.directory());
-        for (Path parent = writer.directory().getParent(); parent != null && parent.startsWith(root)
-            && !parent.equals(root); parent = parent.getParent()) {
-          Files.deleteIfExists(parent.resolve(format == ZarrFormat.V2 ? ".zgroup" : "zarr.json"));
-          Files.deleteIfExists(parent.resolve(".zattrs"));
-          try (var entries = Files.list(parent)) {
-            if (entries.findAny().isPresent()) {
-              break;
-            }
-          }
-          Files.delete(parent);
-        }
+        ZarrFiles.deleteArray(writer.directory(), root);
       } catch (IOException e) {
         failures.add(e);
       }
@@ -291,28 +217,6 @@ public final class ZarrStore implements AutoCloseable {
       throw new IOException("removing an unfinished zarr store failed: " + first.getMessage() + " (path=" + root
           + ")", first);
     }
-  }
-
-  private static void deleteTree(Path directory) throws IOException {
-    if (!Files.exists(directory)) {
-      return;
-    }
-    Files.walkFileTree(directory, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 
   private void checkOpen() {

@@ -39,7 +39,7 @@ class ZarrStoreTest {
     for (long first = 0; first < rows; ) {
       long n = Math.min(batch, rows - first);
       while (n > 0) {
-        MemorySegment target = writer.rows(first, n);
+        MemorySegment target = writer.rows(first, n).bytes();
         long m = target.byteSize() / 8;
         for (long i = 0; i < m; i++) {
           target.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, 2 * i, (int) (first + i));

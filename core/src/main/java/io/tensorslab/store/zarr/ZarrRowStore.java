@@ -1,0 +1,179 @@
+package io.tensorslab.store.zarr;
+
+import io.tensorslab.slab.OutputFiles;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.RowStore;
+import io.tensorslab.store.RowWindow;
+import io.tensorslab.store.StagedFile;
+import io.tensorslab.store.StoreCapacity;
+import io.tensorslab.store.StoreDestination;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Zarr array as a {@link RowStore}: the array directory {@code DIR/NAME} fills with chunk files
+ * as their rows complete ({@link ZarrArrayWriter}); {@link #finish} writes the array's metadata
+ * ({@code .zarray} or {@code zarr.json}) under a temporary name, and the commit moves it into place.
+ * Until then the directory holds chunks and no metadata: an unfinished array, which no reader
+ * opens. Chunk files are written at their final names (each complete when it appears), so several
+ * processes can fill one array's chunks (the scale-out plan); only metadata is staged.
+ *
+ * <p>Memory: one chunk buffer per chunk being filled (see {@link ZarrArrayWriter}), whatever the
+ * capacity. Threads: as {@link RowStore} says.
+ */
+public final class ZarrRowStore implements RowStore {
+  private final RowLayout layout;
+  private final StoreDestination destination;
+  private final Path target;
+  private final long capacityRows;
+  private final boolean growable;
+  private final ZarrArrayWriter writer;
+  private Path stagedMetadata;
+  private boolean published;
+  private boolean closed;
+
+  private ZarrRowStore(RowLayout layout, StoreDestination destination, Path target, StoreCapacity capacity,
+      ZarrArrayWriter writer) {
+    this.layout = layout;
+    this.destination = destination;
+    this.target = target;
+    this.capacityRows = capacity.rows();
+    this.growable = capacity.growable();
+    this.writer = writer;
+  }
+
+  /**
+   * Creates the array directory {@code DIR/NAME} (and the groups of a nested name).
+   *
+   * @throws FileAlreadyExistsException when something is at the target and the destination does
+   *     not overwrite, or (with overwrite) when it is not a Zarr array that may be replaced
+   */
+  public static ZarrRowStore create(ZarrArraySpec spec, RowLayout layout, StoreDestination destination,
+      StoreCapacity capacity) throws IOException {
+    Path root = destination.directory();
+    Path target = root.resolve(spec.path());
+    if (Files.exists(target)) {
+      if (!destination.overwrite()) {
+        throw new FileAlreadyExistsException(target.toString(), null,
+            "output exists; ask for overwrite to replace it (path=" + target + ")");
+      }
+      if (!Files.isDirectory(target) || !ZarrFiles.isArrayOrEmpty(target)) {
+        throw new FileAlreadyExistsException(target.toString(), null, "output path holds something that is not a"
+            + " Zarr array, which overwrite does not replace; remove it or choose another directory (path="
+            + target + ")");
+      }
+      // The old array goes first: while the new one fills, nothing at the target looks complete.
+      ZarrFiles.deleteArray(target, root);
+    }
+    Files.createDirectories(target);
+    return new ZarrRowStore(layout, destination, target, capacity,
+        new ZarrArrayWriter(target, spec, destination.durable()));
+  }
+
+  /** The array's spec: chunking, codec, format. */
+  public ZarrArraySpec spec() {
+    return writer.spec();
+  }
+
+  @Override
+  public RowLayout layout() {
+    return layout;
+  }
+
+  @Override
+  public long rowBytes() {
+    return writer.spec().rowBytes();
+  }
+
+  @Override
+  public Path target() {
+    return target;
+  }
+
+  @Override
+  public RowWindow window(long first, long n) throws IOException {
+    if (!growable && first + n > capacityRows) {
+      throw new IllegalArgumentException("rows [" + first + ", " + (first + n) + ") lie past the store's exact"
+          + " capacity of " + capacityRows + " rows (path=" + target + ")");
+    }
+    return writer.rows(first, n);
+  }
+
+  @Override
+  public void written(RowWindow window) throws IOException {
+    writer.written(window.first(), window.rows());
+  }
+
+  @Override
+  public void finish(long totalRows) throws IOException {
+    if (totalRows < 0 || !growable && totalRows > capacityRows) {
+      throw new IllegalArgumentException("cannot finish with " + totalRows + " rows: capacity " + capacityRows
+          + (growable ? " (growable)" : "") + " (path=" + target + ")");
+    }
+    writer.finish(totalRows);
+    Path metadata = target.resolve(writer.spec().metadataFile());
+    stagedMetadata = ZarrGroups.writeTemporary(metadata, writer.spec().metadata(totalRows, Map.of()),
+        destination.durable());
+  }
+
+  @Override
+  public long finishedRows() {
+    return writer.finishedRows();
+  }
+
+  @Override
+  public List<StagedFile> staged() {
+    if (stagedMetadata == null) {
+      throw new IllegalStateException("zarr array is not finished (path=" + target + ")");
+    }
+    return List.of(new StagedFile(stagedMetadata, target.resolve(writer.spec().metadataFile())));
+  }
+
+  @Override
+  public void publish() throws IOException {
+    StagedFile metadata = staged().getFirst();
+    OutputFiles.moveIntoPlace(metadata.temporary(), metadata.target(), destination.overwrite());
+    if (destination.durable()) {
+      OutputFiles.syncDirectory(target);
+    }
+    published();
+  }
+
+  @Override
+  public void published() {
+    published = true;
+    stagedMetadata = null;
+    writer.close();
+  }
+
+  @Override
+  public void abort() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    writer.close();
+    try {
+      if (stagedMetadata != null) {
+        Files.deleteIfExists(stagedMetadata);
+      }
+      ZarrFiles.deleteArray(target, destination.directory());
+    } catch (IOException ignored) {
+      // best effort, like the .npy store's: without its metadata what is left is no array to a reader
+    }
+  }
+
+  @Override
+  public void close() {
+    if (published) {
+      closed = true;
+      writer.close();
+      return;
+    }
+    abort();
+  }
+}

@@ -1,0 +1,229 @@
+package io.tensorslab.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorslab.npy.NpyArray;
+import io.tensorslab.npy.NpyDtype;
+import io.tensorslab.npy.TestNpy;
+import io.tensorslab.slab.TemporaryFiles;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NpyStoreTest {
+  @TempDir Path dir;
+
+  private static final RowLayout LAYOUT = new RowLayout("x", NpyDtype.FLOAT32, new long[] {2, 3});
+
+  private StoreDestination destination() {
+    return new StoreDestination(dir, false, false);
+  }
+
+  private static MemorySegment rows(long count, long seed) {
+    return MemorySegment.ofArray(TestNpy.payload(NpyDtype.FLOAT32, count * 6, seed));
+  }
+
+  /** Writes {@code data}'s rows [from, to) in batches of {@code batch} rows. */
+  private static void writeRange(RowStore store, MemorySegment data, long from, long to, long batch) throws IOException {
+    for (long r = from; r < to; r += batch) {
+      long n = Math.min(batch, to - r);
+      RowStores.write(store, r, data, r * store.rowBytes(), n);
+    }
+  }
+
+  private List<Path> listing() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.sorted().toList();
+    }
+  }
+
+  @Test
+  void growsInExtentsAndCutsWindowsAtTheirEnds() throws IOException {
+    long total = 5_000;
+    MemorySegment data = rows(total, 1);
+    try (NpyStore store = NpyStore.create(LAYOUT, destination(), StoreCapacity.growable(10))) {
+      RowWindow first = store.window(0, 15);
+      assertEquals(10, first.rows(), "the first extent holds 10 rows: the window is cut there");
+      store.written(first);
+      writeRange(store, data, 0, total, 7);
+      assertTrue(store.capacityRows() >= total);
+      assertFalse(Files.exists(store.target()));
+      store.finish(total);
+      store.publish();
+    }
+    try (NpyArray a = NpyArray.open(dir.resolve("x.npy"))) {
+      assertArrayEquals(new long[] {total, 2, 3}, a.header().shape());
+      assertEquals(-1, a.segment().mismatch(data));
+    }
+    assertEquals(List.of(dir.resolve("x.npy")), listing());
+  }
+
+  @Test
+  void twoThreadsWritingHalvesGiveTheSameBytesAsOne() throws Exception {
+    long total = 300_001; // odd: halves of different sizes
+    MemorySegment data = rows(total, 2);
+    Path one = dir.resolve("one");
+    Path two = dir.resolve("two");
+    Files.createDirectories(one);
+    Files.createDirectories(two);
+    try (RowStore store = StoreFormat.NPY.create(LAYOUT, new StoreDestination(one, false, false),
+        StoreCapacity.exact(total))) {
+      writeRange(store, data, 0, total, 1000);
+      store.finish(total);
+      store.publish();
+    }
+    try (RowStore store = StoreFormat.NPY.create(LAYOUT, new StoreDestination(two, false, false),
+        StoreCapacity.exact(total));
+        ExecutorService pool = Executors.newFixedThreadPool(2)) {
+      long half = total / 2;
+      List<Future<?>> halves = new ArrayList<>();
+      halves.add(pool.submit(() -> {
+        writeRange(store, data, 0, half, 1000);
+        return null;
+      }));
+      halves.add(pool.submit(() -> {
+        writeRange(store, data, half, total, 999);
+        return null;
+      }));
+      for (Future<?> f : halves) {
+        f.get();
+      }
+      store.finish(total);
+      store.publish();
+    }
+    assertEquals(-1, Files.mismatch(one.resolve("x.npy"), two.resolve("x.npy")));
+  }
+
+  @Test
+  void twoThreadsGrowingOneStoreLoseNoRows() throws Exception {
+    long total = 100_000;
+    MemorySegment data = rows(total, 3);
+    try (RowStore store = StoreFormat.NPY.create(LAYOUT, destination(), StoreCapacity.growable(16));
+        ExecutorService pool = Executors.newFixedThreadPool(2)) {
+      // interleaved blocks of 500 rows: even blocks on one thread, odd on the other, both growing the store
+      List<Future<?>> parts = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        int parity = t;
+        parts.add(pool.submit(() -> {
+          for (long b = parity; b * 500 < total; b += 2) {
+            writeRange(store, data, b * 500, Math.min(total, b * 500 + 500), 500);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : parts) {
+        f.get();
+      }
+      store.finish(total);
+      store.publish();
+    }
+    try (NpyArray a = NpyArray.open(dir.resolve("x.npy"))) {
+      assertEquals(-1, a.segment().mismatch(data));
+    }
+  }
+
+  @Test
+  void reopenedByPathWritesRowsIntoTheSameFile() throws IOException {
+    long total = 1_000;
+    MemorySegment data = rows(total, 4);
+    try (NpyStore store = NpyStore.create(LAYOUT, destination(), StoreCapacity.exact(total))) {
+      try (NpyStore other = NpyStore.reopen(store.temporaryPath(), LAYOUT, destination())) {
+        writeRange(other, data, 500, total, 64);
+        assertThrows(IllegalStateException.class, () -> other.finish(total), "only the creator finishes");
+      }
+      assertTrue(Files.exists(store.temporaryPath()), "closing the reopened store leaves the file to its creator");
+      writeRange(store, data, 0, 500, 64);
+      store.finish(total);
+      store.publish();
+    }
+    try (NpyArray a = NpyArray.open(dir.resolve("x.npy"))) {
+      assertEquals(-1, a.segment().mismatch(data));
+    }
+  }
+
+  @Test
+  void exactCapacityRefusesRowsPastIt() throws IOException {
+    try (RowStore store = StoreFormat.NPY.create(LAYOUT, destination(), StoreCapacity.exact(10))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.window(8, 3));
+      assertEquals("rows [8, 11) lie past the 10 rows the store was made for (path=" + dir.resolve("x.npy") + ")",
+          e.getMessage());
+    }
+    assertEquals(List.of(), listing(), "closing an unpublished store deletes its temporary file");
+  }
+
+  @Test
+  void nestedNamesLiveInSubdirectories() throws IOException {
+    RowLayout nested = new RowLayout("train/images", NpyDtype.UINT8, new long[] {4});
+    try (RowStore store = StoreFormat.NPY.create(nested, destination(), StoreCapacity.exact(1))) {
+      RowStores.write(store, 0, MemorySegment.ofArray(new byte[] {1, 2, 3, 4}), 0, 1);
+      store.finish(1);
+      store.publish();
+    }
+    try (NpyArray a = NpyArray.open(dir.resolve("train/images.npy"))) {
+      assertArrayEquals(new long[] {1, 4}, a.header().shape());
+    }
+    assertThrows(IllegalArgumentException.class, () -> new RowLayout("../x", NpyDtype.UINT8, new long[0]));
+  }
+
+  @Test
+  void publishWithoutOverwriteNeverReplacesWhatAppeared() throws IOException {
+    try (RowStore store = StoreFormat.NPY.create(LAYOUT, destination(), StoreCapacity.exact(0))) {
+      store.finish(0);
+      Files.writeString(dir.resolve("x.npy"), "someone else's");
+      FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, store::publish);
+      assertTrue(e.getMessage().contains("output file appeared while exporting; ask for overwrite"), e.getMessage());
+    }
+    assertEquals("someone else's", Files.readString(dir.resolve("x.npy")));
+    assertEquals(List.of(dir.resolve("x.npy")), listing());
+  }
+
+  @Test
+  void commitIsAllOrNothingWhenOneTargetIsTaken() throws IOException {
+    RowLayout y = new RowLayout("y", NpyDtype.INT8, new long[0]);
+    try (RowStore sx = StoreFormat.NPY.create(LAYOUT, destination(), StoreCapacity.exact(0));
+        RowStore sy = StoreFormat.NPY.create(y, destination(), StoreCapacity.exact(0))) {
+      sx.finish(0);
+      sy.finish(0);
+      Files.writeString(dir.resolve("y.npy"), "someone else's");
+      assertThrows(FileAlreadyExistsException.class,
+          () -> StoreCommit.publish(destination(), List.of(sx, sy), List.of()));
+    }
+    assertEquals(List.of(dir.resolve("y.npy")), listing(), "x.npy, published first, is taken back");
+  }
+
+  @Test
+  void recoverCompletesACommitLeftByAKilledProcess() throws Exception {
+    Path x = dir.resolve("x.npy");
+    Path y = dir.resolve("y.npy");
+    Path tx = TemporaryFiles.beside(x);
+    Path ty = TemporaryFiles.beside(y);
+    Files.writeString(tx, "new x");
+    Files.writeString(ty, "new y");
+    Files.writeString(y, "old y");
+    Files.createLink(x, tx); // killed after linking x, before removing its temporary name
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path journal = dir.resolve(".commit." + gone.pid() + "-1" + StoreCommit.JOURNAL_SUFFIX);
+    Files.writeString(journal, "tensorslab-commit/1\noverwrite\n" + tx.getFileName() + "\tx.npy\n"
+        + ty.getFileName() + "\ty.npy\n");
+    assertTrue(StoreCommit.isJournal(journal));
+    assertEquals(1, StoreCommit.recover(dir));
+    assertEquals("new x", Files.readString(x));
+    assertEquals("new y", Files.readString(y));
+    assertEquals(List.of(x, y), listing());
+  }
+}
