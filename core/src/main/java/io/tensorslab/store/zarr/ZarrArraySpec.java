@@ -122,6 +122,36 @@ public record ZarrArraySpec(ZarrFormat format, String path, NpyDtype dtype, long
     return sb.toString();
   }
 
+  /** One metadata file of an array: its name in the array's directory and its bytes. */
+  public record MetadataFile(String name, byte[] bytes) {}
+
+  /**
+   * The array's metadata files for {@code rows} rows, in writing order: v2 {@code .zattrs} (the
+   * dimension names) then {@code .zarray}; v3 {@code zarr.json}.
+   */
+  public List<MetadataFile> metadataFiles(long rows) {
+    if (format == ZarrFormat.V2) {
+      SortedMap<String, Object> attributes = ZarrJson.object();
+      attributes.put("_ARRAY_DIMENSIONS", dimensionNames());
+      return List.of(new MetadataFile(".zattrs", ZarrJson.bytes(attributes)),
+          new MetadataFile(".zarray", metadata(rows, Map.of())));
+    }
+    return List.of(new MetadataFile("zarr.json", metadata(rows, Map.of())));
+  }
+
+  /**
+   * Names of the stored dims, for xarray ({@code _ARRAY_DIMENSIONS} in v2, {@code dimension_names}
+   * in v3): {@code NAME.dim0}, {@code NAME.dim1}, ... — one set per array, since arrays of one export
+   * differ in length (values, row splits) and xarray requires a shared name to mean a shared size.
+   */
+  List<String> dimensionNames() {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < storedShape(0).length; i++) {
+      names.add(name() + ".dim" + i);
+    }
+    return names;
+  }
+
   /** The array metadata file's name: {@code .zarray} or {@code zarr.json}. */
   public String metadataFile() {
     return format == ZarrFormat.V2 ? ".zarray" : "zarr.json";
@@ -250,6 +280,7 @@ public record ZarrArraySpec(ZarrFormat format, String path, NpyDtype dtype, long
       attrs.put("tensorslab", note);
     }
     meta.put("attributes", attrs);
+    meta.put("dimension_names", dimensionNames());
     return meta;
   }
 

@@ -11,8 +11,8 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One Zarr array as a {@link RowStore}: the array directory {@code DIR/NAME} fills with chunk files
@@ -32,7 +32,7 @@ public final class ZarrRowStore implements RowStore {
   private final long capacityRows;
   private final boolean growable;
   private final ZarrArrayWriter writer;
-  private Path stagedMetadata;
+  private List<StagedFile> stagedMetadata;
   private boolean published;
   private boolean closed;
 
@@ -115,9 +115,15 @@ public final class ZarrRowStore implements RowStore {
           + (growable ? " (growable)" : "") + " (path=" + target + ")");
     }
     writer.finish(totalRows);
-    Path metadata = target.resolve(writer.spec().metadataFile());
-    stagedMetadata = ZarrGroups.writeTemporary(metadata, writer.spec().metadata(totalRows, Map.of()),
-        destination.durable());
+    List<StagedFile> staged = new ArrayList<>();
+    try {
+      for (ZarrArraySpec.MetadataFile file : writer.spec().metadataFiles(totalRows)) {
+        Path metadata = target.resolve(file.name());
+        staged.add(new StagedFile(ZarrGroups.writeTemporary(metadata, file.bytes(), destination.durable()), metadata));
+      }
+    } finally {
+      stagedMetadata = staged; // abort deletes whatever was staged
+    }
   }
 
   @Override
@@ -130,13 +136,14 @@ public final class ZarrRowStore implements RowStore {
     if (stagedMetadata == null) {
       throw new IllegalStateException("zarr array is not finished (path=" + target + ")");
     }
-    return List.of(new StagedFile(stagedMetadata, target.resolve(writer.spec().metadataFile())));
+    return List.copyOf(stagedMetadata);
   }
 
   @Override
   public void publish() throws IOException {
-    StagedFile metadata = staged().getFirst();
-    OutputFiles.moveIntoPlace(metadata.temporary(), metadata.target(), destination.overwrite());
+    for (StagedFile metadata : staged()) {
+      OutputFiles.moveIntoPlace(metadata.temporary(), metadata.target(), destination.overwrite());
+    }
     if (destination.durable()) {
       OutputFiles.syncDirectory(target);
     }
@@ -159,7 +166,9 @@ public final class ZarrRowStore implements RowStore {
     writer.close();
     try {
       if (stagedMetadata != null) {
-        Files.deleteIfExists(stagedMetadata);
+        for (StagedFile file : stagedMetadata) {
+          Files.deleteIfExists(file.temporary());
+        }
       }
       ZarrFiles.deleteArray(target, destination.directory());
     } catch (IOException ignored) {

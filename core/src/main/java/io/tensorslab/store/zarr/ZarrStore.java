@@ -169,7 +169,9 @@ public final class ZarrStore implements AutoCloseable {
       ZarrArraySpec spec = e.getKey();
       Path directory = root.resolve(spec.path());
       Files.createDirectories(directory);
-      writeMetadata(directory.resolve(spec.metadataFile()), spec.metadata(e.getValue(), Map.of()));
+      for (ZarrArraySpec.MetadataFile file : spec.metadataFiles(e.getValue())) {
+        writeMetadata(directory.resolve(file.name()), file.bytes());
+      }
     }
     for (ZarrGroups.MetadataFile file : ZarrGroups.metadata(root, format,
         rows.keySet().stream().map(ZarrArraySpec::path).toList(), attributes)) {

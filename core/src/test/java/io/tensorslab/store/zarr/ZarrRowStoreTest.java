@@ -56,10 +56,11 @@ class ZarrRowStoreTest {
           Map.of("rows", 10L), false));
     }
     assertEquals(List.of(Path.of(".zattrs"), Path.of(".zgroup"), Path.of("g/.zattrs"), Path.of("g/.zgroup"),
-        Path.of("g/x/.zarray"), Path.of("g/x/0"), Path.of("g/x/1"), Path.of("g/x/2"), Path.of("g/x/3")), files(dir));
+        Path.of("g/x/.zarray"), Path.of("g/x/.zattrs"), Path.of("g/x/0"), Path.of("g/x/1"), Path.of("g/x/2"), Path.of("g/x/3")), files(dir));
     byte[] last = Files.readAllBytes(dir.resolve("g/x/3"));
     assertArrayEquals(new byte[] {data[36], data[37], data[38], data[39], 0, 0, 0, 0, 0, 0, 0, 0}, last);
     assertTrue(Files.readString(dir.resolve("g/x/.zarray")).contains("\"shape\": [10]"));
+    assertEquals("{\n    \"_ARRAY_DIMENSIONS\": [\n        \"x.dim0\"\n    ]\n}\n", Files.readString(dir.resolve("g/x/.zattrs")));
   }
 
   @Test
