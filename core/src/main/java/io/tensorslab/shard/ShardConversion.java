@@ -4,9 +4,10 @@ import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.zarr.ZarrArraySpec;
 import io.tensorslab.store.zarr.ZarrArrayWriter;
-import io.tensorslab.store.zarr.ZarrCodec;
+import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.zarr.ZarrFormat;
 import io.tensorslab.store.zarr.ZarrStore;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.example.ExampleRecords;
@@ -66,13 +67,13 @@ public final class ShardConversion {
   /**
    * What to convert: the arguments every worker of one store must be given alike.
    *
-   * @param chunkRows rows per chunk of every array, or 0 for each array's default
-   *     ({@link ZarrArraySpec#defaultChunkRows})
+   * @param storeFormat Zarr v2 or v3, chunk rows, codec, chunks per file: the arrays' specs are the
+   *     ones a single-process export makes ({@link ZarrStoreFormat#spec}), so the store is the same
    * @param limit at most this many rows ({@code Long.MAX_VALUE}: all)
    * @param durable fsync chunk and metadata files before their renames
    */
   public record Job(List<Path> inputs, TfRecordCompression compression, List<FeatureSpec> features, long limit,
-      Path store, ZarrFormat format, long chunkRows, ZarrCodec codec, int chunksPerFile, boolean durable) {
+      Path store, ZarrStoreFormat storeFormat, boolean durable) {
 
     public Job {
       inputs = List.copyOf(inputs);
@@ -85,9 +86,6 @@ public final class ShardConversion {
           throw new IllegalArgumentException("feature '" + f.name() + "' is bytes: its width (the longest value of"
               + " the whole input) is not known to a single shard; convert bytes features without --shard");
         }
-      }
-      if (chunkRows < 0) {
-        throw new IllegalArgumentException("chunk rows must be >= 1, got " + chunkRows);
       }
       if (limit < 0) {
         throw new IllegalArgumentException("limit must be >= 0, got " + limit);
@@ -110,21 +108,21 @@ public final class ShardConversion {
     }
 
     private ZarrArraySpec spec(String path, NpyDtype dtype, long[] rowShape) {
-      long rowBytes = dtype.itemSize();
-      for (long d : rowShape) {
-        rowBytes = Math.multiplyExact(rowBytes, d);
-      }
-      long rows = chunkRows > 0 ? chunkRows : ZarrArraySpec.defaultChunkRows(rowBytes);
-      return new ZarrArraySpec(format, path, dtype, rowShape, rows, codec, chunksPerFile);
+      return storeFormat.spec(new RowLayout(path, dtype, rowShape));
+    }
+
+    /** Zarr v2 or v3. */
+    public ZarrFormat format() {
+      return storeFormat.format();
     }
 
     /** The plan's {@code "key": value} members for these arguments (what makes two workers' stores differ). */
     List<String> planMembers() {
       List<String> members = new ArrayList<>();
-      members.add("\"store_format\": " + ShardPlan.quote(format.optionName()));
+      members.add("\"store_format\": " + ShardPlan.quote(storeFormat.format().optionName()));
       members.add("\"compression\": " + ShardPlan.quote(compression.name().toLowerCase(Locale.ROOT)));
-      members.add("\"codec\": " + ShardPlan.quote(codec.toString()));
-      members.add("\"chunks_per_file\": " + chunksPerFile);
+      members.add("\"codec\": " + ShardPlan.quote(storeFormat.codec().toString()));
+      members.add("\"chunks_per_file\": " + storeFormat.chunksPerFile());
       members.add("\"features\": [" + String.join(", ", features.stream().map(f -> ShardPlan.quote(f.toString()))
           .toList()) + "]");
       StringBuilder arrays = new StringBuilder("\"arrays\": [");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.store.zarr.ZarrCodec;
 import io.tensorslab.store.zarr.ZarrFormat;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.testutil.TfRecordWriter.Compression;
 import io.tensorslab.tf.FeatureSpec;
@@ -75,8 +76,8 @@ class ShardConversionTest {
 
   private ShardConversion.Job job(List<Path> inputs, Path store, TfRecordCompression compression, ZarrFormat format,
       long chunkRows, int chunksPerFile) {
-    return new ShardConversion.Job(inputs, compression, FEATURES, Long.MAX_VALUE, store, format, chunkRows,
-        ZarrCodec.NONE, chunksPerFile, false);
+    return new ShardConversion.Job(inputs, compression, FEATURES, Long.MAX_VALUE, store,
+        new ZarrStoreFormat(format, chunkRows, ZarrCodec.NONE, chunksPerFile), false);
   }
 
   /** Every file of the store but the ledger, by relative path. */
@@ -207,7 +208,7 @@ class ShardConversionTest {
   void bytesFeaturesAreRefusedWithTheReason() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ShardConversion.Job(
         List.of(), TfRecordCompression.NONE, FeatureSpec.parseAll(List.of("id:bytes:")), Long.MAX_VALUE, dir,
-        ZarrFormat.V2, 0, ZarrCodec.NONE, 1, false));
+        ZarrStoreFormat.of(ZarrFormat.V2), false));
     assertEquals("feature 'id' is bytes: its width (the longest value of the whole input) is not known to a single "
         + "shard; convert bytes features without --shard", e.getMessage());
   }
