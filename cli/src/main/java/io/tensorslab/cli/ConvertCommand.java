@@ -5,6 +5,12 @@ import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
+import io.tensorslab.shard.Shard;
+import io.tensorslab.shard.ShardConversion;
+import io.tensorslab.shard.ShardLedger;
+import io.tensorslab.shard.ShardPlan;
+import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
@@ -21,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tensorflow.EagerSession;
@@ -29,6 +36,7 @@ import org.tensorflow.proto.Example;
 import org.tensorflow.proto.Feature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -108,6 +116,15 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
 
+  @Mixin
+  OutputFormatOptions output = new OutputFormatOptions();
+
+  @Option(names = "--shard", paramLabel = "I/N", converter = ShardConverter.class,
+      description = "Write only shard I of N (0 <= I < N) of a Zarr store that N workers write at once: its whole "
+          + "chunks of the rows. Every worker gets the same arguments; the last to finish writes the metadata "
+          + "(docs/scale-out.md).")
+  Shard shard;
+
   /** Pad value per '*' feature name, parsed for its dtype. */
   private final Map<String, Object> padValues = new HashMap<>();
   /** Longest row per '*' feature name, from the pre-scan. */
@@ -116,6 +133,14 @@ final class ConvertCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<FeatureSpec> features = checkUsage();
+    if (shard != null) {
+      return convertShard(shardJob(features));
+    }
+    if (output.storeFormat() != StoreFormat.NPY) {
+      // Until the single-process export writes Zarr through its row stores, refuse rather than write .npy.
+      throw usage("'--format " + output.format + "' is written with '--shard I/N' only in this version; add "
+          + "'--shard 0/1' for one process");
+    }
     checkInputs();
     checkOutputDirectory();
     long rows = countRows(features);
@@ -166,8 +191,82 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The sharded conversion's job for these options: {@code --shard} needs Zarr output and ragged
+   * {@code *} features, and joins a store rather than replacing one.
+   */
+  ShardConversion.Job shardJob(List<FeatureSpec> features) throws IOException {
+    StoreFormat format = output.storeFormat();
+    if (!(format instanceof ZarrStoreFormat zarr)) {
+      throw usage("option '--shard' needs '--format zarr' or '--format zarr3': several processes can fill one Zarr "
+          + "store chunk by chunk, but not one .npy file");
+    }
+    if (varlen == VarLen.PAD && features.stream().anyMatch(FeatureSpec::variableLength)) {
+      throw usage("option '--shard' writes '*' features ragged only: '--varlen pad' needs the longest row of the "
+          + "whole input before the first chunk; drop '--varlen pad'");
+    }
+    if (overwrite) {
+      throw usage("option '--overwrite' does not apply with '--shard': workers join the store in DIR; to start "
+          + "over, remove DIR first");
+    }
+    ShardConversion.Job job;
+    try {
+      job = new ShardConversion.Job(files, compression, features, limit == null ? Long.MAX_VALUE : limit,
+          out.toAbsolutePath().normalize(), zarr, false);
+    } catch (IllegalArgumentException e) {
+      throw usage("option '--shard': " + e.getMessage());
+    }
+    checkInputs();
+    checkShardStore(job.store());
+    return job;
+  }
+
+  /** Runs this worker's shard; finishes the store when it finds every shard done. */
+  private int convertShard(ShardConversion.Job job) throws IOException {
+    long start = System.nanoTime();
+    ShardConversion.Planned planned = ShardConversion.plan(job, shard.count());
+    ShardConversion.Outcome o = ShardConversion.run(planned, shard, true);
+    if (!quiet) {
+      PrintWriter stdout = spec.commandLine().getOut();
+      ShardPlan.Range r = o.range();
+      ShardLedger.Status status = ShardLedger.status(job.store());
+      stdout.printf(Locale.ROOT, "shard %s: rows [%d, %d) of %d, chunks [%d, %d) of %d,%s in %.2f s%n", shard,
+          r.firstRow(), r.endRow(), planned.plan().rows(), r.firstChunk(), r.endChunk(), planned.plan().chunks(),
+          o.alreadyDone() ? " were already complete" : " written", (System.nanoTime() - start) / 1e9);
+      stdout.println(o.storeComplete() || status.complete()
+          ? "store complete: all " + shard.count() + " shards done, metadata written: " + job.store()
+          : status.done().size() + " of " + shard.count() + " shards complete; missing: "
+              + StatusCommand.ranges(status.missing()) + " (tensorslab status " + job.store() + ")");
+      stdout.flush();
+    }
+    return 0;
+  }
+
+  /** DIR must be missing, empty, or a store that shard workers write (it holds their ledger). */
+  private static void checkShardStore(Path dir) throws IOException {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IOException("output path exists and is not a directory (path=" + dir + ")");
+    }
+    if (!Files.exists(dir)) {
+      Path parent = dir.getParent();
+      if (parent == null || !Files.isDirectory(parent)) {
+        throw new IOException("output directory's parent does not exist (path=" + dir + ")");
+      }
+      return;
+    }
+    if (Files.isDirectory(dir.resolve(".tensorslab"))) {
+      return;
+    }
+    try (var entries = Files.list(dir)) {
+      if (entries.findAny().isPresent()) {
+        throw new IOException("output directory holds files but no shard ledger: it was not written with --shard; "
+            + "give the workers an empty or new directory (path=" + dir + ")");
+      }
+    }
+  }
+
   /** Everything picocli cannot check alone; each problem is a usage error naming the flag. */
-  private List<FeatureSpec> checkUsage() {
+  List<FeatureSpec> checkUsage() {
     List<FeatureSpec> features;
     try {
       features = FeatureSpec.parseAll(featureTexts);
@@ -312,6 +411,17 @@ final class ConvertCommand implements Callable<Integer> {
         return TfRecordCompression.parse(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException("expected none, gzip or zlib, got '" + value + "'");
+      }
+    }
+  }
+
+  static final class ShardConverter implements ITypeConverter<Shard> {
+    @Override
+    public Shard convert(String value) {
+      try {
+        return Shard.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
       }
     }
   }
