@@ -254,11 +254,11 @@ final class ConvertCommand implements Callable<Integer> {
       }
       return;
     }
-    if (Files.isDirectory(dir.resolve(".tensorslab"))) {
-      return;
-    }
+    // One listing, not a check then a listing: another worker may create the ledger in between. A
+    // worker creates the ledger before anything else, so a listing without it holds no worker's files.
     try (var entries = Files.list(dir)) {
-      if (entries.findAny().isPresent()) {
+      List<String> names = entries.map(p -> p.getFileName().toString()).toList();
+      if (!names.isEmpty() && !names.contains(".tensorslab")) {
         throw new IOException("output directory holds files but no shard ledger: it was not written with --shard; "
             + "give the workers an empty or new directory (path=" + dir + ")");
       }

@@ -242,13 +242,17 @@ public final class ShardLedger {
     String[] a = existing.split("\n");
     String[] b = mine.split("\n");
     for (int i = 0; i < Math.max(a.length, b.length); i++) {
-      String x = i < a.length ? a[i].strip() : "";
-      String y = i < b.length ? b[i].strip() : "";
+      String x = i < a.length ? stripComma(a[i].strip()) : "";
+      String y = i < b.length ? stripComma(b[i].strip()) : "";
       if (!x.equals(y)) {
         return "store has " + (x.isEmpty() ? "nothing" : x) + ", this worker has " + (y.isEmpty() ? "nothing" : y);
       }
     }
     return "they differ";
+  }
+
+  private static String stripComma(String line) {
+    return line.endsWith(",") ? line.substring(0, line.length() - 1) : line;
   }
 
   /** Creates {@code target} whole or not at all; when another worker created it first, leaves theirs. */
