@@ -1,5 +1,6 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.store.OutputDirectory;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
@@ -320,20 +321,15 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  /** DIR must be a directory (or not exist yet) and hold no {@code .npy} unless {@code --overwrite}. */
+  /**
+   * DIR must be usable ({@link OutputDirectory#check}, as for every export) and, for this command, hold
+   * no {@code .npy} unless {@code --overwrite}: its outputs are named after features, which a user
+   * may not connect with files already there.
+   */
   private void checkOutputDirectory() throws IOException {
     Path dir = out.toAbsolutePath().normalize();
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new IOException("output path exists and is not a directory (path=" + dir + ")");
-    }
-    if (!Files.exists(dir)) {
-      Path parent = dir.getParent();
-      if (parent == null || !Files.isDirectory(parent)) {
-        throw new IOException("output directory's parent does not exist (path=" + dir + ")");
-      }
-      return;
-    }
-    if (overwrite) {
+    OutputDirectory.check(dir);
+    if (!Files.exists(dir) || overwrite) {
       return;
     }
     List<String> npy = new ArrayList<>();

@@ -7,7 +7,6 @@ import io.tensorslab.export.ExportedArray;
 import io.tensorslab.npy.NpyHeader;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -15,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one export for a command: progress bar when stderr is a terminal, and a clean stop on
- * Ctrl-C (the shutdown hook cancels the export and waits for it to remove its temporary files).
+ * Ctrl-C (the shutdown hook cancels the export and waits for it to remove its temporary files, and
+ * the output directory when the export made it).
  */
 final class ExportRun {
   private ExportRun() {}
@@ -27,7 +27,6 @@ final class ExportRun {
   static ExportResult run(ExportBuilder builder, Path dir, long totalRows, boolean quiet, PrintWriter err)
       throws IOException {
     Path absolute = dir.toAbsolutePath().normalize();
-    boolean dirExisted = Files.isDirectory(absolute);
     ProgressBar bar = !quiet && ProgressBar.stderrIsTerminal() ? new ProgressBar(err, totalRows) : null;
     Cancellation cancellation = new Cancellation();
     CountDownLatch done = new CountDownLatch(1);
@@ -50,26 +49,12 @@ final class ExportRun {
       if (bar != null) {
         bar.finish();
       }
-      if (!success && !dirExisted) {
-        deleteIfEmpty(absolute);
-      }
       done.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
         // the hook is running: it waits for done, counted down above
       }
-    }
-  }
-
-  /** An output directory this run created stays only if it got the output. */
-  private static void deleteIfEmpty(Path dir) {
-    try (var entries = Files.list(dir)) {
-      if (entries.findAny().isEmpty()) {
-        Files.deleteIfExists(dir);
-      }
-    } catch (IOException ignored) {
-      // best effort: an empty directory is not half-written output
     }
   }
 

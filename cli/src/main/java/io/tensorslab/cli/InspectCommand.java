@@ -1,5 +1,6 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.store.StoreCommit;
 import io.tensorslab.npy.NpyArray;
 import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.npy.NpyHeader;
@@ -39,6 +40,11 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Path dir = file.toAbsolutePath().normalize().getParent();
+    // An export killed inside its commit left a journal: complete it first, so the file is whole or absent.
+    if (dir != null && StoreCommit.recover(dir) > 0) {
+      spec.commandLine().getErr().println("completed an interrupted export (path=" + dir + ")");
+    }
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString(), null, "no such file (path=" + file + ")");
     }

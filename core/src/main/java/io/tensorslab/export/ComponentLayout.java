@@ -16,6 +16,15 @@ import org.tensorflow.types.family.TType;
  * @param rowShape the shape of one row, -1 where unknown; null when even the rank is unknown
  */
 public record ComponentLayout(int index, String name, Class<? extends TType> type, NpyDtype dtype, long[] rowShape) {
+  private static final java.util.regex.Pattern SAFE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}");
+
+  /** Refuses a component name that cannot be a file name of its own. */
+  static void checkName(String name, int index) {
+    if (!SAFE_NAME.matcher(name).matches() || name.endsWith(".npy") || name.equals(Manifest.FILE_NAME)) {
+      throw new IllegalArgumentException("component name '" + name + "' cannot be a file name: use letters, "
+          + "digits, '_', '-', '.', not starting with '.' or '-' (component=" + index + ")");
+    }
+  }
 
   public ComponentLayout {
     rowShape = rowShape == null ? null : rowShape.clone();

@@ -1,41 +1,37 @@
 package io.tensorslab.export;
 
 import io.tensorslab.npy.NpyHeader;
-import io.tensorslab.slab.FileSlab;
-import io.tensorslab.slab.SlabOption;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.RowStore;
+import io.tensorslab.store.RowStores;
+import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.tf.TensorBytes;
 import io.tensorslab.tf.TfDtypes;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import org.tensorflow.Tensor;
 import org.tensorflow.proto.DataType;
 
 /**
  * The common case: every batch has the same row shape, so rows are copied byte for byte from the
- * tensor's native buffer into one {@link FileSlab} at offset {@code rows * rowBytes}.
+ * tensor's native buffer into one {@link RowStore} at the rows the range writer gives. Rows are
+ * positional: several range writers may append disjoint rows at once.
  */
 final class DenseWriter implements ComponentWriter {
   private final ComponentLayout layout;
-  private final Path target;
+  private final OutputStores stores;
   private final DataType expectedType;
-  private final SlabOption[] options;
-  private long[] rowShape;
-  private FileSlab slab;
-  /** Bytes written between two unloads of the written pages from the resident set. */
-  static final long UNLOAD_STEP = 32L << 20;
+  private final LongAdder bytes = new LongAdder();
+  private volatile long[] rowShape;
+  private volatile RowStore store;
 
-  private long rows;
-  private long bytes;
-  private long unloaded;
-
-  DenseWriter(ComponentLayout layout, Path dir, SlabOption... options) {
+  DenseWriter(ComponentLayout layout, OutputStores stores) {
     this.layout = layout;
-    this.target = dir.resolve(layout.name() + ".npy");
+    this.stores = stores;
     this.expectedType = TfDtypes.dataType(layout.type());
-    this.options = options;
     this.rowShape = layout.rowShape();
   }
 
@@ -45,54 +41,57 @@ final class DenseWriter implements ComponentWriter {
   }
 
   @Override
-  public List<String> fileNames() {
-    return List.of(target.getFileName().toString());
+  public List<String> outputNames() {
+    return List.of(layout.name());
   }
 
   @Override
-  public void append(List<Tensor> components, long batch, long take, long capacityHint) throws IOException {
-    Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batch);
-    long[] shape = checkShape(tensor, batch);
-    if (slab == null) {
-      rowShape = Arrays.copyOfRange(shape, 1, shape.length);
-      slab = FileSlab.create(target, layout.dtype(), rowShape, Math.max(capacityHint, take), options);
-    }
-    long rowBytes = slab.rowBytes();
-    slab.ensureCapacity(rows + take);
+  public void append(List<Tensor> components, long batchIndex, long firstRow, long rows, long capacityHint)
+      throws IOException {
+    Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batchIndex);
+    long[] shape = checkShape(tensor, batchIndex);
+    RowStore out = storeFor(shape, Math.max(capacityHint, firstRow + rows));
+    long length = rows * out.rowBytes();
     MemorySegment source = TensorBytes.of(tensor);
-    long length = take * rowBytes;
     if (source.byteSize() < length) {
       throw new ExportException("copying batch failed: the tensor holds " + source.byteSize()
-          + " bytes, " + take + " rows need " + length, layout.name(), batch, null);
+          + " bytes, " + rows + " rows need " + length, layout.name(), batchIndex, null);
     }
-    MemorySegment.copy(source, 0, slab.payload(), rows * rowBytes, length);
-    rows += take;
-    bytes += length;
-    // Written pages stay in the page cache (the mapping is shared) but leave this process's resident
-    // set: otherwise RSS grows with the export, and JavaCPP, which TF Java allocates through, throws
-    // OutOfMemoryError once RSS passes its maxPhysicalBytes (a multiple of -Xmx). In steps of
-    // UNLOAD_STEP, not per batch: each unload is an madvise and a TLB flush on every core, which
-    // for small batches cost more than the copy.
-    if (bytes - unloaded >= UNLOAD_STEP) {
-      slab.payload().asSlice(unloaded, bytes - unloaded).unload();
-      unloaded = bytes;
+    RowStores.write(out, firstRow, source, 0, rows);
+    bytes.add(length);
+  }
+
+  /** The store, made at the first batch: the row shape may be known only from it. */
+  private RowStore storeFor(long[] batchShape, long capacityRows) throws IOException {
+    RowStore s = store;
+    if (s != null) {
+      return s;
+    }
+    synchronized (this) {
+      if (store == null) {
+        rowShape = Arrays.copyOfRange(batchShape, 1, batchShape.length);
+        store = stores.create(new RowLayout(layout.name(), layout.dtype(), rowShape),
+            StoreCapacity.growable(capacityRows));
+      }
+      return store;
     }
   }
 
   /** Checks the shape against the layout and the first batch; returns the tensor's shape. */
-  private long[] checkShape(Tensor tensor, long batch) throws ExportException {
+  private long[] checkShape(Tensor tensor, long batchIndex) throws ExportException {
     long[] shape = tensor.shape().asArray();
-    if (rowShape == null) {
-      return shape; // rank unknown until this first batch; the slab is created from it
+    long[] expected = rowShape;
+    if (expected == null) {
+      return shape; // rank unknown until this first batch; the store is created from it
     }
-    if (shape.length != rowShape.length + 1) {
+    if (shape.length != expected.length + 1) {
       throw new ExportException("batch has the wrong rank: shape " + NpyHeader.shapeText(shape)
-          + ", expected a batch of rows shaped " + NpyHeader.shapeText(rowShape), layout.name(), batch, null);
+          + ", expected a batch of rows shaped " + NpyHeader.shapeText(expected), layout.name(), batchIndex, null);
     }
-    for (int i = 0; i < rowShape.length; i++) {
-      if (rowShape[i] >= 0 && rowShape[i] != shape[i + 1]) {
+    for (int i = 0; i < expected.length; i++) {
+      if (expected[i] >= 0 && expected[i] != shape[i + 1]) {
         throw new ExportException(Padding.shapeChangedMessage(layout.name(),
-            Arrays.copyOfRange(shape, 1, shape.length), rowShape), layout.name(), batch, null);
+            Arrays.copyOfRange(shape, 1, shape.length), expected), layout.name(), batchIndex, null);
       }
     }
     return shape;
@@ -100,31 +99,24 @@ final class DenseWriter implements ComponentWriter {
 
   @Override
   public long bytesWritten() {
-    return bytes;
+    return bytes.sum();
   }
 
   @Override
-  public List<FileSlab> finish(long totalRows) throws IOException {
-    if (slab == null) {
+  public List<RowStore> finish(long totalRows) throws IOException {
+    if (store == null) {
       // No batch arrived: an empty array, with 0 for any dim TensorFlow did not know statically.
-      rowShape = rowShape == null ? new long[0] : Arrays.stream(rowShape).map(d -> Math.max(d, 0)).toArray();
-      slab = FileSlab.create(target, layout.dtype(), rowShape, 0, options);
+      long[] empty = rowShape == null ? new long[0] : Arrays.stream(rowShape).map(d -> Math.max(d, 0)).toArray();
+      store = stores.create(new RowLayout(layout.name(), layout.dtype(), empty), StoreCapacity.exact(0));
     }
-    slab.finish(rowsShape(totalRows));
-    return List.of(slab);
-  }
-
-  private long[] rowsShape(long totalRows) {
-    long[] shape = new long[rowShape.length + 1];
-    shape[0] = totalRows;
-    System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-    return shape;
+    store.finish(totalRows);
+    return List.of(store);
   }
 
   @Override
   public void close() {
-    if (slab != null) {
-      slab.close();
+    if (store != null) {
+      store.close();
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.tensorslab.export;
 
+import io.tensorslab.store.StoreFormat;
 import io.tensorslab.tf.BatchSource;
 import io.tensorslab.tf.ReadOptions;
 import java.io.IOException;
@@ -178,6 +179,13 @@ public final class ExportBuilder {
     if (directory == null) {
       throw new IllegalStateException("no output directory: call to(dir) before run()");
     }
-    return new Exporter(this).run();
+    return new Exporter(options()).run();
+  }
+
+  /** The options as they are now, frozen for one run. */
+  ExportOptions options() {
+    return new ExportOptions(opener, directory.toAbsolutePath().normalize(), names, limitRows, overwrite, durable,
+        new ReadOptions(prefetch, autotune), listener, cancellation, shapePolicies, defaultShapePolicy, rowSplitPairs,
+        StoreFormat.NPY);
   }
 }

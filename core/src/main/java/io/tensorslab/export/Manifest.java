@@ -1,12 +1,13 @@
 package io.tensorslab.export;
 
-import io.tensorslab.slab.FileSlab;
 import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.RowStore;
+import io.tensorslab.store.StagedFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
@@ -79,24 +80,27 @@ final class Manifest {
     return sb.append('"').toString();
   }
 
-  /** Writes the manifest under a temporary name and renames it, so it too appears only when complete. */
-  static void write(Path target, String json) throws IOException {
+  /**
+   * Writes the manifest under a temporary name beside {@code target}, to be published with the
+   * arrays it lists (last, so that a manifest present means every array is).
+   */
+  static StagedFile stage(Path target, String json) throws IOException {
     Path temporary = TemporaryFiles.beside(target);
     try {
       Files.write(temporary, json.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE);
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
+      Files.deleteIfExists(temporary);
       // Files.write on a full disk says only "No space left on device", with no file named
       throw new IOException("writing manifest failed: " + e.getMessage() + " (path=" + target + ")", e);
-    } finally {
-      Files.deleteIfExists(temporary);
     }
+    return new StagedFile(temporary, target);
   }
 
-  static Entry entryOf(FileSlab slab, String component) {
-    String file = slab.target().getFileName().toString();
-    String name = file.endsWith(".npy") ? file.substring(0, file.length() - 4) : file;
-    return new Entry(name, component, file, slab.dtype().descr(), slab.finishedShape());
+  /** The entry of a finished store: its name, its target relative to {@code dir}, dtype and shape. */
+  static Entry entryOf(Path dir, RowStore store, String component) {
+    RowLayout layout = store.layout();
+    return new Entry(layout.name(), component, dir.relativize(store.target()).toString(), layout.dtype().descr(),
+        layout.shapeWithRows(store.finishedRows()));
   }
 }

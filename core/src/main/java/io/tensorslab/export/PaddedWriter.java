@@ -2,17 +2,18 @@ package io.tensorslab.export;
 
 import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.npy.NpyHeader;
-import io.tensorslab.slab.FileSlab;
 import io.tensorslab.slab.MemorySlab;
-import io.tensorslab.slab.SlabOption;
 import io.tensorslab.slab.StagingFile;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.RowStore;
+import io.tensorslab.store.RowStores;
+import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.tf.TStrings;
 import io.tensorslab.tf.TensorBytes;
 import io.tensorslab.tf.TfDtypes;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,18 +27,16 @@ import org.tensorflow.proto.DataType;
  *
  * <p>Batches are staged as they come, never on the heap: their packed bytes go to a
  * {@link StagingFile} in the output directory, string lengths to a second one, and each batch's row
- * count and row shape to a small native side slab. {@link #finish} then lays everything out once into the final file,
- * padded, and deletes the staging files. Used by the exporting thread only.
+ * count and row shape to a small native side slab. {@link #finish} then lays everything out once into the final
+ * store, padded, and deletes the staging files. Rows arrive in order from one range writer.
  */
 final class PaddedWriter implements ComponentWriter {
   private final ComponentLayout layout;
-  private final Path target;
-  private final Path lengthsTarget; // null when no lengths file is written (strings under ERROR)
+  private final String lengthsName; // null when no lengths output is written (strings under ERROR)
   private final long[] padShape; // null: largest seen in every dim
   private final boolean strings;
   private final DataType expectedType;
-  private final Path dir;
-  private final SlabOption[] options;
+  private final OutputStores stores;
   private final ShapePolicy.Pad pad; // null under ERROR
   private int rank = -1;
   private long[] firstShape; // rows of the first batch, for the ERROR check
@@ -48,35 +47,34 @@ final class PaddedWriter implements ComponentWriter {
   private MemorySlab batches; // per batch: rows, then the row shape
   private long batchCount;
   private long rows;
-  private final List<FileSlab> outputs = new ArrayList<>();
+  private final List<RowStore> outputs = new ArrayList<>();
 
-  PaddedWriter(ComponentLayout layout, ShapePolicy.Pad pad, Path dir, SlabOption... options) {
+  PaddedWriter(ComponentLayout layout, ShapePolicy.Pad pad, OutputStores stores) {
     this.layout = layout;
     this.pad = pad;
-    this.dir = dir;
-    this.options = options;
-    this.target = dir.resolve(layout.name() + ".npy");
-    this.lengthsTarget = pad == null ? null : dir.resolve(layout.name() + ".lengths.npy");
+    this.stores = stores;
+    this.lengthsName = pad == null ? null : layout.name() + ".lengths";
     this.padShape = pad == null ? null : pad.rowShape();
     this.strings = TfDtypes.isVariableWidth(layout.type());
     this.expectedType = TfDtypes.dataType(layout.type());
     long[] known = layout.rowShape();
-    if (known != null) {
-      setRank(known.length, -1);
+    String refused = known == null ? null : setRank(known.length);
+    if (refused != null) {
+      throw new IllegalArgumentException(refused + " (component=" + layout.name() + ")");
     }
   }
 
-  private void setRank(int rank, long batch) {
+  /** Settles the rank of rows, from the declared shape or the first batch; the message says why it cannot be. */
+  private String setRank(int rank) {
     if (pad != null && rank == 0) {
-      throw new IllegalArgumentException("cannot pad component '" + layout.name() + "': its rows are scalars, "
-          + "there is no dim to pad (component=" + layout.name() + (batch >= 0 ? ", batch=" + batch : "") + ")");
+      return "cannot pad component '" + layout.name() + "': its rows are scalars, there is no dim to pad";
     }
     if (padShape != null && padShape.length != rank) {
-      throw new IllegalArgumentException("pad shape " + NpyHeader.shapeText(padShape) + " has rank "
-          + padShape.length + ", rows of component '" + layout.name() + "' have rank " + rank
-          + " (component=" + layout.name() + (batch >= 0 ? ", batch=" + batch : "") + ")");
+      return "pad shape " + NpyHeader.shapeText(padShape) + " has rank " + padShape.length + ", rows of component '"
+          + layout.name() + "' have rank " + rank;
     }
     this.rank = rank;
+    return null;
   }
 
   @Override
@@ -85,22 +83,20 @@ final class PaddedWriter implements ComponentWriter {
   }
 
   @Override
-  public List<String> fileNames() {
-    return lengthsTarget == null ? List.of(target.getFileName().toString())
-        : List.of(target.getFileName().toString(), lengthsTarget.getFileName().toString());
+  public List<String> outputNames() {
+    return lengthsName == null ? List.of(layout.name()) : List.of(layout.name(), lengthsName);
   }
 
   @Override
-  public void append(List<Tensor> components, long batch, long take, long capacityHint) throws IOException {
+  public void append(List<Tensor> components, long batch, long firstRow, long take, long capacityHint)
+      throws IOException {
+    ComponentWriter.checkInOrder(layout, rows, firstRow);
     Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batch);
     long[] shape = tensor.shape().asArray();
     long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
-    if (rank < 0) {
-      try {
-        setRank(rowShape.length, batch);
-      } catch (IllegalArgumentException e) {
-        throw new ExportException(e.getMessage(), null, -1, e);
-      }
+    String refused = rank < 0 ? setRank(rowShape.length) : null;
+    if (refused != null) {
+      throw new ExportException(refused, layout.name(), batch, null);
     }
     if (rowShape.length != rank) {
       throw new ExportException("batch has the wrong rank: rows are " + NpyHeader.shapeText(rowShape)
@@ -133,7 +129,7 @@ final class PaddedWriter implements ComponentWriter {
             + " bytes, " + take + " rows need " + length, layout.name(), batch, null);
       }
       if (staging == null) {
-        staging = StagingFile.create(dir.resolve(layout.name() + ".staging"));
+        staging = StagingFile.create(stagingPath(".staging"));
       }
       staging.append(source.asSlice(0, length));
     }
@@ -150,8 +146,8 @@ final class PaddedWriter implements ComponentWriter {
       longestString = Math.max(longestString, TStrings.length(structs, i));
     }
     if (staging == null) {
-      staging = StagingFile.create(dir.resolve(layout.name() + ".staging"));
-      stringLengths = StagingFile.create(dir.resolve(layout.name() + ".string-lengths"));
+      staging = StagingFile.create(stagingPath(".staging"));
+      stringLengths = StagingFile.create(stagingPath(".string-lengths"));
     }
     for (long i = 0; i < elements; i++) {
       MemorySegment value = TStrings.bytes(structs, i);
@@ -186,8 +182,13 @@ final class PaddedWriter implements ComponentWriter {
     return staging == null ? 0 : staging.byteSize();
   }
 
+  /** Staging files live beside the output, in the output directory. */
+  private java.nio.file.Path stagingPath(String suffix) {
+    return stores.destination().directory().resolve(layout.name() + suffix);
+  }
+
   @Override
-  public List<FileSlab> finish(long totalRows) throws IOException {
+  public List<RowStore> finish(long totalRows) throws IOException {
     long[] rowShape = finalRowShape();
     NpyDtype dtype = layout.dtype();
     byte[] padItem;
@@ -206,19 +207,12 @@ final class PaddedWriter implements ComponentWriter {
     } else {
       padItem = Padding.item(dtype, pad == null ? 0 : pad.value(), layout.name());
     }
-    FileSlab out = FileSlab.create(target, dtype, rowShape, rows, options);
+    RowStore out = stores.create(new RowLayout(layout.name(), dtype, rowShape), StoreCapacity.exact(rows));
     outputs.add(out);
-    long elementsPerRow = Padding.product(rowShape, 0, rank);
-    MemorySegment payload = out.payload();
-    long item = dtype.itemSize();
-    boolean padded = !Padding.isZero(padItem);
-    if (padded) {
-      Padding.fill(payload.asSlice(0, rows * elementsPerRow * item), padItem);
-    }
-    layOut(payload, rowShape, item, padded);
-    out.finish(withRows(rows, rowShape));
-    List<FileSlab> finished = new ArrayList<>(List.of(out));
-    if (lengthsTarget != null) {
+    layOut(out, rowShape, dtype.itemSize(), padItem);
+    out.finish(rows);
+    List<RowStore> finished = new ArrayList<>(List.of(out));
+    if (lengthsName != null) {
       finished.add(writeLengths(rowShape));
     }
     closeStaging();
@@ -247,15 +241,17 @@ final class PaddedWriter implements ComponentWriter {
     return shape;
   }
 
-  private void layOut(MemorySegment out, long[] rowShape, long item, boolean padded) throws IOException {
+  /** Lays the staged batches out into {@code out}, window by window, pad first where the pad is not zero. */
+  private void layOut(RowStore out, long[] rowShape, long item, byte[] padItem) throws IOException {
     if (batchCount == 0) {
       return;
     }
+    boolean padded = !Padding.isZero(padItem);
     MemorySegment records = batches.payload();
     MemorySegment staged = staging.map();
     MemorySegment lengths = strings ? stringLengths.map() : null;
     long[] shape = new long[rank];
-    long sourceElement = 0;
+    long[] sourceElement = {0};
     long targetRow = 0;
     long[] byteCursor = {0}; // strings: where the next staged value starts
     for (long b = 0; b < batchCount; b++) {
@@ -263,30 +259,36 @@ final class PaddedWriter implements ComponentWriter {
       for (int d = 0; d < rank; d++) {
         shape[d] = records.getAtIndex(ValueLayout.JAVA_LONG, b * (rank + 1) + d + 1);
       }
-      long targetStart = targetRow * Padding.product(rowShape, 0, rank);
-      if (strings) {
-        Padding.forEachRun(shape, rowShape, batchRows, sourceElement, targetStart, (src, dst, count) -> {
-          for (long k = 0; k < count; k++) {
-            long length = lengths.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, src + k);
-            long at = (dst + k) * item;
-            MemorySegment.copy(staged, byteCursor[0], out, at, length);
-            if (padded) {
-              out.asSlice(at + length, item - length).fill((byte) 0); // NUL after the value, not the pad's tail
+      long sourceRow = Padding.product(shape, 0, rank);
+      RowStores.fill(out, targetRow, batchRows, (window, done) -> {
+        MemorySegment target = window.bytes();
+        if (padded) {
+          Padding.fill(target, padItem);
+        }
+        if (strings) {
+          Padding.forEachRun(shape, rowShape, window.rows(), sourceElement[0], 0, (src, dst, count) -> {
+            for (long k = 0; k < count; k++) {
+              long length = lengths.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, src + k);
+              long at = (dst + k) * item;
+              MemorySegment.copy(staged, byteCursor[0], target, at, length);
+              if (padded) {
+                target.asSlice(at + length, item - length).fill((byte) 0); // NUL after the value, not the pad's tail
+              }
+              byteCursor[0] += length;
             }
-            byteCursor[0] += length;
-          }
-        });
-      } else {
-        Padding.forEachRun(shape, rowShape, batchRows, sourceElement, targetStart,
-            (src, dst, count) -> MemorySegment.copy(staged, src * item, out, dst * item, count * item));
-      }
-      sourceElement += batchRows * Padding.product(shape, 0, rank);
+          });
+        } else {
+          Padding.forEachRun(shape, rowShape, window.rows(), sourceElement[0], 0,
+              (src, dst, count) -> MemorySegment.copy(staged, src * item, target, dst * item, count * item));
+        }
+        sourceElement[0] += window.rows() * sourceRow;
+      });
       targetRow += batchRows;
     }
   }
 
-  /** {@code NAME.lengths.npy}: per row, the length of the first row dim that varies (dim 0 of the row if none does). */
-  private FileSlab writeLengths(long[] rowShape) throws IOException {
+  /** {@code NAME.lengths}: per row, the length of the first row dim that varies (dim 0 of the row if none does). */
+  private RowStore writeLengths(long[] rowShape) throws IOException {
     int varying = -1;
     MemorySegment records = batchCount == 0 ? null : batches.payload();
     for (int d = 0; d < rank && varying < 0; d++) {
@@ -298,26 +300,21 @@ final class PaddedWriter implements ComponentWriter {
       }
     }
     int dim = Math.max(varying, 0);
-    FileSlab slab = FileSlab.create(lengthsTarget, NpyDtype.INT64, new long[0], rows, options);
-    outputs.add(slab);
-    MemorySegment payload = slab.payload();
+    RowStore out = stores.create(new RowLayout(lengthsName, NpyDtype.INT64, new long[0]), StoreCapacity.exact(rows));
+    outputs.add(out);
     long row = 0;
     for (long b = 0; b < batchCount; b++) {
       long batchRows = records.getAtIndex(ValueLayout.JAVA_LONG, b * (rank + 1));
       long length = rank == 0 ? 1 : records.getAtIndex(ValueLayout.JAVA_LONG, b * (rank + 1) + dim + 1);
-      for (long r = 0; r < batchRows; r++) {
-        payload.setAtIndex(ValueLayout.JAVA_LONG, row++, length);
-      }
+      RowStores.fill(out, row, batchRows, (window, done) -> {
+        for (long r = 0; r < window.rows(); r++) {
+          window.bytes().setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, r, length);
+        }
+      });
+      row += batchRows;
     }
-    slab.finish(new long[] {rows});
-    return slab;
-  }
-
-  private static long[] withRows(long rows, long[] rowShape) {
-    long[] shape = new long[rowShape.length + 1];
-    shape[0] = rows;
-    System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-    return shape;
+    out.finish(rows);
+    return out;
   }
 
   private void closeStaging() {
@@ -336,8 +333,8 @@ final class PaddedWriter implements ComponentWriter {
   @Override
   public void close() {
     closeStaging();
-    for (FileSlab slab : outputs) {
-      slab.close();
+    for (RowStore store : outputs) {
+      store.close();
     }
   }
 }

@@ -127,7 +127,7 @@ final class Padding {
       case "<f8" -> b.putDouble(value);
       case "<f4" -> b.putFloat((float) value);
       case "<f2" -> b.putShort(Float.floatToFloat16((float) value));
-      case "|V2" -> { // bfloat16: float32's upper half, rounded to nearest even
+      case "<V2" -> { // bfloat16 (NpyDtype.BFLOAT16_AS_VOID): float32's upper half, rounded to nearest even
         int bits = Float.floatToRawIntBits((float) value);
         int rounded = Float.isNaN((float) value) ? bits : bits + 0x7FFF + ((bits >>> 16) & 1);
         b.putShort((short) (rounded >>> 16));

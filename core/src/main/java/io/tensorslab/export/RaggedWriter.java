@@ -1,15 +1,16 @@
 package io.tensorslab.export;
 
 import io.tensorslab.npy.NpyDtype;
-import io.tensorslab.slab.FileSlab;
-import io.tensorslab.slab.SlabOption;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.RowStore;
+import io.tensorslab.store.RowStores;
+import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.tf.TStrings;
 import io.tensorslab.tf.TensorBytes;
 import io.tensorslab.tf.TfDtypes;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Tensor;
@@ -27,41 +28,39 @@ import org.tensorflow.proto.DataType;
  *       are {@code uint8}.
  * </ul>
  *
- * Used by the exporting thread only.
+ * Rows arrive in order from one range writer: where a row's values go depends on every earlier row.
  */
 final class RaggedWriter implements ComponentWriter {
+  private static final String SCALAR_ROWS = "cannot export component '%s' as ragged: its rows are scalars, with no "
+      + "dim to vary";
   private final ComponentLayout layout;
-  private final Path valuesTarget;
-  private final Path splitsTarget;
+  private final String valuesName;
+  private final String splitsName;
   private final boolean strings;
   private final DataType expectedType;
-  private final SlabOption[] options;
+  private final OutputStores stores;
   private long[] inner; // numeric: the dims after the varying one
-  private FileSlab values;
-  private FileSlab splits;
+  private RowStore values;
+  private RowStore splits;
   private long valueRows; // numeric: rows of values; strings: bytes
   private long splitCount; // rows written to row_splits, not counting its leading 0
+  private long rows;
   private long bytes;
 
-  RaggedWriter(ComponentLayout layout, Path dir, SlabOption... options) {
+  RaggedWriter(ComponentLayout layout, OutputStores stores) {
     this.layout = layout;
-    this.valuesTarget = dir.resolve(layout.name() + ".values.npy");
-    this.splitsTarget = dir.resolve(layout.name() + ".row_splits.npy");
+    this.valuesName = layout.name() + ".values";
+    this.splitsName = layout.name() + ".row_splits";
     this.strings = TfDtypes.isVariableWidth(layout.type());
     this.expectedType = TfDtypes.dataType(layout.type());
-    this.options = options;
+    this.stores = stores;
     long[] declared = layout.rowShape();
     if (!strings && declared != null) {
       if (declared.length == 0) {
-        throw new IllegalArgumentException(scalarRows(-1));
+        throw new IllegalArgumentException(SCALAR_ROWS.formatted(layout.name()) + " (component=" + layout.name() + ")");
       }
       inner = Arrays.copyOfRange(declared, 1, declared.length);
     }
-  }
-
-  private String scalarRows(long batch) {
-    return "cannot export component '" + layout.name() + "' as ragged: its rows are scalars, with no dim to "
-        + "vary (component=" + layout.name() + (batch >= 0 ? ", batch=" + batch : "") + ")";
   }
 
   @Override
@@ -70,31 +69,32 @@ final class RaggedWriter implements ComponentWriter {
   }
 
   @Override
-  public List<String> fileNames() {
-    return List.of(valuesTarget.getFileName().toString(), splitsTarget.getFileName().toString());
+  public List<String> outputNames() {
+    return List.of(valuesName, splitsName);
   }
 
   @Override
-  public void append(List<Tensor> components, long batch, long take, long capacityHint) throws IOException {
+  public void append(List<Tensor> components, long batch, long firstRow, long take, long capacityHint)
+      throws IOException {
+    ComponentWriter.checkInOrder(layout, rows, firstRow);
     Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batch);
     long[] shape = tensor.shape().asArray();
     MemorySegment source = TensorBytes.of(tensor);
     if (strings) {
       appendStrings(source, shape, batch, take, capacityHint);
+      rows += take;
       return;
     }
     if (shape.length < 2) {
-      throw new ExportException(scalarRows(batch), null, -1, null);
+      throw new ExportException(SCALAR_ROWS.formatted(layout.name()), layout.name(), batch, null);
     }
     long width = shape[1];
     long[] batchInner = Arrays.copyOfRange(shape, 2, shape.length);
-    if (inner == null || values == null) {
-      checkInner(batchInner, batch);
+    checkInner(batchInner, batch);
+    if (values == null) {
       inner = batchInner;
       long hint = Math.multiplyExact(Math.max(capacityHint, take), Math.max(width, 1));
-      values = FileSlab.create(valuesTarget, layout.dtype(), inner, hint, options);
-    } else {
-      checkInner(batchInner, batch);
+      values = stores.create(new RowLayout(valuesName, layout.dtype(), inner), StoreCapacity.growable(hint));
     }
     long addRows = Math.multiplyExact(take, width);
     long length = Math.multiplyExact(addRows, values.rowBytes());
@@ -102,11 +102,11 @@ final class RaggedWriter implements ComponentWriter {
       throw new ExportException("copying batch failed: the tensor holds " + source.byteSize()
           + " bytes, " + take + " rows need " + length, layout.name(), batch, null);
     }
-    values.ensureCapacity(valueRows + addRows);
-    MemorySegment.copy(source, 0, values.payload(), valueRows * values.rowBytes(), length);
+    RowStores.write(values, valueRows, source, 0, addRows);
     appendSplits(take, width, capacityHint);
     valueRows += addRows;
     bytes += length;
+    rows += take;
   }
 
   private void checkInner(long[] batchInner, long batch) throws ExportException {
@@ -133,25 +133,32 @@ final class RaggedWriter implements ComponentWriter {
     return sb.append(')').toString();
   }
 
+  /** The row_splits store with its leading 0, made at the first batch. */
+  private void startSplits(long capacityHint) throws IOException {
+    splits = stores.create(new RowLayout(splitsName, NpyDtype.INT64, new long[0]),
+        StoreCapacity.growable(capacityHint + 1));
+    RowStores.fill(splits, 0, 1, (w, done) -> w.bytes().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L));
+  }
+
   /** Adds {@code count} rows of {@code length} each to row_splits. */
   private void appendSplits(long count, long length, long capacityHint) throws IOException {
     if (splits == null) {
-      splits = FileSlab.create(splitsTarget, NpyDtype.INT64, new long[0], Math.max(capacityHint, count) + 1, options);
-      splits.payload().setAtIndex(ValueLayout.JAVA_LONG, 0, 0L);
+      startSplits(Math.max(capacityHint, count));
     }
-    splits.ensureCapacity(splitCount + count + 1);
-    MemorySegment payload = splits.payload();
-    long end = payload.getAtIndex(ValueLayout.JAVA_LONG, splitCount);
-    for (long r = 0; r < count; r++) {
-      end += length;
-      payload.setAtIndex(ValueLayout.JAVA_LONG, ++splitCount, end);
-    }
+    long[] end = {valueRows};
+    RowStores.fill(splits, splitCount + 1, count, (w, done) -> {
+      for (long r = 0; r < w.rows(); r++) {
+        end[0] += length;
+        w.bytes().setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, r, end[0]);
+      }
+    });
+    splitCount += count;
   }
 
   private void appendStrings(MemorySegment structs, long[] shape, long batch, long take, long capacityHint)
       throws IOException {
     if (shape.length == 0) {
-      throw new ExportException(scalarRows(batch), null, -1, null);
+      throw new ExportException(SCALAR_ROWS.formatted(layout.name()), layout.name(), batch, null);
     }
     long perRow = Padding.product(shape, 1, shape.length);
     long elements = Math.multiplyExact(take, perRow);
@@ -164,21 +171,38 @@ final class RaggedWriter implements ComponentWriter {
       total += TStrings.length(structs, i);
     }
     if (values == null) {
-      values = FileSlab.create(valuesTarget, NpyDtype.UINT8, new long[0], Math.max(total, 1024), options);
+      values = stores.create(new RowLayout(valuesName, NpyDtype.UINT8, new long[0]),
+          StoreCapacity.growable(Math.max(total, 1024)));
     }
     if (splits == null) {
-      appendSplits(0, 0, Math.multiplyExact(Math.max(capacityHint, take), perRow));
+      startSplits(Math.multiplyExact(Math.max(capacityHint, take), perRow));
     }
-    values.ensureCapacity(valueRows + total);
-    splits.ensureCapacity(splitCount + elements + 1);
-    MemorySegment out = values.payload();
-    MemorySegment ends = splits.payload();
-    for (long i = 0; i < elements; i++) {
-      MemorySegment value = TStrings.bytes(structs, i);
-      MemorySegment.copy(value, 0, out, valueRows, value.byteSize());
-      valueRows += value.byteSize();
-      ends.setAtIndex(ValueLayout.JAVA_LONG, ++splitCount, valueRows);
-    }
+    // every string's bytes one after the other, however the store cuts its windows
+    long[] next = {0, 0}; // string index, bytes of it already copied
+    RowStores.fill(values, valueRows, total, (w, done) -> {
+      long filled = 0;
+      while (filled < w.rows()) {
+        MemorySegment value = TStrings.bytes(structs, next[0]);
+        long n = Math.min(value.byteSize() - next[1], w.rows() - filled);
+        MemorySegment.copy(value, next[1], w.bytes(), filled, n);
+        filled += n;
+        next[1] += n;
+        if (next[1] == value.byteSize()) {
+          next[0]++;
+          next[1] = 0;
+        }
+      }
+    });
+    long[] end = {valueRows};
+    long[] index = {0};
+    RowStores.fill(splits, splitCount + 1, elements, (w, done) -> {
+      for (long r = 0; r < w.rows(); r++) {
+        end[0] += TStrings.length(structs, index[0]++);
+        w.bytes().setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, r, end[0]);
+      }
+    });
+    splitCount += elements;
+    valueRows += total;
     bytes += total;
   }
 
@@ -188,19 +212,17 @@ final class RaggedWriter implements ComponentWriter {
   }
 
   @Override
-  public List<FileSlab> finish(long totalRows) throws IOException {
+  public List<RowStore> finish(long totalRows) throws IOException {
     if (values == null) {
       long[] rowShape = strings || inner == null ? new long[0] : Arrays.stream(inner).map(d -> Math.max(d, 0)).toArray();
-      values = FileSlab.create(valuesTarget, strings ? NpyDtype.UINT8 : layout.dtype(), rowShape, 0, options);
+      values = stores.create(new RowLayout(valuesName, strings ? NpyDtype.UINT8 : layout.dtype(), rowShape),
+          StoreCapacity.exact(0));
     }
     if (splits == null) {
-      appendSplits(0, 0, 0);
+      startSplits(0);
     }
-    long[] valuesShape = new long[values.rowShape().length + 1];
-    valuesShape[0] = valueRows;
-    System.arraycopy(values.rowShape(), 0, valuesShape, 1, valuesShape.length - 1);
-    values.finish(valuesShape);
-    splits.finish(new long[] {splitCount + 1});
+    values.finish(valueRows);
+    splits.finish(splitCount + 1);
     return List.of(values, splits);
   }
 

@@ -2,13 +2,14 @@ package io.tensorslab.export;
 
 import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.npy.NpyHeader;
-import io.tensorslab.slab.FileSlab;
-import io.tensorslab.slab.SlabOption;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.RowStore;
+import io.tensorslab.store.RowStores;
+import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.tf.TensorBytes;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Tensor;
@@ -21,7 +22,8 @@ import org.tensorflow.proto.DataType;
  * (the values of all batches, one after the other, through the writer the values' type calls for:
  * dense for numbers, {@code |S{max}} for strings) and {@code NAME.row_splits.npy} (rows + 1 over the
  * whole export, each batch's splits shifted by the values before it): exactly the
- * {@code flat_values} and {@code row_splits} of one ragged tensor holding every row.
+ * {@code flat_values} and {@code row_splits} of one ragged tensor holding every row. Rows arrive in
+ * order from one range writer: each batch's splits are shifted by every value before it.
  */
 final class RowSplitsWriter implements ComponentWriter {
   private static final ValueLayout.OfLong INT64 = ValueLayout.JAVA_LONG_UNALIGNED;
@@ -29,9 +31,9 @@ final class RowSplitsWriter implements ComponentWriter {
   private final ComponentWriter values;
   private final ComponentLayout splits;
   private final ComponentLayout layout;
-  private final Path splitsTarget;
-  private final SlabOption[] options;
-  private FileSlab splitsSlab;
+  private final String splitsName;
+  private final OutputStores stores;
+  private RowStore splitsStore;
   private long rows;
   private long valueCount;
 
@@ -39,13 +41,13 @@ final class RowSplitsWriter implements ComponentWriter {
    * @param values writes the values component; its layout is named {@code NAME.values}
    * @param splits the row splits component
    */
-  RowSplitsWriter(String name, ComponentWriter values, ComponentLayout splits, Path dir, SlabOption... options) {
+  RowSplitsWriter(String name, ComponentWriter values, ComponentLayout splits, OutputStores stores) {
     this.values = values;
     this.splits = splits;
     ComponentLayout v = values.layout();
     this.layout = new ComponentLayout(v.index(), name, v.type(), v.dtype(), v.rowShape());
-    this.splitsTarget = dir.resolve(name + ".row_splits.npy");
-    this.options = options;
+    this.splitsName = name + ".row_splits";
+    this.stores = stores;
   }
 
   @Override
@@ -54,9 +56,9 @@ final class RowSplitsWriter implements ComponentWriter {
   }
 
   @Override
-  public List<String> fileNames() {
-    List<String> names = new ArrayList<>(values.fileNames());
-    names.add(splitsTarget.getFileName().toString());
+  public List<String> outputNames() {
+    List<String> names = new ArrayList<>(values.outputNames());
+    names.add(splitsName);
     return names;
   }
 
@@ -73,7 +75,9 @@ final class RowSplitsWriter implements ComponentWriter {
   }
 
   @Override
-  public void append(List<Tensor> batch, long index, long take, long capacityHint) throws IOException {
+  public void append(List<Tensor> batch, long index, long firstRow, long take, long capacityHint)
+      throws IOException {
+    ComponentWriter.checkInOrder(layout, rows, firstRow);
     long batchRows = batchRows(batch, index);
     long[] valuesShape = batch.get(values.layout().index()).shape().asArray();
     if (valuesShape.length == 0) {
@@ -83,20 +87,18 @@ final class RowSplitsWriter implements ComponentWriter {
     MemorySegment s = TensorBytes.of(batch.get(splits.index()));
     checkSplits(s, batchRows, valuesShape[0], index);
     long takeValues = s.getAtIndex(INT64, take);
-    if (splitsSlab == null) {
-      splitsSlab = FileSlab.create(splitsTarget, NpyDtype.INT64, new long[0], Math.max(capacityHint, take) + 1,
-          options);
-      splitsSlab.payload().setAtIndex(INT64, 0, 0L);
+    if (splitsStore == null) {
+      startSplits(StoreCapacity.growable(Math.max(capacityHint, take) + 1));
     }
     long valuesPerRow = batchRows == 0 ? 1 : Math.max(1, valuesShape[0] / batchRows);
     long valuesHint = Math.max(takeValues, capacityHint > Long.MAX_VALUE / valuesPerRow ? takeValues
         : capacityHint * valuesPerRow);
-    values.append(batch, index, takeValues, valuesHint);
-    splitsSlab.ensureCapacity(rows + take + 1);
-    MemorySegment out = splitsSlab.payload();
-    for (long i = 1; i <= take; i++) {
-      out.setAtIndex(INT64, rows + i, valueCount + s.getAtIndex(INT64, i));
-    }
+    values.append(batch, index, valueCount, takeValues, valuesHint);
+    RowStores.fill(splitsStore, rows + 1, take, (w, done) -> {
+      for (long i = 0; i < w.rows(); i++) {
+        w.bytes().setAtIndex(INT64, i, valueCount + s.getAtIndex(INT64, done + i + 1));
+      }
+    });
     rows += take;
     valueCount += takeValues;
   }
@@ -125,24 +127,28 @@ final class RowSplitsWriter implements ComponentWriter {
     return values.bytesWritten() + rows * Long.BYTES;
   }
 
+  /** The row_splits store with its leading 0. */
+  private void startSplits(StoreCapacity capacity) throws IOException {
+    splitsStore = stores.create(new RowLayout(splitsName, NpyDtype.INT64, new long[0]), capacity);
+    RowStores.fill(splitsStore, 0, 1, (w, done) -> w.bytes().set(INT64, 0, 0L));
+  }
+
   @Override
-  public List<FileSlab> finish(long totalRows) throws IOException {
-    if (splitsSlab == null) {
-      // No batch arrived: the one split an empty ragged tensor has.
-      splitsSlab = FileSlab.create(splitsTarget, NpyDtype.INT64, new long[0], 1, options);
-      splitsSlab.payload().setAtIndex(INT64, 0, 0L);
+  public List<RowStore> finish(long totalRows) throws IOException {
+    if (splitsStore == null) {
+      startSplits(StoreCapacity.exact(1)); // no batch arrived: the one split an empty ragged tensor has
     }
-    List<FileSlab> finished = new ArrayList<>(values.finish(valueCount));
-    splitsSlab.finish(new long[] {totalRows + 1});
-    finished.add(splitsSlab);
+    List<RowStore> finished = new ArrayList<>(values.finish(valueCount));
+    splitsStore.finish(totalRows + 1);
+    finished.add(splitsStore);
     return finished;
   }
 
   @Override
   public void close() {
     values.close();
-    if (splitsSlab != null) {
-      splitsSlab.close();
+    if (splitsStore != null) {
+      splitsStore.close();
     }
   }
 }

@@ -160,4 +160,24 @@ class ShapePolicyTest {
         () -> export1d(tf, 10, 3).shapePolicy("y", ShapePolicy.PAD).to(dir).run());
     assertTrue(e.getMessage().contains("'y', which is not a component; the components are [x]"), e.getMessage());
   }
+
+  /**
+   * Rows that turn out to be scalars only at the first batch (the rank is not declared): the error
+   * names the component and the batch in its fields and once in its text. Both used to be null and -1,
+   * with the context built into the text by hand.
+   */
+  @Test
+  void scalarRowsFoundAtTheFirstBatchNameComponentAndBatch(@TempDir Path dir) {
+    for (ShapePolicy policy : List.of(ShapePolicy.RAGGED, ShapePolicy.PAD)) {
+      Ops tf = Ops.create();
+      var scalars = TestData.range(tf, 0, 10).batch(3);
+      ExportException e = assertThrows(ExportException.class, () -> TensorSlab.export(scalars.getVariant(),
+          List.of(org.tensorflow.types.TInt64.class), List.of(org.tensorflow.ndarray.Shape.unknown()))
+          .names("x").shapePolicy(policy).to(dir).run());
+      assertEquals("x", e.component(), policy + ": " + e.getMessage());
+      assertEquals(0, e.batch(), policy + ": " + e.getMessage());
+      assertTrue(e.getMessage().endsWith("(component=x, batch=0)"), e.getMessage());
+      assertEquals(1, e.getMessage().split("component=", -1).length - 1, e.getMessage());
+    }
+  }
 }

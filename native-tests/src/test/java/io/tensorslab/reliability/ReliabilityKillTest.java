@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
 import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.store.OutputDirectory;
+import io.tensorslab.store.StoreCommit;
 import io.tensorslab.testutil.NumPy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,9 +33,12 @@ import org.tensorflow.op.Ops;
  * {@code i: int64[rows]} and is killed at seeded random moments. Afterwards every final path
  * ({@code x.npy}, {@code i.npy}, {@code manifest.json}) is either absent or byte-identical to a clean
  * run's (SHA-256) and loads in NumPy (kill 0 waits for the first temporary file, kill 1 for the
- * first published file, the others are uniform over the export); {@code manifest.json} present means both arrays are; what is
- * left besides are temporary files with a recognisable name, and the next export into the
- * directory removes them.
+ * first published file, in a child whose commit pauses between two moves, so it lands inside the
+ * commit; the others are uniform over the export); {@code manifest.json} present means both arrays
+ * are; what is left besides are temporary files and commit journals with recognisable names. The
+ * next export into the directory completes an interrupted commit and removes the temporary files:
+ * afterwards the directory holds either none of the final files or all of them, equal to the clean
+ * run's (the guarantee of docs/reliability.md).
  *
  * <p>CI runs {@link #threeKillsSmall} (3 kills, 40 MB). The full loop, 20 kills of a 300 MB export:
  * {@code ./build -pl native-tests -am verify -Dgroups=long -DexcludedGroups= -Dtest='ReliabilityKill*'
@@ -77,7 +82,11 @@ class ReliabilityKillTest {
     for (int k = 0; k < kills; k++) {
       Path dir = tmp.resolve("run-" + k);
       Path log = tmp.resolve("log-" + k);
-      Process p = Forked.start(command(args, dir), log);
+      List<String> cmd = command(args, dir);
+      if (k == 1) {
+        cmd.add(1, "-Dtensorslab.commit.pauseMillis=3000"); // the kill below lands between two moves of the commit
+      }
+      Process p = Forked.start(cmd, log);
       awaitLine(p, log, "START");
       long delay;
       if (k == 0) {
@@ -113,11 +122,29 @@ class ReliabilityKillTest {
         assertTrue(present.containsAll(FINAL), "kill " + k + ": manifest.json without every array: " + present);
       }
       List<Path> temporary = list(dir).stream().filter(TemporaryFiles::isTemporary).toList();
-      List<Path> other = list(dir).stream()
-          .filter(f -> !TemporaryFiles.isTemporary(f) && !FINAL.contains(f.getFileName().toString())).toList();
+      List<Path> journals = list(dir).stream().filter(StoreCommit::isJournal).toList();
+      List<Path> other = list(dir).stream().filter(f -> !TemporaryFiles.isTemporary(f) && !StoreCommit.isJournal(f)
+          && !FINAL.contains(f.getFileName().toString())).toList();
+      if (k == 1) {
+        assertEquals(List.of("x.npy"), present, "kill 1 lands inside the commit, after its first move");
+        assertEquals(1, journals.size(), "kill 1 leaves the commit journal");
+      }
       assertTrue(other.isEmpty(), "kill " + k + ": unexpected files " + other);
       staleSeen += temporary.isEmpty() ? 0 : 1;
 
+      // What the next export (and inspect) does first: complete an interrupted commit, remove stale files.
+      OutputDirectory.clean(dir);
+      List<String> finalAfter = FINAL.stream().filter(f -> Files.exists(dir.resolve(f))).toList();
+      assertTrue(finalAfter.isEmpty() || finalAfter.equals(FINAL),
+          "kill " + k + ": after the next export the directory holds part of the export: " + finalAfter);
+      for (String f : FINAL.subList(0, 2)) {
+        if (finalAfter.contains(f)) {
+          assertEquals(expected.get(f), sha256(dir.resolve(f)), "kill " + k + ": " + f + " differs after recovery");
+        }
+      }
+      if (k == 1) {
+        assertEquals(FINAL, finalAfter, "kill 1: the interrupted commit is completed by the next export");
+      }
       // The next export into the directory removes the stale temporary files.
       try (EagerSession s = EagerSession.create()) {
         var probe = Datasets.indexed(Ops.create(s), 10, 4, 5, true);
@@ -127,15 +154,17 @@ class ReliabilityKillTest {
           }
         }
       }
-      List<Path> after = list(dir).stream().filter(TemporaryFiles::isTemporary).toList();
+      List<Path> after = list(dir).stream().filter(f -> TemporaryFiles.isTemporary(f) || StoreCommit.isJournal(f))
+          .toList();
       assertTrue(after.isEmpty(), "kill " + k + ": temporary files survive the next export: " + after);
 
       String state = exit == 137 ? (present.isEmpty() ? "killed, nothing published"
           : present.containsAll(FINAL) ? "killed after publishing" : "killed while publishing " + present)
           : "finished before the kill (exit " + exit + ")";
       tally.merge(state, 1, Integer::sum);
-      lines.add(String.format("kill %2d %s: exit %d, final files %s, temporary files %d -> removed", k,
-          delay < 0 ? "when x.npy appeared" : String.format("at +%5d ms", delay), exit, present, temporary.size()));
+      lines.add(String.format("kill %2d %s: exit %d, final files %s, temporary files %d, journals %d -> after the "
+          + "next export %s", k, delay < 0 ? "when x.npy appeared" : String.format("at +%5d ms", delay), exit, present,
+          temporary.size(), journals.size(), finalAfter));
     }
     assertTrue(staleSeen > 0, "no kill left a temporary file: the clean-up went untested");
     if (!loadable.isEmpty()) {

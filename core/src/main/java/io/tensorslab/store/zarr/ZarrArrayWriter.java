@@ -1,5 +1,6 @@
 package io.tensorslab.store.zarr;
 
+import io.tensorslab.slab.MappedFiles;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.RowWindow;
 import java.io.IOException;
@@ -29,8 +30,10 @@ import java.util.zip.CRC32C;
  * stores edge chunks full-size). Metadata is not this class's business: the {@link ZarrStore}
  * writes it last, at commit.
  *
- * <p>Memory: one native buffer per chunk being filled, reused; a writer that fills rows in order
- * holds one (two while a batch spans a chunk boundary). Sharded (v3, several chunks per file), the
+ * <p>Memory: one chunk per chunk being filled — a writer that fills rows in order holds one (two
+ * while a batch spans a chunk boundary). Uncompressed, a chunk is its own temporary file mapped
+ * into memory, so rows are copied once, straight into the file's pages, and unmapped when the chunk
+ * is complete; compressed, a reused native buffer that is encoded and written. Sharded (v3, several chunks per file), the
  * encoded chunks go straight into the shard's temporary file and only its index stays in memory.
  *
  * <p>Thread safety: all methods may be called from any thread; writers filling disjoint rows may
@@ -53,13 +56,41 @@ public final class ZarrArrayWriter implements AutoCloseable {
   private long finishedRows = -1;
   private boolean closed;
 
-  /** A chunk being filled: its buffer and how many of its rows are written. */
+  /**
+   * A chunk being filled: its bytes and how many of its rows are written. Uncompressed and one
+   * chunk per file, the bytes are the chunk's own temporary file, mapped (no copy besides the
+   * writer's); otherwise a reused native buffer that is encoded when complete.
+   */
   private static final class Chunk {
     final MemorySegment buffer;
+    final Arena mapping;
+    final FileChannel channel;
+    final Path temporary;
+    final Path target;
     long rows;
 
     Chunk(MemorySegment buffer) {
+      this(buffer, null, null, null, null);
+    }
+
+    Chunk(MemorySegment buffer, Arena mapping, FileChannel channel, Path temporary, Path target) {
       this.buffer = buffer;
+      this.mapping = mapping;
+      this.channel = channel;
+      this.temporary = temporary;
+      this.target = target;
+    }
+
+    boolean mapped() {
+      return mapping != null;
+    }
+
+    /** Unmaps and closes a mapped chunk's file; the temporary file stays for the caller. */
+    void release() throws IOException {
+      if (mapping.scope().isAlive()) {
+        mapping.close();
+      }
+      channel.close();
     }
   }
 
@@ -111,7 +142,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
    * chunk)}: {@code m * rowBytes} bytes to fill, in C order, valid until {@link #written} is called
    * for them (the chunk's buffer is reused once the chunk is written out).
    */
-  public synchronized RowWindow rows(long first, long n) {
+  public synchronized RowWindow rows(long first, long n) throws IOException {
     checkWritable();
     if (first < 0 || n < 1) {
       throw new IllegalArgumentException("rows [" + first + ", +" + n + ") is not a valid range (path="
@@ -127,7 +158,11 @@ public final class ZarrArrayWriter implements AutoCloseable {
       throw new IllegalStateException("rows [" + first + ", " + (first + m) + ") fall in chunk " + chunk
           + ", which is already complete and written (path=" + spec.path() + ")");
     }
-    Chunk c = filling.computeIfAbsent(chunk, k -> new Chunk(buffer()));
+    Chunk c = filling.get(chunk);
+    if (c == null) {
+      c = startChunk(chunk);
+      filling.put(chunk, c);
+    }
     return new RowWindow(first, m, c.buffer.asSlice(inChunk * rowBytes, m * rowBytes));
   }
 
@@ -246,24 +281,64 @@ public final class ZarrArrayWriter implements AutoCloseable {
     return finishedRows;
   }
 
+  private Chunk startChunk(long chunk) throws IOException {
+    if (spec.codec().compresses() || spec.chunksPerFile() > 1) {
+      return new Chunk(buffer());
+    }
+    Path target = directory.resolve(spec.chunkFile(chunk));
+    Files.createDirectories(target.getParent());
+    Path temporary = TemporaryFiles.beside(target);
+    FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
+    Arena mapping = Arena.ofShared();
+    boolean success = false;
+    try {
+      // A fresh file reads zero where nothing is written: the tail of a partial last chunk needs no fill.
+      MemorySegment bytes = MappedFiles.extendAndMap(channel, temporary, 0, chunkBytes, mapping, target);
+      success = true;
+      return new Chunk(bytes, mapping, channel, temporary, target);
+    } finally {
+      if (!success) {
+        mapping.close();
+        channel.close();
+        Files.deleteIfExists(temporary);
+      }
+    }
+  }
+
   private MemorySegment buffer() {
     MemorySegment free = freeBuffers.poll();
     return free != null ? free : arena.allocate(chunkBytes, ValueLayout.JAVA_LONG.byteAlignment());
   }
 
   private void writeChunk(long chunk, Chunk c, long rows) throws IOException {
-    MemorySegment buffer = c.buffer;
-    if (rows < spec.chunkRows()) {
-      buffer.asSlice(rows * rowBytes).fill((byte) 0); // the buffer may hold an earlier chunk's rows
-    }
-    ByteBuffer encoded = encoder.encode(buffer);
-    if (spec.chunksPerFile() == 1) {
-      writeFile(directory.resolve(spec.chunkFile(chunk)), encoded);
-    } else {
-      appendToShard(chunk, encoded);
-    }
     filling.remove(chunk);
-    freeBuffers.push(buffer);
+    if (c.mapped()) {
+      try {
+        c.release();
+        if (force) {
+          try (FileChannel channel = FileChannel.open(c.temporary, StandardOpenOption.WRITE)) {
+            channel.force(false);
+          }
+        }
+        moveIntoPlace(c.temporary, c.target);
+      } catch (IOException e) {
+        Files.deleteIfExists(c.temporary);
+        throw new IOException("writing zarr chunk failed: " + e.getMessage() + " (path=" + c.target + ")", e);
+      }
+    } else {
+      MemorySegment buffer = c.buffer;
+      if (rows < spec.chunkRows()) {
+        buffer.asSlice(rows * rowBytes).fill((byte) 0); // the buffer may hold an earlier chunk's rows
+      }
+      ByteBuffer encoded = encoder.encode(buffer);
+      if (spec.chunksPerFile() == 1) {
+        writeFile(directory.resolve(spec.chunkFile(chunk)), encoded);
+      } else {
+        appendToShard(chunk, encoded);
+      }
+      freeBuffers.push(buffer);
+    }
     writtenChunks.set(Math.toIntExact(chunk));
   }
 
@@ -364,6 +439,16 @@ public final class ZarrArrayWriter implements AutoCloseable {
   }
 
   private void releaseBuffers() {
+    for (Chunk c : filling.values()) {
+      if (c.mapped()) {
+        try {
+          c.release();
+          Files.deleteIfExists(c.temporary);
+        } catch (IOException ignored) {
+          // best effort: a temporary file left behind is removed by the next export (TemporaryFiles.removeStale)
+        }
+      }
+    }
     filling.clear();
     freeBuffers.clear();
     encoder.close();

@@ -1,0 +1,43 @@
+package io.tensorslab.export;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The writers a plan calls for: one per component, except that a row-splits pair shares one. */
+final class ComponentWriters {
+  private ComponentWriters() {}
+
+  static List<ComponentWriter> of(ExportPlan plan) {
+    Map<String, ComponentLayout> byName = plan.byName();
+    ExportOptions options = plan.options();
+    OutputStores stores = plan.stores();
+    Set<String> paired = new HashSet<>();
+    List<ComponentWriter> writers = new ArrayList<>();
+    options.rowSplitPairs().forEach((name, pair) -> {
+      paired.addAll(pair);
+      ComponentLayout v = byName.get(pair.get(0));
+      ComponentLayout valuesAsFile = new ComponentLayout(v.index(), name + ".values", v.type(), v.dtype(), v.rowShape());
+      // Values are rows of fixed shape whatever the default policy: numbers dense, strings as |S{max}.
+      writers.add(new RowSplitsWriter(name, writerFor(valuesAsFile, ShapePolicy.ERROR, stores),
+          byName.get(pair.get(1)), stores));
+    });
+    for (ComponentLayout layout : plan.layouts()) {
+      if (!paired.contains(layout.name())) {
+        writers.add(writerFor(layout, options.policyOf(layout.name()), stores));
+      }
+    }
+    return writers;
+  }
+
+  private static ComponentWriter writerFor(ComponentLayout layout, ShapePolicy policy, OutputStores stores) {
+    return switch (policy) {
+      case ShapePolicy.Error e when layout.dtype() != null -> new DenseWriter(layout, stores);
+      case ShapePolicy.Error e -> new PaddedWriter(layout, null, stores); // strings: |S width known at the end
+      case ShapePolicy.Pad pad -> new PaddedWriter(layout, pad, stores);
+      case ShapePolicy.Ragged r -> new RaggedWriter(layout, stores);
+    };
+  }
+}
