@@ -1,7 +1,6 @@
 package io.tensorslab.cli;
 
 import io.tensorslab.store.OutputDirectory;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
@@ -12,6 +11,7 @@ import io.tensorslab.shard.ShardLedger;
 import io.tensorslab.shard.ShardPlan;
 import io.tensorslab.store.StoreFormat;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
+import io.tensorslab.export.TfRecordExport;
 import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
@@ -19,7 +19,9 @@ import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordErrors;
 import io.tensorslab.tf.TfRecordException;
-import io.tensorslab.tf.TfRecordScanner;
+import io.tensorslab.tf.example.ExampleRecords;
+import io.tensorslab.tf.example.FeatureSelection;
+import io.tensorslab.tf.example.TfRecordReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
@@ -33,8 +35,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tensorflow.EagerSession;
 import org.tensorflow.op.Ops;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -50,9 +50,11 @@ import picocli.CommandLine.TypeConversionException;
  * {@code ParseExampleV2} and written by the export engine.
  *
  * <p>Before TensorFlow reads anything, every input file's framing is walked once in Java
- * ({@link TfRecordScanner}, no CRCs: a plain file costs one seek per record). That counts the rows
- * (the progress bar's total and an exact preallocation) and catches a file cut inside a record
- * header, which TensorFlow's reader takes for a clean end and would silently drop.
+ * ({@link TfRecordReader}, no data CRCs: a plain file is mapped and costs one header read per
+ * record). That counts the rows (the progress bar's total and an exact preallocation) and catches
+ * a file cut inside a record header, which TensorFlow's reader takes for a clean end and would
+ * silently drop. With {@code --varlen pad} it also finds each {@code *} feature's longest row, with
+ * the native Example reader, which counts values exactly as TensorFlow's parser does.
  */
 @Command(
     name = "convert",
@@ -75,6 +77,11 @@ final class ConvertCommand implements Callable<Integer> {
     RAGGED, PAD
   }
 
+  /** Who parses the records. */
+  enum Engine {
+    AUTO, NATIVE, TENSORFLOW
+  }
+
   @Spec
   CommandSpec spec;
 
@@ -91,8 +98,19 @@ final class ConvertCommand implements Callable<Integer> {
       description = "A feature to read, repeatable: e.g. image:float32:28,28  label:int64:  tokens:int64:*")
   List<String> featureTexts;
 
+  @Option(names = "--engine", paramLabel = "auto|native|tensorflow", defaultValue = "auto",
+      converter = EngineConverter.class,
+      description = "Who parses the records: native (the built-in Example reader, several threads, TensorFlow not "
+          + "loaded), tensorflow (TFRecordDataset + ParseExampleV2), or auto: native whenever it can convert the "
+          + "features (default: ${DEFAULT-VALUE}). Both write the same bytes.")
+  Engine engine;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Threads parsing records with the native engine (default: available processors).")
+  Integer threads;
+
   @Option(names = "--batch", paramLabel = "N", defaultValue = "1024",
-      description = "Records parsed per TensorFlow call (default: ${DEFAULT-VALUE}).")
+      description = "Records parsed per TensorFlow call with --engine tensorflow (default: ${DEFAULT-VALUE}).")
   long batch;
 
   @Option(names = "--limit", paramLabel = "ROWS", description = "Stop after exactly this many rows.")
@@ -144,8 +162,18 @@ final class ConvertCommand implements Callable<Integer> {
     }
     checkInputs();
     checkOutputDirectory();
-    long rows = countRows(features);
     PrintWriter stdout = spec.commandLine().getOut();
+    TfRecordExport.VarLen nativeVarLen = varlen == VarLen.PAD ? TfRecordExport.VarLen.PAD : TfRecordExport.VarLen.RAGGED;
+    String nativeCannot = TfRecordExport.unsupportedReason(features, nativeVarLen);
+    if (engine == Engine.NATIVE && nativeCannot != null) {
+      throw usage("--engine native cannot convert these features: " + nativeCannot + "; use --engine tensorflow");
+    }
+    if (engine != Engine.TENSORFLOW && nativeCannot == null) {
+      return convertNatively(features, nativeVarLen, stdout);
+    }
+    String engineLine = engine == Engine.TENSORFLOW ? "engine: tensorflow (--engine tensorflow)"
+        : "engine: tensorflow (auto: the native reader cannot convert " + nativeCannot + ")";
+    long rows = countRows(features);
     EagerSession session = EagerSession.create();
     try {
       Ops tf = Ops.create(session);
@@ -155,12 +183,36 @@ final class ConvertCommand implements Callable<Integer> {
       try (ExportResult result = export(tf, batches, rows)) {
         if (!quiet) {
           ExportRun.printSummary(stdout, result);
+          stdout.println(engineLine);
           stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
           stdout.flush();
         }
       }
     } finally {
       TensorSlabCommand.release(session);
+    }
+    return 0;
+  }
+
+  /**
+   * The native engine: no TensorFlow session, TensorFlow's native library never loaded. The
+   * pre-scan is part of its plan (it indexes every file), so {@link #countRows} is not called.
+   */
+  private int convertNatively(List<FeatureSpec> features, TfRecordExport.VarLen nativeVarLen, PrintWriter stdout)
+      throws IOException {
+    int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    ExportRun.Job job = (listener, cancellation) -> TfRecordExport.run(new TfRecordExport.Options(files, compression,
+        features, nativeVarLen, padValues, limit == null ? Long.MAX_VALUE : limit, n, out, overwrite, true, listener,
+        cancellation));
+    try (ExportResult result = ExportRun.run(job, out, -1, quiet, spec.commandLine().getErr())) {
+      if (!quiet) {
+        ExportRun.printSummary(stdout, result, "parsing and copying into the files",
+            "indexing the records (and counting * and bytes values) and sealing");
+        stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + n + " thread"
+            + (n == 1 ? "" : "s") + (compression == TfRecordCompression.NONE ? "" : " (one per compressed file)"));
+        stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
+        stdout.flush();
+      }
     }
     return 0;
   }
@@ -277,6 +329,9 @@ final class ConvertCommand implements Callable<Integer> {
     if (batch < 1) {
       throw usage("Invalid value for option '--batch': must be at least 1, got " + batch);
     }
+    if (threads != null && threads < 1) {
+      throw usage("Invalid value for option '--threads': must be at least 1, got " + threads);
+    }
     if (limit != null && limit < 0) {
       throw usage("Invalid value for option '--limit': must be >= 0, got " + limit);
     }
@@ -348,56 +403,37 @@ final class ConvertCommand implements Callable<Integer> {
 
   /**
    * Rows to export: every record of every file, or the first {@code --limit}. Walks the framing
-   * only as far as needed; a file cut inside a record fails here, naming file and record.
+   * only as far as needed; a file cut inside a record fails here, naming file and record. With
+   * {@code --varlen pad}, also the longest row of each {@code *} feature, counted by the native
+   * reader with TensorFlow's rules (a record TensorFlow would refuse fails here, named).
    */
   private long countRows(List<FeatureSpec> features) throws IOException {
     // Only padding needs the longest row of each '*' feature ahead; ragged output takes rows as they come.
-    List<String> varlenNames = varlen != VarLen.PAD ? List.of()
-        : features.stream().filter(FeatureSpec::variableLength).map(FeatureSpec::name).toList();
-    varlenNames.forEach(n -> maxLengths.put(n, 0L));
+    List<FeatureSpec> padded = varlen != VarLen.PAD ? List.of()
+        : features.stream().filter(FeatureSpec::variableLength).toList();
+    padded.forEach(f -> maxLengths.put(f.name(), 0L));
+    FeatureSelection selection = FeatureSelection.of(padded);
     long max = limit == null ? Long.MAX_VALUE : limit;
     long rows = 0;
     for (Path p : files) {
       if (rows >= max) {
         break;
       }
-      try (TfRecordScanner s = TfRecordScanner.open(p, compression)) {
-        if (varlenNames.isEmpty()) {
-          while (rows < max && s.skip(false)) {
+      if (padded.isEmpty()) {
+        try (TfRecordReader r = TfRecordReader.open(p, compression).checkCrc(false)) {
+          while (rows < max && r.next()) {
             rows++;
-          }
-        } else {
-          byte[] record;
-          while (rows < max && (record = s.next()) != null) {
-            rows++;
-            longestRows(record, varlenNames);
           }
         }
+      } else {
+        rows += ExampleRecords.read(p, compression, selection, max - rows, (index, record) -> {
+          for (int i = 0; i < padded.size(); i++) {
+            maxLengths.merge(padded.get(i).name(), (long) record.values(i).count(), Math::max);
+          }
+        });
       }
     }
     return rows;
-  }
-
-  /** Raises {@link #maxLengths} to this record's value counts; a record that does not parse is TensorFlow's to report. */
-  private void longestRows(byte[] record, List<String> varlenNames) {
-    Map<String, Feature> present;
-    try {
-      present = Example.parseFrom(record).getFeatures().getFeatureMap();
-    } catch (InvalidProtocolBufferException e) {
-      return;
-    }
-    for (String name : varlenNames) {
-      Feature f = present.get(name);
-      if (f != null) {
-        long n = switch (f.getKindCase()) {
-          case FLOAT_LIST -> f.getFloatList().getValueCount();
-          case INT64_LIST -> f.getInt64List().getValueCount();
-          case BYTES_LIST -> f.getBytesList().getValueCount();
-          case KIND_NOT_SET -> 0;
-        };
-        maxLengths.merge(name, n, Math::max);
-      }
-    }
   }
 
   static final class CompressionConverter implements ITypeConverter<TfRecordCompression> {
@@ -419,6 +455,18 @@ final class ConvertCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }
+    }
+  }
+
+  static final class EngineConverter implements ITypeConverter<Engine> {
+    @Override
+    public Engine convert(String value) {
+      return switch (value) {
+        case "auto" -> Engine.AUTO;
+        case "native" -> Engine.NATIVE;
+        case "tensorflow" -> Engine.TENSORFLOW;
+        default -> throw new TypeConversionException("expected auto, native or tensorflow, got '" + value + "'");
+      };
     }
   }
 

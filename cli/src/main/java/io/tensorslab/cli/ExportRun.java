@@ -2,6 +2,7 @@ package io.tensorslab.cli;
 
 import io.tensorslab.export.Cancellation;
 import io.tensorslab.export.ExportBuilder;
+import io.tensorslab.export.ExportListener;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.ExportedArray;
 import io.tensorslab.npy.NpyHeader;
@@ -27,6 +28,18 @@ final class ExportRun {
   static ExportResult run(ExportBuilder builder, Path dir, long totalRows, boolean quiet, PrintWriter err)
       throws IOException {
     Path absolute = dir.toAbsolutePath().normalize();
+    return run((listener, cancellation) -> builder.to(absolute).cancellation(cancellation).listener(listener).run(),
+        dir, totalRows, quiet, err);
+  }
+
+  /** An export that reports to a listener and stops when cancelled. */
+  @FunctionalInterface
+  interface Job {
+    ExportResult run(ExportListener listener, Cancellation cancellation) throws IOException;
+  }
+
+  /** Runs {@code job} with the progress bar and the Ctrl-C hook; see {@link #run(ExportBuilder, Path, long, boolean, PrintWriter)}. */
+  static ExportResult run(Job job, Path dir, long totalRows, boolean quiet, PrintWriter err) throws IOException {
     ProgressBar bar = !quiet && ProgressBar.stderrIsTerminal() ? new ProgressBar(err, totalRows) : null;
     Cancellation cancellation = new Cancellation();
     CountDownLatch done = new CountDownLatch(1);
@@ -42,7 +55,7 @@ final class ExportRun {
     Runtime.getRuntime().addShutdownHook(hook);
     boolean success = false;
     try {
-      ExportResult result = builder.to(absolute).cancellation(cancellation).listener(bar).run();
+      ExportResult result = job.run(bar, cancellation);
       success = true;
       return result;
     } finally {
@@ -60,14 +73,22 @@ final class ExportRun {
 
   /** The summary both {@code demo} and {@code convert} print: files, shapes, dtypes, rows, MB, time, GB/s. */
   static void printSummary(PrintWriter out, ExportResult result) {
+    printSummary(out, result, "copying into the files", "TensorFlow producing batches and sealing");
+  }
+
+  /**
+   * @param copied what the timed part ({@link ExportResult#copyNanos()}) did
+   * @param rest what the rest of the time went to
+   */
+  static void printSummary(PrintWriter out, ExportResult result, String copied, String rest) {
     double seconds = result.elapsedSeconds();
     double mb = result.bytes() / 1e6;
     out.printf(Locale.ROOT, "wrote %,d rows, %.1f MB in %.2f s (%.2f GB/s) to %s%n", result.rows(), mb, seconds,
         seconds > 0 ? result.bytes() / 1e9 / seconds : 0.0, result.directory());
     // Most of the time is usually TensorFlow making the batches; the copy itself is what TensorSlab adds.
     double copySeconds = result.copyNanos() / 1e9;
-    out.printf(Locale.ROOT, "  of which copying into the files: %.2f s (%.2f GB/s); the rest is TensorFlow producing "
-        + "batches and sealing%n", copySeconds, copySeconds > 0 ? result.bytes() / 1e9 / copySeconds : 0.0);
+    out.printf(Locale.ROOT, "  of which %s: %.2f s (%.2f GB/s); the rest is %s%n", copied, copySeconds,
+        copySeconds > 0 ? result.bytes() / 1e9 / copySeconds : 0.0, rest);
     int width = 0;
     for (ExportedArray a : result.arrays()) {
       width = Math.max(width, a.path().getFileName().toString().length());

@@ -85,12 +85,20 @@ record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TTyp
           case INT64 -> tf.constant((Long) pad.get(f.name()));
           case BYTES -> tf.constant((String) pad.get(f.name()));
         };
-        Operand dense = tf.ragged.raggedTensorToTensor(tf.constant(new long[] {-1, maxLength.get(f.name())}), values,
-            fill, List.of(splits), List.of("ROW_SPLITS"));
+        long width = maxLength.get(f.name());
         Operand<TInt64> lengths = tf.math.sub(tf.stridedSlice(splits, Indices.sliceFrom(1)),
             tf.stridedSlice(splits, Indices.sliceTo(-1)));
+        // RaggedTensorToTensor cuts a row longer than the width without a word: refuse it instead.
+        // The pre-scan counts as TensorFlow's parser does, so this fires only if the two ever disagree.
+        Ops checked = tf.withControlDependencies(tf.assertThat(
+            tf.math.lessEqual(tf.max(tf.concat(List.of(lengths, tf.constant(new long[] {0})), tf.constant(0)),
+                tf.constant(0)), tf.constant(width)),
+            List.of(tf.constant("padded layout narrower than a row: a row of feature " + f.name() + " is longer than "
+                + width + ", the longest row the pre-scan found"))));
+        Operand dense = checked.ragged.raggedTensorToTensor(tf.constant(new long[] {-1, width}), values,
+            fill, List.of(splits), List.of("ROW_SPLITS"));
         sig.output(String.format("c%04d", out++), dense);
-        sig.output(String.format("c%04d", out++), lengths);
+        sig.output(String.format("c%04d", out++), checked.identity(lengths));
         c += 2;
       } else {
         sig.output(String.format("c%04d", out++), tf.identity((Operand) inputs.get(c)));

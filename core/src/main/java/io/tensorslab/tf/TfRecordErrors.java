@@ -1,14 +1,15 @@
 package io.tensorslab.tf;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import io.tensorslab.tf.example.ExampleView;
+import io.tensorslab.tf.example.FeatureSelection;
+import io.tensorslab.tf.example.MalformedExampleException;
+import io.tensorslab.tf.example.TfRecordReader;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
 
 /**
  * Turns a TensorFlow failure while iterating a {@link TfRecordBatches} into one
@@ -26,8 +27,8 @@ import org.tensorflow.proto.Feature;
  *       "inflate() failed with error -3: incorrect header check").
  * </ul>
  * So the batch index, which only the iterating code knows, is the key: the records of that batch
- * are re-read in Java ({@link TfRecordScanner}) and checked against the feature specs the way
- * {@code ParseExample} checks them, and a reader error is located by walking the files' framing in
+ * are re-read in Java ({@link TfRecordReader}) and parsed by the native Example reader, which
+ * follows {@code ParseExample}'s rules exactly ({@link FeatureSelection}), and a reader error is located by walking the files' framing in
  * order with every CRC checked — TensorFlow reads them in the same order and stops at the first
  * bad record. Only the failure path pays for this.
  *
@@ -100,8 +101,8 @@ public final class TfRecordErrors {
 
   private static TfRecordException firstFramingProblem(TfRecordBatches b, boolean checkCrc) throws IOException {
     for (Path p : b.files()) {
-      try (TfRecordScanner s = TfRecordScanner.open(p, b.compression())) {
-        while (s.skip(checkCrc)) {
+      try (TfRecordReader r = TfRecordReader.open(p, b.compression()).checkCrc(checkCrc)) {
+        while (r.next()) {
           // walk to the end or the first problem
         }
       } catch (TfRecordException e) {
@@ -127,24 +128,23 @@ public final class TfRecordErrors {
     }
     long row = 0;
     TfRecordException firstFound = null;
+    ExampleView example = new ExampleView();
+    FeatureSelection selection = FeatureSelection.of(b.features());
     for (Path p : b.files()) {
-      try (TfRecordScanner s = TfRecordScanner.open(p, b.compression())) {
+      try (TfRecordReader r = TfRecordReader.open(p, b.compression())) {
         while (row < end) {
+          r.checkCrc(row >= first); // records before the batch are only stepped over
+          if (!r.next()) {
+            break;
+          }
           if (row < first) {
-            if (!s.skip(false)) {
-              break;
-            }
             row++;
             continue;
           }
-          long recordInFile = s.recordIndex();
-          byte[] bytes = s.next();
-          if (bytes == null) {
-            break;
-          }
-          String[] problem = check(bytes, b);
+          MalformedExampleException problem = check(r, example, selection);
           if (problem != null) {
-            TfRecordException e = new TfRecordException(problem[1], p, recordInFile, problem[0], batchIndex, cause);
+            TfRecordException e = new TfRecordException(problem.problem(), p, r.recordIndex(), problem.feature(),
+                batchIndex, cause);
             if (hint < 0 || row == hint) {
               return e;
             }
@@ -164,53 +164,15 @@ public final class TfRecordErrors {
     return firstFound;
   }
 
-  /** {feature, problem} for the first spec this record breaks, as ParseExample would see it; or null. */
-  static String[] check(byte[] record, TfRecordBatches b) {
-    Example example;
+  /** Why ParseExample refuses the record {@code r} just read, or null. */
+  private static MalformedExampleException check(TfRecordReader r, ExampleView example, FeatureSelection selection) {
     try {
-      example = Example.parseFrom(record);
-    } catch (InvalidProtocolBufferException e) {
-      return new String[] {null, "record is not a serialized tf.train.Example (" + e.getMessage() + ")"};
+      example.parse(r.record());
+      selection.read(example);
+      return null;
+    } catch (MalformedExampleException e) {
+      return e;
     }
-    var present = example.getFeatures().getFeatureMap();
-    for (FeatureSpec f : b.features()) {
-      Feature feature = present.get(f.name());
-      // ParseExample takes a feature with no value list at all for a missing one
-      if (feature == null || feature.getKindCase() == Feature.KindCase.KIND_NOT_SET) {
-        if (f.variableLength()) {
-          continue; // a missing variable-length feature is an empty row
-        }
-        return new String[] {f.name(), "feature '" + f.name() + "' is missing"
-            + (feature == null ? "" : " (present with no value list)") + ", expected " + describe(f)};
-      }
-      String kind = switch (feature.getKindCase()) {
-        case FLOAT_LIST -> "float32";
-        case INT64_LIST -> "int64";
-        case BYTES_LIST -> "bytes";
-        case KIND_NOT_SET -> null;
-      };
-      long count = switch (feature.getKindCase()) {
-        case FLOAT_LIST -> feature.getFloatList().getValueCount();
-        case INT64_LIST -> feature.getInt64List().getValueCount();
-        case BYTES_LIST -> feature.getBytesList().getValueCount();
-        case KIND_NOT_SET -> 0;
-      };
-      if (kind != null && !kind.equals(f.dtype().cliName())) {
-        return new String[] {f.name(), "feature '" + f.name() + "' holds " + kind + " values, not "
-            + f.dtype().cliName()};
-      }
-      if (!f.variableLength() && count != f.valuesPerRecord()) {
-        return new String[] {f.name(), "feature '" + f.name() + "' has " + count + " value"
-            + (count == 1 ? "" : "s") + ", expected " + describe(f)};
-      }
-    }
-    return null;
-  }
-
-  private static String describe(FeatureSpec f) {
-    long n = f.valuesPerRecord();
-    String shape = f.isScalar() ? "a scalar" : "shape " + f.shape().toString().replace(" ", "");
-    return n + " " + f.dtype().cliName() + " value" + (n == 1 ? "" : "s") + ", " + shape;
   }
 
   /** TensorFlow's message without the map-function preamble and the node suffix. */

@@ -1,5 +1,11 @@
 package io.tensorslab.cli;
 
+import static io.tensorslab.testutil.WireEncoding.cat;
+import static io.tensorslab.testutil.WireEncoding.entry;
+import static io.tensorslab.testutil.WireEncoding.example;
+import static io.tensorslab.testutil.WireEncoding.list;
+import static io.tensorslab.testutil.WireEncoding.packed;
+import static io.tensorslab.testutil.WireEncoding.unpacked;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -312,6 +318,48 @@ class CliConvertTest {
       RunCli run = RunCli.run(args);
       assertEquals(0, run.code(), run.err());
       assertEquals("ok", NumPy.run(script, out.toString(), pad).strip());
+    }
+  }
+
+  /**
+   * The padded width is the longest row as TensorFlow's parser counts it, and every padded row
+   * equals the ragged output's row (which is TensorFlow's own parse): a Feature holding an
+   * int64_list [1..5] then an empty bytes_list (TensorFlow: 5 values), one holding [1,2,3] then a
+   * float_list (3), two int64_lists [1,2,3] and [4,5] (3), packed [1,2] + unpacked [3] + packed
+   * [4,5,6] (2). A pre-scan by protobuf's merge rules wrote widths 0/1/5/6 here and dropped values.
+   */
+  @Test
+  void paddedWidthCountsValuesAsTensorFlowDoes(@TempDir Path dir) throws IOException {
+    byte[][] features = {
+        cat(list(3, packed(1, 2, 3, 4, 5)), list(1, new byte[0])),
+        cat(list(3, packed(1, 2, 3)), list(2, new byte[] {0x0a, 4, 0, 0, 0x10, 0x41})),
+        cat(list(3, packed(1, 2, 3)), list(3, packed(4, 5))),
+        list(3, cat(packed(1, 2), unpacked(3), packed(4, 5, 6))),
+    };
+    long[] tensorFlowWidths = {5, 3, 3, 2};
+    for (int i = 0; i < features.length; i++) {
+      byte[] record = example(entry("x", features[i]));
+      Path in = TfRecordWriter.write(dir.resolve("in" + i + ".tfrecord"), Compression.NONE,
+          List.of(record, example(entry("x", list(3, packed(7)))), record));
+      Path padded = dir.resolve("pad" + i);
+      Path ragged = dir.resolve("ragged" + i);
+      RunCli run = RunCli.run("convert", "--tfrecord", in.toString(), "--feature", "x:int64:*", "--varlen", "pad",
+          "--pad-value", "-1", "--out", padded.toString(), "--quiet");
+      assertEquals(0, run.code(), run.err());
+      run = RunCli.run("convert", "--tfrecord", in.toString(), "--feature", "x:int64:*", "--out", ragged.toString(), "--quiet");
+      assertEquals(0, run.code(), run.err());
+      String check = """
+          pad, rag, width = sys.argv[1], sys.argv[2], int(sys.argv[3])
+          p = np.load(pad + '/x.npy'); n = np.load(pad + '/x.lengths.npy')
+          v = np.load(rag + '/x.values.npy'); s = np.load(rag + '/x.row_splits.npy')
+          assert p.shape == (3, width), p.shape
+          for r in range(3):
+              row = v[s[r]:s[r + 1]].tolist()
+              assert n[r] == len(row) and p[r, :n[r]].tolist() == row and (p[r, n[r]:] == -1).all(), (r, p[r], row)
+          print('ok')
+          """;
+      assertEquals("ok", NumPy.run(check, padded.toString(), ragged.toString(), Long.toString(tensorFlowWidths[i])).strip(),
+          "case " + i);
     }
   }
 }

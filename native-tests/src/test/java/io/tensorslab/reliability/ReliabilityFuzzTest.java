@@ -14,7 +14,8 @@ import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordErrors;
 import io.tensorslab.tf.TfRecordException;
-import io.tensorslab.tf.TfRecordScanner;
+import io.tensorslab.tf.example.TfRecordIndex;
+import io.tensorslab.tf.example.TfRecordReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -49,7 +50,7 @@ import org.tensorflow.op.Ops;
  * Hostile input, by a seeded mutation loop over valid inputs (no fuzzing library: the targets are
  * small, and a seed makes every failure replayable):
  * <ul>
- *   <li>TFRecord files (plain, GZIP, ZLIB) through {@link TfRecordScanner}, all of them, and a subset
+ *   <li>TFRecord files (plain, GZIP, ZLIB) through {@link TfRecordReader}, all of them, and a subset
  *       (one in {@value #TF_EVERY}) through TensorFlow's reader and {@code ParseExampleV2} with the
  *       {@link TfRecordErrors} translation, as {@code tensorslab convert} reads them;
  *   <li>{@code --feature} specs through {@link FeatureSpec#parse} and {@link FeatureSpec#parseAll}.
@@ -106,13 +107,13 @@ class ReliabilityFuzzTest {
       for (boolean read : new boolean[] {true, false}) {
         try {
           if (read) {
-            try (TfRecordScanner s = TfRecordScanner.open(file, c)) {
-              while (s.next() != null) {
+            try (TfRecordReader r = TfRecordReader.open(file, c)) {
+              while (r.next()) {
                 // all records
               }
             }
           } else {
-            TfRecordScanner.countRecords(file, c, false);
+            TfRecordIndex.build(file, c, Long.MAX_VALUE);
           }
         } catch (TfRecordException e) {
           requireMessage(e, file);

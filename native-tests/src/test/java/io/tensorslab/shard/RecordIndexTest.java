@@ -9,7 +9,8 @@ import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.testutil.TfRecordWriter.Compression;
 import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordException;
-import io.tensorslab.tf.TfRecordScanner;
+import io.tensorslab.tf.example.TfRecordReader;
+import java.lang.foreign.ValueLayout;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
@@ -90,12 +91,12 @@ class RecordIndexTest {
     Path gz = TfRecordWriter.write(dir.resolve("a.tfrecord.gz"), Compression.GZIP, recs);
     RecordIndex index = RecordIndex.scan(List.of(gz), TfRecordCompression.GZIP, Long.MAX_VALUE, 4);
     assertEquals(TfRecordWriter.recordOffset(recs, 8), index.position(8).offset());
-    try (TfRecordScanner s = TfRecordScanner.open(gz, TfRecordCompression.GZIP)) {
-      for (int i = 0; i < 8; i++) {
-        s.skip(false);
+    try (TfRecordReader r = TfRecordReader.open(gz, TfRecordCompression.GZIP)) {
+      for (int i = 0; i <= 8; i++) {
+        r.next();
       }
-      assertEquals(index.position(8).offset(), s.offset());
-      assertArrayEquals(recs.get(8), s.next());
+      assertEquals(index.position(8).offset(), r.recordOffset());
+      assertArrayEquals(recs.get(8), r.record().toArray(ValueLayout.JAVA_BYTE));
     }
   }
 

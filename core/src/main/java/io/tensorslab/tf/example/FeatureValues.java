@@ -36,6 +36,7 @@ import java.util.Arrays;
 public final class FeatureValues {
 
   private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+  private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private final WireInput in = new WireInput();
@@ -223,13 +224,40 @@ public final class FeatureValues {
 
   /** Copies the float values into {@code dst} at {@code dstOffset} (little-endian, 4 bytes each). */
   public void copyFloats(MemorySegment dst, long dstOffset) {
+    copyFloats(0, count, dst, dstOffset);
+  }
+
+  /** Copies float values {@code [from, from + n)} into {@code dst} at {@code dstOffset}: one copy when packed. */
+  public void copyFloats(int from, int n, MemorySegment dst, long dstOffset) {
     requireKind(WireKind.FLOAT_LIST);
+    java.util.Objects.checkFromIndexSize(from, n, count);
     if (floatsPacked) {
-      MemorySegment.copy(record, floatsAt, dst, dstOffset, count * 4L);
+      MemorySegment.copy(record, floatsAt + 4L * from, dst, dstOffset, n * 4L);
     } else {
-      for (int i = 0; i < count; i++) {
-        dst.set(FLOAT, dstOffset + 4L * i, record.get(FLOAT, floatsAt + 5L * i));
+      for (int i = 0; i < n; i++) {
+        dst.set(FLOAT, dstOffset + 4L * i, record.get(FLOAT, floatsAt + 5L * (from + i)));
       }
+    }
+  }
+
+  /** Copies int64 values {@code [from, from + n)} into {@code dst} at {@code dstOffset}, little-endian. */
+  public void copyLongs(int from, int n, MemorySegment dst, long dstOffset) {
+    requireKind(WireKind.INT64_LIST);
+    java.util.Objects.checkFromIndexSize(from, n, count);
+    MemorySegment.copy(longs, from, dst, LONG, dstOffset, n);
+  }
+
+  /**
+   * Copies bytes value {@code i} into {@code dst} at {@code dstOffset} and fills the rest of its
+   * {@code width}-byte slot with {@code fill} (NumPy's {@code |S{width}} items are NUL-padded).
+   */
+  public void copyBytes(int i, MemorySegment dst, long dstOffset, long width) {
+    requireKind(WireKind.BYTES_LIST);
+    checkIndex(i);
+    int n = bytesLength[i];
+    MemorySegment.copy(record, bytesOffset[i], dst, dstOffset, n);
+    if (width > n) {
+      dst.asSlice(dstOffset + n, width - n).fill((byte) 0);
     }
   }
 

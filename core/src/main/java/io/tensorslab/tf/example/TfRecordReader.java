@@ -225,10 +225,7 @@ public final class TfRecordReader implements AutoCloseable {
         throw problem("length " + Long.toUnsignedString(length) + " is impossible (corrupted record)", null);
       }
       int n = (int) length;
-      if (buffer.length < n + 4) {
-        buffer = new byte[Math.max(n + 4, buffer.length * 2)];
-      }
-      int read = in.readNBytes(buffer, 0, n + 4);
+      int read = readUpTo(n + 4);
       if (read < n) {
         throw problem("file ends after " + read + " of its " + length + " data bytes (truncated file)", null);
       }
@@ -249,6 +246,26 @@ public final class TfRecordReader implements AutoCloseable {
       // GZIPInputStream / InflaterInputStream: the compressed stream stops before its end marker
       throw problem("compressed " + compression.name() + " stream ends early (truncated file)", e);
     }
+  }
+
+  /**
+   * Reads up to {@code want} bytes into {@link #buffer}, growing it only as bytes arrive: a
+   * corrupted length (up to 2 GiB, its CRC matched by chance) must not allocate before the stream
+   * proves it holds that much.
+   */
+  private int readUpTo(int want) throws IOException {
+    int have = 0;
+    while (have < want) {
+      if (have == buffer.length) {
+        buffer = java.util.Arrays.copyOf(buffer, (int) Math.min(want, buffer.length * 2L));
+      }
+      int got = in.read(buffer, have, Math.min(want, buffer.length) - have);
+      if (got < 0) {
+        break;
+      }
+      have += got;
+    }
+    return have;
   }
 
   private void advance(long length) {

@@ -1,5 +1,11 @@
 package io.tensorslab.tf.example;
 
+import static io.tensorslab.testutil.WireEncoding.cat;
+import static io.tensorslab.testutil.WireEncoding.delimited;
+import static io.tensorslab.testutil.WireEncoding.entry;
+import static io.tensorslab.testutil.WireEncoding.example;
+import static io.tensorslab.testutil.WireEncoding.list;
+import static io.tensorslab.testutil.WireEncoding.packed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -351,47 +357,5 @@ class DifferentialParseTest {
       session.close();
       graph.close();
     }
-  }
-
-  // --- hand encoding for the named cases ---
-
-  private static byte[] cat(byte[]... parts) {
-    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
-    for (byte[] p : parts) {
-      o.writeBytes(p);
-    }
-    return o.toByteArray();
-  }
-
-  private static byte[] delimited(int field, byte[] body) {
-    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
-    ExampleGenerator.varint(o, (long) field << 3 | 2);
-    ExampleGenerator.varint(o, body.length);
-    o.writeBytes(body);
-    return o.toByteArray();
-  }
-
-  private static byte[] list(int kind, byte[] body) {
-    return delimited(kind, body);
-  }
-
-  private static byte[] packed(long... v) {
-    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
-    for (long x : v) {
-      ExampleGenerator.varint(o, x);
-    }
-    return delimited(1, o.toByteArray());
-  }
-
-  private static byte[] entry(String name, byte[] feature) {
-    return cat(delimited(1, name.getBytes(java.nio.charset.StandardCharsets.UTF_8)), delimited(2, feature));
-  }
-
-  private static byte[] example(byte[]... entries) {
-    byte[] features = new byte[0];
-    for (byte[] e : entries) {
-      features = cat(features, delimited(1, e));
-    }
-    return delimited(1, features);
   }
 }

@@ -1,5 +1,9 @@
 package io.tensorslab.tf.example;
 
+import static io.tensorslab.testutil.WireEncoding.delimited;
+import static io.tensorslab.testutil.WireEncoding.tag;
+import static io.tensorslab.testutil.WireEncoding.varint;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -294,24 +298,6 @@ final class ExampleGenerator {
     for (int i = 0; i < 4; i++) {
       o.write(bits >>> (8 * i));
     }
-  }
-
-  private static void tag(ByteArrayOutputStream o, int field, int wireType) {
-    varint(o, (long) field << 3 | wireType);
-  }
-
-  private static void delimited(ByteArrayOutputStream o, int field, byte[] body) {
-    tag(o, field, 2);
-    varint(o, body.length);
-    o.writeBytes(body);
-  }
-
-  static void varint(ByteArrayOutputStream o, long v) {
-    while ((v & ~0x7fL) != 0) {
-      o.write((int) ((v & 0x7f) | 0x80));
-      v >>>= 7;
-    }
-    o.write((int) v);
   }
 
   /** {@code v} in at least {@code bytes} bytes (continuation bits on zero groups): valid up to 10, refused at 11. */

@@ -1,0 +1,162 @@
+package io.tensorslab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorslab.testutil.TfRecordWriter;
+import io.tensorslab.testutil.TfRecordWriter.Compression;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@code convert --engine native} writes the same bytes as {@code --engine tensorflow}, for every
+ * thread count, every kind of feature (fixed, scalar, {@code *} ragged and padded; float32, int64,
+ * bytes), across files and compressions; and it never loads TensorFlow's native library.
+ */
+class NativeEngineTest {
+
+  private static final List<String> FEATURES = List.of("--feature", "img:float32:2,3", "--feature", "label:int64:",
+      "--feature", "name:bytes:", "--feature", "tok:int64:*", "--feature", "w:float32:*", "--feature", "words:bytes:*");
+
+  /** Two files of varied records: rows of every length, missing '*' features, empty and long strings. */
+  private static List<Path> inputs(Path dir, Compression c) {
+    List<Path> files = new ArrayList<>();
+    int row = 0;
+    for (int file = 0; file < 2; file++) {
+      List<byte[]> records = new ArrayList<>();
+      for (int i = 0; i < (file == 0 ? 700 : 333); i++, row++) {
+        float[] img = new float[6];
+        for (int j = 0; j < 6; j++) {
+          img[j] = row * 0.5f - j;
+        }
+        var e = TfRecordWriter.example().floats("img", img).int64s("label", row * 1_000_003L - 7)
+            .bytes("name", ("n" + "x".repeat(row % 11) + row).getBytes(StandardCharsets.UTF_8));
+        if (row % 5 != 2) {
+          long[] tok = new long[row % 9];
+          for (int j = 0; j < tok.length; j++) {
+            tok[j] = (long) row << 20 | j;
+          }
+          e.int64s("tok", tok);
+        }
+        float[] w = new float[row % 4];
+        java.util.Arrays.fill(w, row + 0.25f);
+        e.floats("w", w);
+        byte[][] words = new byte[row % 3][];
+        for (int j = 0; j < words.length; j++) {
+          words[j] = ("w" + row + "_" + "y".repeat(j * 3)).getBytes(StandardCharsets.UTF_8);
+        }
+        e.bytes("words", words);
+        records.add(e.toByteArray());
+      }
+      String suffix = c == Compression.GZIP ? ".gz" : c == Compression.ZLIB ? ".zlib" : "";
+      files.add(TfRecordWriter.write(dir.resolve("in" + file + ".tfrecord" + suffix), c, records));
+    }
+    return files;
+  }
+
+  private static RunCli convert(List<Path> files, Compression c, Path out, String... more) {
+    List<String> args = new ArrayList<>(List.of("convert", "--tfrecord",
+        String.join(",", files.stream().map(Path::toString).toList()), "--compression",
+        c.name().toLowerCase(java.util.Locale.ROOT), "--out", out.toString()));
+    args.addAll(FEATURES);
+    args.addAll(List.of(more));
+    return RunCli.run(args);
+  }
+
+  private static void assertSameNpyFiles(Path expected, Path actual) throws IOException {
+    List<Path> names;
+    try (Stream<Path> s = Files.list(expected)) {
+      names = s.filter(p -> p.toString().endsWith(".npy")).map(Path::getFileName).sorted().toList();
+    }
+    try (Stream<Path> s = Files.list(actual)) {
+      assertEquals(names, s.filter(p -> p.toString().endsWith(".npy")).map(Path::getFileName).sorted().toList());
+    }
+    assertTrue(names.size() >= 6, names.toString());
+    for (Path n : names) {
+      assertArrayEquals(Files.readAllBytes(expected.resolve(n)), Files.readAllBytes(actual.resolve(n)),
+          n + " differs from the TensorFlow engine's");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Compression.class)
+  void nativeEqualsTensorFlowForEveryThreadCount(Compression c, @TempDir Path dir) throws IOException {
+    List<Path> files = inputs(dir, c);
+    for (String varlen : List.of("ragged", "pad")) {
+      Path reference = dir.resolve("tf-" + varlen);
+      RunCli tf = convert(files, c, reference, "--engine", "tensorflow", "--varlen", varlen, "--batch", "64");
+      assertEquals(0, tf.code(), tf.err());
+      assertTrue(tf.out().contains("engine: tensorflow (--engine tensorflow)"), tf.out());
+      for (int threads : new int[] {1, 2, 3, 7}) {
+        Path out = dir.resolve("native-" + varlen + "-" + threads);
+        RunCli run = convert(files, c, out, "--engine", "native", "--threads", Integer.toString(threads), "--varlen", varlen);
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("engine: native (--engine native), " + threads + " thread"), run.out());
+        assertSameNpyFiles(reference, out);
+      }
+    }
+  }
+
+  @Test
+  void limitAndPadValueMatchTensorFlow(@TempDir Path dir) throws IOException {
+    List<Path> files = inputs(dir, Compression.NONE);
+    Path reference = dir.resolve("tf");
+    assertEquals(0, convert(files, Compression.NONE, reference, "--engine", "tensorflow", "--varlen", "pad",
+        "--pad-value", "-3", "--limit", "777").code());
+    Path out = dir.resolve("native");
+    RunCli run = convert(files, Compression.NONE, out, "--varlen", "pad", "--pad-value", "-3", "--limit", "777",
+        "--threads", "2");
+    assertEquals(0, run.code(), run.err());
+    assertTrue(run.out().contains("engine: native (auto), 2 threads"), run.out());
+    assertSameNpyFiles(reference, out);
+  }
+
+  @Test
+  void aBadRecordIsNamedAndLeavesNoFile(@TempDir Path dir) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) {
+      records.add(TfRecordWriter.example().floats("x", i == 4321 ? new float[] {1, 2} : new float[] {1, 2, 3})
+          .toByteArray());
+    }
+    Path in = TfRecordWriter.write(dir.resolve("a.tfrecord"), Compression.NONE, records);
+    Path out = dir.resolve("out");
+    for (String threads : List.of("1", "2", "5")) {
+      RunCli.run("convert", "--tfrecord", in.toString(), "--feature", "x:float32:3", "--out", out.toString(),
+          "--threads", threads).assertFails(1, "path=" + in, "record=4321", "feature=x", "has 2 values, expected 3");
+      assertTrue(!Files.exists(out) || RunCli.leftovers(out).isEmpty(), "nothing left behind");
+    }
+  }
+
+  /** The native engine runs without TensorFlow's native library; the TensorFlow engine (the control) loads it. */
+  @Test
+  void nativeEngineDoesNotLoadTensorFlow(@TempDir Path dir) throws Exception {
+    List<Path> files = inputs(dir, Compression.NONE);
+    String input = String.join(",", files.stream().map(Path::toString).toList());
+    for (String engine : List.of("native", "tensorflow")) {
+      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+          "-cp", System.getProperty("java.class.path"), ConvertProbeMain.class.getName(),
+          "convert", "--tfrecord", input, "--out", dir.resolve("probe-" + engine).toString(), "--quiet",
+          "--engine", engine, "--varlen", "pad"));
+      cmd.addAll(FEATURES);
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "3");
+      Process p = pb.start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
+      assertTrue(output.contains("EXIT 0"), output);
+      assertTrue(output.contains("TENSORFLOW-LOADED " + (engine.equals("native") ? "no" : "yes")), engine + ": " + output);
+    }
+  }
+}
