@@ -1,5 +1,7 @@
 package io.tensorslab.shard;
 
+import io.tensorslab.store.zarr.ZarrJson;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -94,24 +96,9 @@ public record ShardPlan(long rows, long chunkRows, int shards) {
     return sb.append("\n  ]\n}\n").toString();
   }
 
-  /** A JSON string literal of {@code s}. */
+  /** A JSON string literal of {@code s} (the store's JSON writer, so that names read the same everywhere). */
   public static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    return sb.append('"').toString();
+    return new String(ZarrJson.bytes(s), StandardCharsets.UTF_8).stripTrailing();
   }
 
   /** floor(chunks * shard / shards), split so that no product overflows: (q*N + r) * I / N = q*I + r*I/N. */

@@ -1,12 +1,12 @@
 package io.tensorslab.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.testutil.NumPy;
+import io.tensorslab.testutil.StoreFiles;
 import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.testutil.TfRecordWriter.Compression;
 import io.tensorslab.testutil.ZarrReaders;
@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -95,29 +94,6 @@ class CliShardTest {
     }
   }
 
-  /** Every file of a store but the ledger, by relative path. */
-  static Map<String, byte[]> storeFiles(Path store) throws IOException {
-    Map<String, byte[]> files = new TreeMap<>();
-    try (Stream<Path> walk = Files.walk(store)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        String rel = store.relativize(p).toString();
-        if (!rel.startsWith(".tensorslab")) {
-          files.put(rel, Files.readAllBytes(p));
-        }
-      }
-    }
-    return files;
-  }
-
-  static void assertSameStore(Path expected, Path actual) throws IOException {
-    Map<String, byte[]> want = storeFiles(expected);
-    Map<String, byte[]> got = storeFiles(actual);
-    assertEquals(want.keySet(), got.keySet());
-    for (String name : want.keySet()) {
-      assertArrayEquals(want.get(name), got.get(name), name);
-    }
-  }
-
   /** zarr-python 2 + Dask read every array of {@code store} equal to the plain convert's {@code .npy} in {@code npy}. */
   static String assertReadersSeeTheOracle(Path store, Path npy) throws IOException {
     List<String> cases = new ArrayList<>();
@@ -156,7 +132,7 @@ class CliShardTest {
     for (int i = 0; i < workers.size(); i++) {
       awaitSuccess(workers.get(i), logs.resolve(i == 0 ? "one" : "four-" + (i - 1)));
     }
-    assertSameStore(one, four);
+    StoreFiles.assertSame(one, four);
     assertReadersSeeTheOracle(four, npy);
     RunCli status = RunCli.run("status", four.toString());
     assertEquals(0, status.code(), status.out());
@@ -179,7 +155,7 @@ class CliShardTest {
       assertEquals(0, r.code(), r.err());
       assertEquals(i == 1, Files.exists(three.resolve("zarr.json")), "root metadata only after the last shard");
     }
-    assertSameStore(one, three);
+    StoreFiles.assertSame(one, three);
   }
 
   @Test
@@ -225,7 +201,7 @@ class CliShardTest {
     List<String> oneArgs = new ArrayList<>(convertArgs(in, one, zarr));
     oneArgs.addAll(List.of("--shard", "0/1"));
     assertEquals(0, RunCli.run(oneArgs).code());
-    assertSameStore(one, store);
+    StoreFiles.assertSame(one, store);
   }
 
   @Test
@@ -235,7 +211,7 @@ class CliShardTest {
     List<String> first = new ArrayList<>(convertArgs(in, store, "--format", "zarr", "--chunk-rows", "10"));
     first.addAll(List.of("--shard", "1/4"));
     assertEquals(0, RunCli.run(first).code());
-    Map<String, byte[]> before = storeFiles(store);
+    Map<String, byte[]> before = StoreFiles.of(store);
     List<String> other = new ArrayList<>(convertArgs(in, store, "--format", "zarr", "--chunk-rows", "10"));
     other.addAll(List.of("--shard", "0/3"));
     RunCli.run(other).assertFails(1, "cannot write shard 0/3: the store is being written as 4 shards, not 3; run "
@@ -244,7 +220,7 @@ class CliShardTest {
     otherChunks.addAll(List.of("--shard", "0/4"));
     RunCli.run(otherChunks).assertFails(1, "cannot write shard 0/4: the store was planned from other inputs or "
         + "options (store has \"chunk_rows\": 10, this worker has \"chunk_rows\": 20)");
-    assertEquals(before.keySet(), storeFiles(store).keySet(), "nothing written by a refused worker");
+    assertEquals(before.keySet(), StoreFiles.of(store).keySet(), "nothing written by a refused worker");
   }
 
   @Test

@@ -1,6 +1,5 @@
 package io.tensorslab.shard;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tensorslab.store.zarr.ZarrCodec;
 import io.tensorslab.store.zarr.ZarrFormat;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
+import io.tensorslab.testutil.StoreFiles;
 import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.testutil.TfRecordWriter.Compression;
 import io.tensorslab.tf.FeatureSpec;
@@ -22,11 +22,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -80,27 +78,6 @@ class ShardConversionTest {
         new ZarrStoreFormat(format, chunkRows, ZarrCodec.NONE, chunksPerFile), false);
   }
 
-  /** Every file of the store but the ledger, by relative path. */
-  static Map<String, byte[]> files(Path store) throws IOException {
-    Map<String, byte[]> files = new TreeMap<>();
-    try (Stream<Path> walk = Files.walk(store)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        String rel = store.relativize(p).toString();
-        if (!rel.startsWith(".tensorslab")) {
-          files.put(rel, Files.readAllBytes(p));
-        }
-      }
-    }
-    return files;
-  }
-
-  static void assertSameStore(Map<String, byte[]> expected, Map<String, byte[]> actual) {
-    assertEquals(expected.keySet(), actual.keySet());
-    for (String name : expected.keySet()) {
-      assertArrayEquals(expected.get(name), actual.get(name), name);
-    }
-  }
-
   private void runAll(ShardConversion.Job job, int shards) throws IOException {
     ShardConversion.Planned planned = ShardConversion.plan(job, shards);
     for (int i = shards - 1; i >= 0; i--) { // reverse order: the last shard done is shard 0, which then finishes
@@ -117,8 +94,8 @@ class ShardConversionTest {
     Path many = Files.createDirectory(dir.resolve("many"));
     runAll(job(in, one, TfRecordCompression.NONE, ZarrFormat.V2, chunkRows, 1), 1);
     runAll(job(in, many, TfRecordCompression.NONE, ZarrFormat.V2, chunkRows, 1), shards);
-    Map<String, byte[]> expected = files(one);
-    assertSameStore(expected, files(many));
+    Map<String, byte[]> expected = StoreFiles.of(one);
+    StoreFiles.assertSame(expected, StoreFiles.of(many));
     assertValues(one, chunkRows);
   }
 
@@ -145,7 +122,7 @@ class ShardConversionTest {
     } finally {
       pool.shutdownNow();
     }
-    assertSameStore(files(one), files(many));
+    StoreFiles.assertSame(StoreFiles.of(one), StoreFiles.of(many));
     assertTrue(ShardLedger.status(many).complete());
   }
 
@@ -174,12 +151,12 @@ class ShardConversionTest {
     Path store = Files.createDirectory(dir.resolve("s"));
     ShardConversion.Job job = job(in, store, TfRecordCompression.NONE, ZarrFormat.V2, 4, 1);
     ShardConversion.run(ShardConversion.plan(job, 4), new Shard(1, 4), true);
-    Map<String, byte[]> before = files(store);
+    Map<String, byte[]> before = StoreFiles.of(store);
     IOException e = assertThrows(IOException.class,
         () -> ShardConversion.run(ShardConversion.plan(job, 3), new Shard(0, 3), true));
     assertTrue(e.getMessage().startsWith("cannot write shard 0/3: the store is being written as 4 shards, not 3"),
         e.getMessage());
-    assertSameStore(before, files(store));
+    StoreFiles.assertSame(before, StoreFiles.of(store));
   }
 
   @Test
