@@ -127,6 +127,23 @@ class ShardConversionTest {
   }
 
   @Test
+  void aLimitAndAnEmptyInputShardLikeOneProcess() throws IOException {
+    List<Path> in = inputs(dir, Compression.NONE);
+    for (long limit : new long[] {0, 1, 30}) {
+      Path one = Files.createDirectory(dir.resolve("one-" + limit));
+      Path many = Files.createDirectory(dir.resolve("many-" + limit));
+      ShardConversion.Job oneJob = new ShardConversion.Job(in, TfRecordCompression.NONE, FEATURES, limit, one,
+          new ZarrStoreFormat(ZarrFormat.V2, 4, ZarrCodec.NONE, 1), false);
+      runAll(oneJob, 1);
+      runAll(new ShardConversion.Job(in, TfRecordCompression.NONE, FEATURES, limit, many,
+          new ZarrStoreFormat(ZarrFormat.V2, 4, ZarrCodec.NONE, 1), false), 5);
+      StoreFiles.assertSame(StoreFiles.of(one), StoreFiles.of(many));
+      assertTrue(Files.readString(one.resolve("label/.zarray")).contains("\"shape\": [" + limit + "]"),
+          Files.readString(one.resolve("label/.zarray")));
+    }
+  }
+
+  @Test
   void noMetadataUntilEveryShardIsDoneAndARerunOfADoneShardWritesNothing() throws IOException {
     List<Path> in = inputs(dir, Compression.NONE);
     Path store = Files.createDirectory(dir.resolve("s"));
