@@ -22,6 +22,7 @@ import io.tensorslab.tf.TfRecordException;
 import io.tensorslab.tf.example.ExampleRecords;
 import io.tensorslab.tf.example.FeatureSelection;
 import io.tensorslab.tf.example.TfRecordReader;
+import io.tensorslab.tf.VarLenPadding;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;

@@ -1,9 +1,9 @@
 package io.tensorslab.cli;
 
-import io.tensorslab.store.StoreCommit;
 import io.tensorslab.npy.NpyArray;
 import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.npy.NpyHeader;
+import io.tensorslab.store.StoreCommit;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -46,7 +46,7 @@ final class PaddedWriter implements ComponentWriter {
   private StagingFile stringLengths; // int64 per string element
   private MemorySlab batches; // per batch: rows, then the row shape
   private long batchCount;
-  private long rows;
+  private long rowsWritten;
   private final List<RowStore> outputs = new ArrayList<>();
 
   PaddedWriter(ComponentLayout layout, ShapePolicy.Pad pad, OutputStores stores) {
@@ -88,21 +88,21 @@ final class PaddedWriter implements ComponentWriter {
   }
 
   @Override
-  public void append(List<Tensor> components, long batch, long firstRow, long take, long capacityHint)
+  public void append(List<Tensor> components, long batchIndex, long firstRow, long rows, long capacityHint)
       throws IOException {
-    ComponentWriter.checkInOrder(layout, rows, firstRow);
-    Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batch);
+    ComponentWriter.checkInOrder(layout, rowsWritten, firstRow);
+    Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batchIndex);
     long[] shape = tensor.shape().asArray();
     long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
     String refused = rank < 0 ? setRank(rowShape.length) : null;
     if (refused != null) {
-      throw new ExportException(refused, layout.name(), batch, null);
+      throw new ExportException(refused, layout.name(), batchIndex, null);
     }
     if (rowShape.length != rank) {
       throw new ExportException("batch has the wrong rank: rows are " + NpyHeader.shapeText(rowShape)
-          + ", expected rank " + rank, layout.name(), batch, null);
+          + ", expected rank " + rank, layout.name(), batchIndex, null);
     }
-    checkShape(rowShape, batch);
+    checkShape(rowShape, batchIndex);
     if (batches == null) {
       batches = MemorySlab.allocate(NpyDtype.INT64, new long[] {rank + 1}, 64);
       largest = rowShape.clone();
@@ -113,27 +113,27 @@ final class PaddedWriter implements ComponentWriter {
     }
     batches.ensureCapacity(batchCount + 1);
     MemorySegment record = batches.payload().asSlice(batchCount * batches.rowBytes(), batches.rowBytes());
-    record.setAtIndex(ValueLayout.JAVA_LONG, 0, take);
+    record.setAtIndex(ValueLayout.JAVA_LONG, 0, rows);
     for (int d = 0; d < rank; d++) {
       record.setAtIndex(ValueLayout.JAVA_LONG, d + 1, rowShape[d]);
     }
     batchCount++;
-    long elements = Math.multiplyExact(take, Padding.product(rowShape, 0, rank));
+    long elements = Math.multiplyExact(rows, Padding.product(rowShape, 0, rank));
     MemorySegment source = TensorBytes.of(tensor);
     if (strings) {
-      stageStrings(source, elements, batch);
+      stageStrings(source, elements, batchIndex);
     } else {
       long length = elements * layout.dtype().itemSize();
       if (source.byteSize() < length) {
         throw new ExportException("copying batch failed: the tensor holds " + source.byteSize()
-            + " bytes, " + take + " rows need " + length, layout.name(), batch, null);
+            + " bytes, " + rows + " rows need " + length, layout.name(), batchIndex, null);
       }
       if (staging == null) {
         staging = StagingFile.create(stagingPath(".staging"));
       }
       staging.append(source.asSlice(0, length));
     }
-    rows += take;
+    rowsWritten += rows;
   }
 
   private void stageStrings(MemorySegment structs, long elements, long batch)
@@ -207,10 +207,10 @@ final class PaddedWriter implements ComponentWriter {
     } else {
       padItem = Padding.item(dtype, pad == null ? 0 : pad.value(), layout.name());
     }
-    RowStore out = stores.create(new RowLayout(layout.name(), dtype, rowShape), StoreCapacity.exact(rows));
+    RowStore out = stores.create(new RowLayout(layout.name(), dtype, rowShape), StoreCapacity.exact(rowsWritten));
     outputs.add(out);
     layOut(out, rowShape, dtype.itemSize(), padItem);
-    out.finish(rows);
+    out.finish(rowsWritten);
     List<RowStore> finished = new ArrayList<>(List.of(out));
     if (lengthsName != null) {
       finished.add(writeLengths(rowShape));
@@ -300,7 +300,7 @@ final class PaddedWriter implements ComponentWriter {
       }
     }
     int dim = Math.max(varying, 0);
-    RowStore out = stores.create(new RowLayout(lengthsName, NpyDtype.INT64, new long[0]), StoreCapacity.exact(rows));
+    RowStore out = stores.create(new RowLayout(lengthsName, NpyDtype.INT64, new long[0]), StoreCapacity.exact(rowsWritten));
     outputs.add(out);
     long row = 0;
     for (long b = 0; b < batchCount; b++) {
@@ -313,7 +313,7 @@ final class PaddedWriter implements ComponentWriter {
       });
       row += batchRows;
     }
-    out.finish(rows);
+    out.finish(rowsWritten);
     return out;
   }
 

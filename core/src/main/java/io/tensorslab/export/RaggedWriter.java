@@ -44,7 +44,7 @@ final class RaggedWriter implements ComponentWriter {
   private RowStore splits;
   private long valueRows; // numeric: rows of values; strings: bytes
   private long splitCount; // rows written to row_splits, not counting its leading 0
-  private long rows;
+  private long rowsWritten;
   private long bytes;
 
   RaggedWriter(ComponentLayout layout, OutputStores stores) {
@@ -74,39 +74,39 @@ final class RaggedWriter implements ComponentWriter {
   }
 
   @Override
-  public void append(List<Tensor> components, long batch, long firstRow, long take, long capacityHint)
+  public void append(List<Tensor> components, long batchIndex, long firstRow, long rows, long capacityHint)
       throws IOException {
-    ComponentWriter.checkInOrder(layout, rows, firstRow);
-    Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batch);
+    ComponentWriter.checkInOrder(layout, rowsWritten, firstRow);
+    Tensor tensor = ComponentWriter.checkedTensor(components, layout, expectedType, batchIndex);
     long[] shape = tensor.shape().asArray();
     MemorySegment source = TensorBytes.of(tensor);
     if (strings) {
-      appendStrings(source, shape, batch, take, capacityHint);
-      rows += take;
+      appendStrings(source, shape, batchIndex, rows, capacityHint);
+      rowsWritten += rows;
       return;
     }
     if (shape.length < 2) {
-      throw new ExportException(SCALAR_ROWS.formatted(layout.name()), layout.name(), batch, null);
+      throw new ExportException(SCALAR_ROWS.formatted(layout.name()), layout.name(), batchIndex, null);
     }
     long width = shape[1];
     long[] batchInner = Arrays.copyOfRange(shape, 2, shape.length);
-    checkInner(batchInner, batch);
+    checkInner(batchInner, batchIndex);
     if (values == null) {
       inner = batchInner;
-      long hint = Math.multiplyExact(Math.max(capacityHint, take), Math.max(width, 1));
+      long hint = Math.multiplyExact(Math.max(capacityHint, rows), Math.max(width, 1));
       values = stores.create(new RowLayout(valuesName, layout.dtype(), inner), StoreCapacity.growable(hint));
     }
-    long addRows = Math.multiplyExact(take, width);
+    long addRows = Math.multiplyExact(rows, width);
     long length = Math.multiplyExact(addRows, values.rowBytes());
     if (source.byteSize() < length) {
       throw new ExportException("copying batch failed: the tensor holds " + source.byteSize()
-          + " bytes, " + take + " rows need " + length, layout.name(), batch, null);
+          + " bytes, " + rows + " rows need " + length, layout.name(), batchIndex, null);
     }
     RowStores.write(values, valueRows, source, 0, addRows);
-    appendSplits(take, width, capacityHint);
+    appendSplits(rows, width, capacityHint);
     valueRows += addRows;
     bytes += length;
-    rows += take;
+    rowsWritten += rows;
   }
 
   private void checkInner(long[] batchInner, long batch) throws ExportException {

@@ -34,7 +34,7 @@ final class RowSplitsWriter implements ComponentWriter {
   private final String splitsName;
   private final OutputStores stores;
   private RowStore splitsStore;
-  private long rows;
+  private long rowsWritten;
   private long valueCount;
 
   /**
@@ -75,31 +75,31 @@ final class RowSplitsWriter implements ComponentWriter {
   }
 
   @Override
-  public void append(List<Tensor> batch, long index, long firstRow, long take, long capacityHint)
+  public void append(List<Tensor> components, long batchIndex, long firstRow, long rows, long capacityHint)
       throws IOException {
-    ComponentWriter.checkInOrder(layout, rows, firstRow);
-    long batchRows = batchRows(batch, index);
-    long[] valuesShape = batch.get(values.layout().index()).shape().asArray();
+    ComponentWriter.checkInOrder(layout, rowsWritten, firstRow);
+    long batchRows = batchRows(components, batchIndex);
+    long[] valuesShape = components.get(values.layout().index()).shape().asArray();
     if (valuesShape.length == 0) {
       throw new ExportException("ragged values must have at least one dim, got a scalar",
-          values.layout().name(), index, null);
+          values.layout().name(), batchIndex, null);
     }
-    MemorySegment s = TensorBytes.of(batch.get(splits.index()));
-    checkSplits(s, batchRows, valuesShape[0], index);
-    long takeValues = s.getAtIndex(INT64, take);
+    MemorySegment s = TensorBytes.of(components.get(splits.index()));
+    checkSplits(s, batchRows, valuesShape[0], batchIndex);
+    long takeValues = s.getAtIndex(INT64, rows);
     if (splitsStore == null) {
-      startSplits(StoreCapacity.growable(Math.max(capacityHint, take) + 1));
+      startSplits(StoreCapacity.growable(Math.max(capacityHint, rows) + 1));
     }
     long valuesPerRow = batchRows == 0 ? 1 : Math.max(1, valuesShape[0] / batchRows);
     long valuesHint = Math.max(takeValues, capacityHint > Long.MAX_VALUE / valuesPerRow ? takeValues
         : capacityHint * valuesPerRow);
-    values.append(batch, index, valueCount, takeValues, valuesHint);
-    RowStores.fill(splitsStore, rows + 1, take, (w, done) -> {
+    values.append(components, batchIndex, valueCount, takeValues, valuesHint);
+    RowStores.fill(splitsStore, rowsWritten + 1, rows, (w, done) -> {
       for (long i = 0; i < w.rows(); i++) {
         w.bytes().setAtIndex(INT64, i, valueCount + s.getAtIndex(INT64, done + i + 1));
       }
     });
-    rows += take;
+    rowsWritten += rows;
     valueCount += takeValues;
   }
 
@@ -124,7 +124,7 @@ final class RowSplitsWriter implements ComponentWriter {
 
   @Override
   public long bytesWritten() {
-    return values.bytesWritten() + rows * Long.BYTES;
+    return values.bytesWritten() + rowsWritten * Long.BYTES;
   }
 
   /** The row_splits store with its leading 0. */

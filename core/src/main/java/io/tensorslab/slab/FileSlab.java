@@ -7,8 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
@@ -82,15 +80,7 @@ public final class FileSlab implements Slab {
     Set<SlabOption> opts = options.length == 0 ? EnumSet.noneOf(SlabOption.class) : EnumSet.of(options[0], options);
     OutputFiles.checkTarget(target, opts.contains(SlabOption.OVERWRITE));
     Path temporary = TemporaryFiles.beside(target);
-    FileChannel channel;
-    try {
-      channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
-    } catch (AccessDeniedException e) {
-      throw new IOException("creating output failed: directory is not writable (path=" + target + ")", e);
-    } catch (NoSuchFileException e) {
-      throw new IOException("creating output failed: directory does not exist (path=" + target + ")", e);
-    }
+    FileChannel channel = OutputFiles.createTemporary(temporary, target);
     boolean success = false;
     try {
       FileSlab slab = new FileSlab(target, temporary, dtype, rowShape, opts, channel);

@@ -47,6 +47,23 @@ public final class OutputFiles {
   }
 
   /**
+   * Creates the temporary file {@code temporary} (which must not exist) for {@code target}, open for
+   * reading and writing.
+   *
+   * @throws IOException naming the target when its directory is missing or not writable
+   */
+  public static FileChannel createTemporary(Path temporary, Path target) throws IOException {
+    try {
+      return FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+    } catch (AccessDeniedException e) {
+      throw new IOException("creating output failed: directory is not writable (path=" + target + ")", e);
+    } catch (NoSuchFileException e) {
+      throw new IOException("creating output failed: directory does not exist (path=" + target + ")", e);
+    }
+  }
+
+  /**
    * Moves the finished file {@code temporary} to {@code target} in one atomic step. With
    * {@code overwrite} a file at the target is replaced ({@code rename(2)}). Without it the move is a
    * hard link, which fails when anything is at the target, then the temporary name is removed: a file

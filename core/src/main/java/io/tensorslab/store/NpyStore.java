@@ -4,14 +4,13 @@ import io.tensorslab.npy.NpyHeader;
 import io.tensorslab.npy.SharedArenas;
 import io.tensorslab.slab.MappedFiles;
 import io.tensorslab.slab.OutputFiles;
+import io.tensorslab.slab.Slab;
 import io.tensorslab.slab.TemporaryFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -101,15 +100,7 @@ public final class NpyStore implements RowStore {
     }
     OutputFiles.checkTarget(target, destination.overwrite());
     Path temporary = TemporaryFiles.beside(target);
-    FileChannel channel;
-    try {
-      channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
-    } catch (AccessDeniedException e) {
-      throw new IOException("creating output failed: directory is not writable (path=" + target + ")", e);
-    } catch (NoSuchFileException e) {
-      throw new IOException("creating output failed: directory does not exist (path=" + target + ")", e);
-    }
+    FileChannel channel = OutputFiles.createTemporary(temporary, target);
     NpyStore store = new NpyStore(layout, destination, target, temporary, true, capacity.growable(), channel);
     boolean success = false;
     try {
@@ -233,7 +224,7 @@ public final class NpyStore implements RowStore {
       if (needed <= from) {
         return;
       }
-      long to = StoreCapacity.grown(from, needed);
+      long to = Slab.grownCapacity(from, needed);
       long start = Math.addExact(headerBytes, bytesFor(from));
       MemorySegment added = MappedFiles.extendAndMap(channel, temporary, start, Math.addExact(headerBytes,
           bytesFor(to)), arena, target);

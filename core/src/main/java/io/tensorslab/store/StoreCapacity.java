@@ -30,10 +30,4 @@ public record StoreCapacity(long rows, boolean growable) {
   public static StoreCapacity growable(long initialRows) {
     return new StoreCapacity(initialRows, true);
   }
-
-  /** The next capacity when {@code needed} rows do not fit in {@code current}: at least double, at least 1024 rows. */
-  static long grown(long current, long needed) {
-    long doubled = current > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : current * 2;
-    return Math.max(needed, Math.max(doubled, 1024));
-  }
 }

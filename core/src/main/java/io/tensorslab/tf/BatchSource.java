@@ -1,20 +1,12 @@
 package io.tensorslab.tf;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.WeakHashMap;
 import org.tensorflow.EagerSession;
 import org.tensorflow.ExecutionEnvironment;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Operation;
-import org.tensorflow.Output;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
@@ -24,7 +16,6 @@ import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.framework.data.Dataset;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.data.AnonymousIterator;
 import org.tensorflow.op.data.DatasetCardinality;
 import org.tensorflow.op.data.IteratorGetNext;
 import org.tensorflow.op.data.MakeIterator;
@@ -53,7 +44,11 @@ import org.tensorflow.types.family.TType;
  * the iterator and whatever it buffers; it never closes the dataset's session. Graph mode adds a
  * handful of nodes to the graph the first time a dataset is opened in a session (TensorFlow cannot
  * remove nodes); closing re-points that iterator at an empty dataset and later sources of the same
- * dataset and session reuse the nodes, so open/close cycles do not grow the graph.
+ * dataset and session reuse the nodes, so open/close cycles do not grow the graph
+ * ({@link GraphReaderPool}).
+ *
+ * <p>This class keeps the source's state (batch count, end, failure); reading is one of two
+ * {@link BatchReader}s: {@link EagerBatchReader} or {@link GraphBatchReader}.
  *
  * {@snippet :
  * try (BatchSource source = BatchSource.open(dataset)) {
@@ -72,13 +67,13 @@ import org.tensorflow.types.family.TType;
 public final class BatchSource implements AutoCloseable {
 
   private final DatasetSpec spec;
-  private final Reader reader;
+  private final BatchReader reader;
   private long batches;
   private boolean ended;
   private DatasetReadException failure;
   private boolean closed;
 
-  private BatchSource(DatasetSpec spec, Reader reader) {
+  private BatchSource(DatasetSpec spec, BatchReader reader) {
     this.spec = spec;
     this.reader = reader;
   }
@@ -139,12 +134,12 @@ public final class BatchSource implements AutoCloseable {
     long cardinality;
     try {
       DatasetCardinality count = tf.data.datasetCardinality(variant);
-      cardinality = cardinality(EagerReader.outputs(count.op(), List.of(count.cardinality())).get(0));
+      cardinality = cardinality(EagerBatchReader.outputs(count.op(), List.of(count.cardinality())).get(0));
     } catch (RuntimeException e) {
       throw openFailure("reading dataset cardinality", e);
     }
     return new BatchSource(new DatasetSpec(t, s, cardinality),
-        new EagerReader(tf, readThrough(tf, variant, t, s, options), t, s));
+        new EagerBatchReader(tf, readThrough(tf, variant, t, s, options), t, s));
   }
 
   /**
@@ -171,7 +166,7 @@ public final class BatchSource implements AutoCloseable {
     List<Class<? extends TType>> t = List.copyOf(types);
     List<Shape> s = List.copyOf(shapes);
     checkStructure(t, s);
-    GraphReader reader = new GraphReader(session, variant, t, s, options);
+    GraphBatchReader reader = new GraphBatchReader(session, variant, t, s, options);
     try {
       long cardinality = reader.initialize();
       return new BatchSource(new DatasetSpec(t, s, cardinality), reader);
@@ -181,7 +176,7 @@ public final class BatchSource implements AutoCloseable {
     }
   }
 
-  private static DatasetReadException openFailure(String what, RuntimeException e) {
+  static DatasetReadException openFailure(String what, RuntimeException e) {
     if (!isTensorFlowError(e)) {
       throw e;
     }
@@ -258,7 +253,7 @@ public final class BatchSource implements AutoCloseable {
   }
 
   /** The dataset with the stages {@code options} ask for; both keep the cardinality. */
-  private static Operand<?> readThrough(Ops tf, Operand<?> variant, List<Class<? extends TType>> types,
+  static Operand<?> readThrough(Ops tf, Operand<?> variant, List<Class<? extends TType>> types,
       List<Shape> shapes, ReadOptions options) {
     Operand<?> v = variant;
     if (!options.autotune()) {
@@ -288,160 +283,6 @@ public final class BatchSource implements AutoCloseable {
   private static long cardinality(Tensor scalar) {
     try (TInt64 t = (TInt64) scalar) {
       return t.getLong();
-    }
-  }
-
-  private interface Reader {
-    /** Next element; TFOutOfRangeException at the end. */
-    List<Tensor> read();
-
-    void release();
-  }
-
-  private static final class EagerReader implements Reader {
-    private final Ops tf;
-    private final List<Class<? extends TType>> types;
-    private final List<Shape> shapes;
-    private AnonymousIterator iterator;
-    private MakeIterator init;
-
-    EagerReader(Ops tf, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes)
-        throws DatasetReadException {
-      this.tf = tf;
-      this.types = types;
-      this.shapes = shapes;
-      try {
-        // AnonymousIteratorV3: a ref-counted handle; the iterator dies with the last reference to
-        // it, held by this op's output and by every op that took it as input (no DeleteIterator).
-        iterator = tf.data.anonymousIterator(types, shapes);
-        init = tf.data.makeIterator(variant, iterator);
-      } catch (RuntimeException e) {
-        release();
-        throw openFailure("creating the dataset iterator", e);
-      }
-    }
-
-    /** An executed eager op's outputs as tensors the caller owns, releasing the op when possible. */
-    static List<Tensor> outputs(Operation op, List<Output<?>> outputs) {
-      if (EagerHandles.AVAILABLE) {
-        return EagerHandles.takeOutputs(op, outputs);
-      }
-      List<Tensor> out = new ArrayList<>(outputs.size());
-      for (Output<?> o : outputs) {
-        out.add(o.asTensor());
-      }
-      return out;
-    }
-
-    @Override
-    public List<Tensor> read() {
-      IteratorGetNext next = tf.data.iteratorGetNext(iterator, types, shapes);
-      return outputs(next.op(), next.components());
-    }
-
-    @Override
-    public void release() {
-      if (EagerHandles.AVAILABLE) {
-        // MakeIterator holds a reference to the iterator handle as its input: release it first.
-        if (init != null) {
-          EagerHandles.release(init.op());
-        }
-        if (iterator != null) {
-          EagerHandles.release(iterator.op());
-        }
-      }
-      init = null;
-      iterator = null;
-    }
-  }
-
-  /**
-   * The graph nodes one reader needs. Built once per (session, dataset) and pooled: every new node
-   * set costs a graph extension and a fresh executor in the session (tens of milliseconds, growing
-   * with the graph, never freed), so re-opening the same dataset reuses a free set instead.
-   */
-  private record GraphNodes(Session session, PoolKey key, Operation init, Output<?> count,
-      List<Output<?>> components, Operation reset) {
-
-    static GraphNodes build(Session session, PoolKey key, Operand<?> variant, List<Class<? extends TType>> types,
-        List<Shape> shapes) {
-      Ops tf = Ops.create(session.graph()).withSubScope("tensorslab_reader");
-      variant = readThrough(tf, variant, types, shapes, key.options());
-      // shared_name "" keeps the iterator private to this node's kernel
-      var iterator = tf.data.iterator("", "", types, shapes);
-      MakeIterator init = tf.data.makeIterator(variant, iterator);
-      List<Output<?>> components = tf.data.iteratorGetNext(iterator, types, shapes).components();
-      Output<?> count = tf.data.datasetCardinality(variant).cardinality();
-      // Re-pointing the iterator at an empty dataset on close drops its buffered elements and its
-      // reference to the dataset; the (small) resource itself lives until the session closes.
-      var empty = tf.data.takeDataset(variant, tf.constant(0L), types, shapes);
-      MakeIterator reset = tf.data.makeIterator(empty, iterator);
-      return new GraphNodes(session, key, init.op(), count, components, reset.op());
-    }
-  }
-
-  private record PoolKey(Output<?> variant, List<Class<? extends TType>> types, String shapes, ReadOptions options) {}
-
-  /** Free node sets per session; weak keys, so a dropped session drops its pool. */
-  private static final Map<Session, Map<PoolKey, ArrayDeque<GraphNodes>>> FREE_NODES = new WeakHashMap<>();
-
-  private static synchronized GraphNodes takeNodes(Session session, Operand<?> variant,
-      List<Class<? extends TType>> types, List<Shape> shapes, ReadOptions options) {
-    PoolKey key = new PoolKey(variant.asOutput(), types, shapes.toString(), options);
-    ArrayDeque<GraphNodes> free = FREE_NODES.computeIfAbsent(session, s -> new HashMap<>()).get(key);
-    GraphNodes nodes = free == null ? null : free.poll();
-    return nodes != null ? nodes : GraphNodes.build(session, key, variant, types, shapes);
-  }
-
-  private static synchronized void returnNodes(GraphNodes nodes) {
-    FREE_NODES.computeIfAbsent(nodes.session(), s -> new HashMap<>())
-        .computeIfAbsent(nodes.key(), k -> new ArrayDeque<>()).push(nodes);
-  }
-
-  private static final class GraphReader implements Reader {
-    private final Session session;
-    private final GraphNodes nodes;
-
-    GraphReader(Session session, Operand<?> variant, List<Class<? extends TType>> types, List<Shape> shapes,
-        ReadOptions options) {
-      this.session = session;
-      this.nodes = takeNodes(session, variant, types, shapes, options);
-    }
-
-    /** Initializes the iterator and reads the cardinality in one run (one executor, not two). */
-    long initialize() {
-      try (Result r = session.runner().addTarget(nodes.init()).fetch(nodes.count()).run()) {
-        return ((TInt64) r.get(0)).getLong();
-      }
-    }
-
-    @Override
-    public List<Tensor> read() {
-      Session.Runner runner = session.runner();
-      for (Output<?> c : nodes.components()) {
-        runner.fetch(c);
-      }
-      // Not closed on purpose: closing a Result closes its tensors, which now belong to the caller.
-      Result result = runner.run();
-      List<Tensor> out = new ArrayList<>(nodes.components().size());
-      for (int i = 0; i < nodes.components().size(); i++) {
-        out.add(result.get(i));
-      }
-      return out;
-    }
-
-    @Override
-    public void release() {
-      try {
-        session.runner().addTarget(nodes.reset()).run().close();
-        returnNodes(nodes);
-      } catch (RuntimeException e) {
-        if (!isTensorFlowError(e) && !(e instanceof IllegalStateException)) {
-          throw e;
-        }
-        // The session was closed (taking the iterator with it) or TF refused the reset; either way
-        // nothing more can be released from here, and the nodes are not reused.
-      }
     }
   }
 }

@@ -362,4 +362,33 @@ class CliConvertTest {
           "case " + i);
     }
   }
+
+  /**
+   * {@code --pad-value 1e-40}, a float32 denormal (raw bits 71362), pads float rows bit for bit, as
+   * TensorFlow's {@code to_tensor(default_value=1e-40)} does; it used to come out as 0.0.
+   */
+  @Test
+  void denormalPadValueKeepsItsBits(@TempDir Path dir) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    for (int r = 0; r < 6; r++) {
+      float[] w = new float[r % 3];
+      java.util.Arrays.fill(w, r + 0.5f);
+      records.add(TfRecordWriter.example().floats("w", w).toByteArray());
+    }
+    Path in = TfRecordWriter.write(dir.resolve("d.tfrecord"), Compression.NONE, records);
+    for (String pad : List.of("1e-40", "-1e-40")) {
+      Path out = dir.resolve("out" + pad);
+      RunCli run = RunCli.run(List.of("convert", "--tfrecord", in.toString(), "--feature", "w:float32:*",
+          "--varlen", "pad", "--pad-value", pad, "--out", out.toString(), "--quiet"));
+      assertEquals(0, run.code(), run.err());
+      assertEquals("ok", NumPy.run("""
+          w = np.load(sys.argv[1] + '/w.npy'); pad = np.float32(float(sys.argv[2]))
+          assert w.shape == (6, 2), w.shape
+          for r in range(6):
+              assert (w[r, :r % 3] == r + 0.5).all(), r
+              assert (w[r, r % 3:].view(np.int32) == pad.view(np.int32)).all(), (r, w[r].view(np.int32), pad.view(np.int32))
+          print('ok')
+          """, out.toString(), pad).strip(), pad);
+    }
+  }
 }

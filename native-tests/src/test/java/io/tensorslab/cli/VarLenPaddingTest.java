@@ -11,6 +11,7 @@ import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
 import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
+import io.tensorslab.tf.VarLenPadding;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

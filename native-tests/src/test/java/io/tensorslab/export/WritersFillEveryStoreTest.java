@@ -221,4 +221,47 @@ class WritersFillEveryStoreTest {
     assertEquals(List.of(23L), out.get("w.values").shape());
     assertEquals(List.of(11L), out.get("w.row_splits").shape());
   }
+
+  /**
+   * Two range writers, on two threads, append the first and the second half of the batches through one
+   * dense writer into one {@code .npy} store: the file equals the one a single range writer makes.
+   */
+  @Test
+  void twoRangeWritersIntoOneNpyStoreEqualOne() throws Exception {
+    List<Batch> batches = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      batches.add(dense(500, i));
+    }
+    ComponentLayout x = new ComponentLayout(0, "x", TFloat32.class, NpyDtype.FLOAT32, new long[] {2});
+    try {
+      Path one = Files.createDirectories(dir.resolve("one"));
+      StoreDestination d1 = new StoreDestination(one, false, false);
+      List<RowStore> single = write(s -> new DenseWriter(x, s), batches, new OutputStores(StoreFormat.NPY, d1));
+      StoreCommit.publish(d1, single, List.of());
+
+      Path two = Files.createDirectories(dir.resolve("two"));
+      StoreDestination d2 = new StoreDestination(two, false, false);
+      DenseWriter writer = new DenseWriter(x, new OutputStores(StoreFormat.NPY, d2));
+      long total = 40 * 500;
+      try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+        List<java.util.concurrent.Future<?>> halves = new ArrayList<>();
+        for (int half = 0; half < 2; half++) {
+          int from = half * 20;
+          halves.add(pool.submit(() -> {
+            for (int i = from; i < from + 20; i++) {
+              writer.append(batches.get(i).components(), i, i * 500L, 500, total);
+            }
+            return null;
+          }));
+        }
+        for (var f : halves) {
+          f.get();
+        }
+      }
+      StoreCommit.publish(d2, writer.finish(total), List.of());
+      assertEquals(-1, Files.mismatch(one.resolve("x.npy"), two.resolve("x.npy")));
+    } finally {
+      batches.forEach(b -> b.components().forEach(Tensor::close));
+    }
+  }
 }

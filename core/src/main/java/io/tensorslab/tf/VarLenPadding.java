@@ -1,7 +1,5 @@
-package io.tensorslab.cli;
+package io.tensorslab.tf;
 
-import io.tensorslab.tf.FeatureSpec;
-import io.tensorslab.tf.TfRecordBatches;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +11,8 @@ import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.data.MapDataset;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
@@ -28,16 +28,16 @@ import org.tensorflow.types.family.TType;
  * @param shapes one per output component
  * @param names one per output component: {@code NAME}, and {@code NAME.lengths} after a padded one
  */
-record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TType>> types, List<Shape> shapes,
+public record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TType>> types, List<Shape> shapes,
     List<String> names) {
 
-  static final String LENGTHS_SUFFIX = ".lengths";
+  public static final String LENGTHS_SUFFIX = ".lengths";
 
   /**
    * @param maxLength the longest row per {@code *} feature name
    * @param pad the pad value: a {@code Float}, {@code Long} or {@code String} per {@code *} feature name
    */
-  static VarLenPadding of(Ops tf, TfRecordBatches b, Map<String, Long> maxLength, Map<String, Object> pad) {
+  public static VarLenPadding of(Ops tf, TfRecordBatches b, Map<String, Long> maxLength, Map<String, Object> pad) {
     List<Class<? extends TType>> types = new ArrayList<>();
     List<Shape> shapes = new ArrayList<>();
     List<String> names = new ArrayList<>();
@@ -80,8 +80,10 @@ record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TTyp
       if (f.variableLength()) {
         Operand values = inputs.get(c);
         Operand<TInt64> splits = (Operand<TInt64>) inputs.get(c + 1);
+        boolean floats = f.dtype() == FeatureSpec.Dtype.FLOAT32;
         Operand fill = switch (f.dtype()) {
-          case FLOAT32 -> tf.constant((Float) pad.get(f.name()));
+          // float32 is padded as its int32 bits: TensorFlow's kernels flush a denormal pad value to 0.0
+          case FLOAT32 -> tf.constant(Float.floatToRawIntBits((Float) pad.get(f.name())));
           case INT64 -> tf.constant((Long) pad.get(f.name()));
           case BYTES -> tf.constant((String) pad.get(f.name()));
         };
@@ -95,8 +97,11 @@ record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TTyp
                 tf.constant(0)), tf.constant(width)),
             List.of(tf.constant("padded layout narrower than a row: a row of feature " + f.name() + " is longer than "
                 + width + ", the longest row the pre-scan found"))));
-        Operand dense = checked.ragged.raggedTensorToTensor(tf.constant(new long[] {-1, width}), values,
-            fill, List.of(splits), List.of("ROW_SPLITS"));
+        Operand dense = checked.ragged.raggedTensorToTensor(tf.constant(new long[] {-1, width}),
+            floats ? tf.bitcast(values, TInt32.class) : values, fill, List.of(splits), List.of("ROW_SPLITS"));
+        if (floats) {
+          dense = tf.bitcast(dense, TFloat32.class);
+        }
         sig.output(String.format("c%04d", out++), dense);
         sig.output(String.format("c%04d", out++), checked.identity(lengths));
         c += 2;
@@ -109,7 +114,7 @@ record VarLenPadding(Operand<? extends TType> variant, List<Class<? extends TTyp
   }
 
   /** Parses {@code --pad-value} for a feature of {@code dtype}, or its default when null. */
-  static Object padValue(String text, FeatureSpec.Dtype dtype) {
+  public static Object padValue(String text, FeatureSpec.Dtype dtype) {
     return switch (dtype) {
       case FLOAT32 -> text == null ? 0f : Float.parseFloat(text);
       case INT64 -> text == null ? 0L : Long.parseLong(text.strip());
