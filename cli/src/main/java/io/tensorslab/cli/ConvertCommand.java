@@ -12,6 +12,8 @@ import io.tensorslab.shard.ShardPlan;
 import io.tensorslab.store.StoreFormat;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.export.TfRecordExport;
+import io.tensorslab.store.OutputDirectory;
+import io.tensorslab.store.zarr.ZarrGroups;
 import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
@@ -133,11 +135,14 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace .npy files already in DIR.")
   boolean overwrite;
 
+  @Mixin
+  OutputFormatOptions output;
+
+  /** What every output is written as, from the --format options. */
+  private StoreFormat format;
+
   @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
-
-  @Mixin
-  OutputFormatOptions output = new OutputFormatOptions();
 
   @Option(names = "--shard", paramLabel = "I/N", converter = ShardConverter.class,
       description = "Write only shard I of N (0 <= I < N) of a Zarr store that N workers write at once: its whole "
@@ -156,16 +161,12 @@ final class ConvertCommand implements Callable<Integer> {
     if (shard != null) {
       return convertShard(shardJob(features));
     }
-    if (output.storeFormat() != StoreFormat.NPY) {
-      // Until the single-process export writes Zarr through its row stores, refuse rather than write .npy.
-      throw usage("'--format " + output.format + "' is written with '--shard I/N' only in this version; add "
-          + "'--shard 0/1' for one process");
-    }
     checkInputs();
     checkOutputDirectory();
     PrintWriter stdout = spec.commandLine().getOut();
     TfRecordExport.VarLen nativeVarLen = varlen == VarLen.PAD ? TfRecordExport.VarLen.PAD : TfRecordExport.VarLen.RAGGED;
-    String nativeCannot = TfRecordExport.unsupportedReason(features, nativeVarLen);
+    String nativeCannot = format != StoreFormat.NPY ? "--format " + output.format + " (it writes .npy files only)"
+        : TfRecordExport.unsupportedReason(features, nativeVarLen);
     if (engine == Engine.NATIVE && nativeCannot != null) {
       throw usage("--engine native cannot convert these features: " + nativeCannot + "; use --engine tensorflow");
     }
@@ -183,9 +184,9 @@ final class ConvertCommand implements Callable<Integer> {
       TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batchSize);
       try (ExportResult result = export(tf, batches, rows)) {
         if (!quiet) {
-          ExportRun.printSummary(stdout, result);
+          ExportRun.printSummary(stdout, result, format);
           stdout.println(engineLine);
-          stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
+          stdout.println("open in Python: " + ExportRun.pythonOpen(result, format));
           stdout.flush();
         }
       }
@@ -207,7 +208,7 @@ final class ConvertCommand implements Callable<Integer> {
         cancellation));
     try (ExportResult result = ExportRun.run(job, out, -1, quiet, spec.commandLine().getErr())) {
       if (!quiet) {
-        ExportRun.printSummary(stdout, result, "parsing and copying into the files",
+        ExportRun.printSummary(stdout, result, StoreFormat.NPY, "parsing and copying into the files",
             "indexing the records (and counting * and bytes values) and sealing");
         stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + n + " thread"
             + (n == 1 ? "" : "s") + (compression == TfRecordCompression.NONE ? "" : " (one per compressed file)"));
@@ -234,7 +235,7 @@ final class ConvertCommand implements Callable<Integer> {
     }
     try {
       // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
-      return ExportRun.run(builder.limit(rows).overwrite(overwrite), out, rows, quiet, spec.commandLine().getErr());
+      return ExportRun.run(builder.limit(rows).overwrite(overwrite).format(format), out, rows, quiet, spec.commandLine().getErr());
     } catch (ExportException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof DatasetReadException dre && dre.getCause() instanceof RuntimeException tfError) {
@@ -250,7 +251,7 @@ final class ConvertCommand implements Callable<Integer> {
    * {@code *} features, and joins a store rather than replacing one.
    */
   ShardConversion.Job shardJob(List<FeatureSpec> features) throws IOException {
-    StoreFormat format = output.storeFormat();
+    // format: set from the --format options by checkUsage()
     if (!(format instanceof ZarrStoreFormat zarr)) {
       throw usage("option '--shard' needs '--format zarr' or '--format zarr3': several processes can fill one Zarr "
           + "store chunk by chunk, but not one .npy file");
@@ -321,6 +322,7 @@ final class ConvertCommand implements Callable<Integer> {
 
   /** Everything picocli cannot check alone; each problem is a usage error naming the flag. */
   List<FeatureSpec> checkUsage() {
+    format = output.storeFormat();
     List<FeatureSpec> features;
     try {
       features = FeatureSpec.parseAll(featureTexts);
@@ -386,6 +388,14 @@ final class ConvertCommand implements Callable<Integer> {
     Path dir = out.toAbsolutePath().normalize();
     OutputDirectory.check(dir);
     if (!Files.exists(dir) || overwrite) {
+      return;
+    }
+    if (format instanceof ZarrStoreFormat zarr) {
+      Path root = dir.resolve(ZarrGroups.rootMetadataFile(zarr.format()));
+      if (Files.exists(root)) {
+        throw new IOException("output directory already holds a Zarr store (" + root.getFileName()
+            + "); pass --overwrite to replace it (path=" + dir + ")");
+      }
       return;
     }
     List<String> npy = new ArrayList<>();

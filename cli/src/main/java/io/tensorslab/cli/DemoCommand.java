@@ -17,7 +17,9 @@ import org.tensorflow.op.data.ParallelMapDataset;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TUint8;
 import org.tensorflow.types.family.TType;
+import io.tensorslab.store.StoreFormat;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -50,11 +52,15 @@ final class DemoCommand implements Callable<Integer> {
       description = "Number of images (default: ${DEFAULT-VALUE}).")
   long rows;
 
+  @Mixin
+  OutputFormatOptions output;
+
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
   @Override
   public Integer call() throws Exception {
+    StoreFormat format = output.storeFormat();
     if (rows < 1) {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--rows': must be at least 1, got "
           + rows);
@@ -70,13 +76,14 @@ final class DemoCommand implements Callable<Integer> {
       try (ExportResult result = ExportRun.run(
           // The pipeline has no AUTOTUNE stage (its parallelism is fixed), so tf.data autotuning only costs a
           // wait when the iterator closes (docs/benchmarks.md).
-          TensorSlab.export(dataset, types, shapes).names("images", "labels").overwrite(true).autotune(false),
+          TensorSlab.export(dataset, types, shapes).names("images", "labels").overwrite(true).autotune(false)
+              .format(format),
           out, rows, quiet, stderr)) {
         stdout.println("tensorslab demo: " + rows + " synthetic 28x28 images and labels, made by a TF Java "
             + "tf.data pipeline (range -> map -> batch(" + BATCH + "))");
-        ExportRun.printSummary(stdout, result);
-        stdout.println("open it in Python (no copy):");
-        stdout.println("  import numpy; images = " + ExportRun.pythonLoad(result.array("images").path()));
+        ExportRun.printSummary(stdout, result, format);
+        stdout.println("open it in Python" + (format.equals(StoreFormat.NPY) ? " (no copy):" : ":"));
+        stdout.println("  " + ExportRun.pythonOpen(result, format));
         stdout.flush();
       }
     } finally {

@@ -7,6 +7,9 @@ import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.ExportedArray;
 import io.tensorslab.npy.NpyHeader;
 import java.io.IOException;
+import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrFormat;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -72,15 +75,15 @@ final class ExportRun {
   }
 
   /** The summary both {@code demo} and {@code convert} print: files, shapes, dtypes, rows, MB, time, GB/s. */
-  static void printSummary(PrintWriter out, ExportResult result) {
-    printSummary(out, result, "copying into the files", "TensorFlow producing batches and sealing");
+  static void printSummary(PrintWriter out, ExportResult result, StoreFormat format) {
+    printSummary(out, result, format, "copying into the files", "TensorFlow producing batches and sealing");
   }
 
   /**
    * @param copied what the timed part ({@link ExportResult#copyNanos()}) did
    * @param rest what the rest of the time went to
    */
-  static void printSummary(PrintWriter out, ExportResult result, String copied, String rest) {
+  static void printSummary(PrintWriter out, ExportResult result, StoreFormat format, String copied, String rest) {
     double seconds = result.elapsedSeconds();
     double mb = result.bytes() / 1e6;
     out.printf(Locale.ROOT, "wrote %,d rows, %.1f MB in %.2f s (%.2f GB/s) to %s%n", result.rows(), mb, seconds,
@@ -89,6 +92,12 @@ final class ExportRun {
     double copySeconds = result.copyNanos() / 1e9;
     out.printf(Locale.ROOT, "  of which %s: %.2f s (%.2f GB/s); the rest is %s%n", copied, copySeconds,
         copySeconds > 0 ? result.bytes() / 1e9 / copySeconds : 0.0, rest);
+    if (format instanceof ZarrStoreFormat zarr) {
+      out.printf(Locale.ROOT, "  a Zarr %s group: one array per output, %s chunks, codec %s; the root group's "
+          + "attributes hold the manifest%n", zarr.format() == ZarrFormat.V2 ? "v2" : "v3",
+          zarr.chunkRows() > 0 ? zarr.chunkRows() + "-row" : "32-64 MiB", zarr.codec());
+      return;
+    }
     int width = 0;
     for (ExportedArray a : result.arrays()) {
       width = Math.max(width, a.path().getFileName().toString().length());
@@ -101,9 +110,24 @@ final class ExportRun {
     out.printf(Locale.ROOT, "  %-" + width + "s  (lists every file)%n", result.manifest().getFileName());
   }
 
+  /**
+   * The Python that opens the export: {@code numpy.load} of the first array (no copy), or for a
+   * Zarr store {@code zarr.open_group} of the directory.
+   */
+  static String pythonOpen(ExportResult result, StoreFormat format) {
+    if (format instanceof ZarrStoreFormat) {
+      return "import zarr; group = zarr.open_group(" + pythonString(result.directory()) + ", mode=\"r\")";
+    }
+    return "import numpy; " + result.arrays().getFirst().name().replaceAll("[^A-Za-z0-9_]", "_") + " = "
+        + pythonLoad(result.arrays().getFirst().path());
+  }
+
+  private static String pythonString(Path path) {
+    return "\"" + path.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
   /** The Python line that opens {@code file} without a copy; the path quoted as a Python string. */
   static String pythonLoad(Path file) {
-    String p = file.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"");
-    return "numpy.load(\"" + p + "\", mmap_mode=\"r\")";
+    return "numpy.load(" + pythonString(file) + ", mmap_mode=\"r\")";
   }
 }

@@ -39,6 +39,7 @@ public final class ExportBuilder {
   ShapePolicy defaultShapePolicy = ShapePolicy.ERROR;
   /** Output name -> [values component, row splits component]. */
   final Map<String, List<String>> rowSplitPairs = new LinkedHashMap<>();
+  StoreFormat format = StoreFormat.NPY;
 
   ExportBuilder(SourceOpener opener) {
     this.opener = opener;
@@ -50,6 +51,20 @@ public final class ExportBuilder {
    */
   public ExportBuilder to(Path directory) {
     this.directory = Objects.requireNonNull(directory, "directory");
+    return this;
+  }
+
+  /**
+   * What every output is written as: {@link StoreFormat#NPY} (the default: {@code DIR/NAME.npy}
+   * files and {@code DIR/manifest.json}), or a Zarr store ({@code DIR} the root group, one chunked
+   * array per output, the manifest in the group's attributes; see docs/zarr.md).
+   *
+   * {@snippet :
+   * TensorSlab.export(ds).to(dir).format(new ZarrStoreFormat(ZarrFormat.V3, 0, ZarrCodec.parse("zstd"), 1)).run();
+   * }
+   */
+  public ExportBuilder format(StoreFormat format) {
+    this.format = Objects.requireNonNull(format, "format");
     return this;
   }
 
@@ -186,6 +201,6 @@ public final class ExportBuilder {
   ExportOptions options() {
     return new ExportOptions(opener, directory.toAbsolutePath().normalize(), names, limitRows, overwrite, durable,
         new ReadOptions(prefetch, autotune), listener, cancellation, shapePolicies, defaultShapePolicy, rowSplitPairs,
-        StoreFormat.NPY);
+        format);
   }
 }

@@ -2,7 +2,11 @@ package io.tensorslab.export;
 
 import io.tensorslab.npy.NpyArray;
 import io.tensorslab.store.RowStore;
+import io.tensorslab.store.StagedFile;
 import io.tensorslab.store.StoreCommit;
+import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrGroups;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,14 +36,27 @@ final class ExportCommit {
     for (int i = 0; i < finished.size(); i++) {
       entries.add(Manifest.entryOf(dir, finished.get(i), componentOf.get(i)));
     }
-    var manifest = Manifest.stage(dir.resolve(Manifest.FILE_NAME), Manifest.toJson(entries, copied.batches(),
-        copied.rows(), plan.cardinality(), (System.nanoTime() - start) / 1e9, copied.copyNanos() / 1e9));
+    List<StagedFile> index;
+    if (plan.stores().format() instanceof ZarrStoreFormat zarr) {
+      // A Zarr store's manifest is its root group's attributes, written with the group metadata, last.
+      index = ZarrGroups.stage(dir, zarr.format(), entries.stream().map(Manifest.Entry::name).toList(),
+          Manifest.attributes(entries, copied.batches(), copied.rows(), plan.cardinality()),
+          plan.stores().destination().durable());
+    } else {
+      index = List.of(Manifest.stage(dir.resolve(Manifest.FILE_NAME), Manifest.toJson(entries, copied.batches(),
+          copied.rows(), plan.cardinality(), (System.nanoTime() - start) / 1e9, copied.copyNanos() / 1e9)));
+    }
     try {
-      StoreCommit.publish(plan.stores().destination(), finished, List.of(manifest));
+      StoreCommit.publish(plan.stores().destination(), finished, index);
     } finally {
-      Files.deleteIfExists(manifest.temporary());
+      for (StagedFile file : index) {
+        Files.deleteIfExists(file.temporary());
+      }
     }
     List<ExportedArray> arrays = new ArrayList<>();
+    if (!plan.stores().format().equals(StoreFormat.NPY)) {
+      return arrays; // chunked stores are read with Zarr readers, not mapped
+    }
     boolean success = false;
     try {
       for (int i = 0; i < finished.size(); i++) {
@@ -55,7 +72,9 @@ final class ExportCommit {
         for (RowStore store : finished) {
           Files.deleteIfExists(store.target());
         }
-        Files.deleteIfExists(manifest.target());
+        for (StagedFile file : index) {
+          Files.deleteIfExists(file.target());
+        }
       }
     }
   }

@@ -2,6 +2,9 @@ package io.tensorslab.export;
 
 import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.store.OutputDirectory;
+import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrGroups;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.BatchSource;
 import io.tensorslab.tf.DatasetReadException;
 import java.io.IOException;
@@ -87,13 +90,25 @@ final class Exporter {
         all.add(plan.stores().target(name));
       }
     }
-    all.add(plan.stores().destination().directory().resolve(Manifest.FILE_NAME));
+    Path dir = plan.stores().destination().directory();
+    StoreFormat format = plan.stores().format();
+    ZarrStoreFormat zarr = format instanceof ZarrStoreFormat z ? z : null;
+    // The file that marks the export complete: manifest.json, or the Zarr root group's metadata.
+    Path index = dir.resolve(zarr == null ? Manifest.FILE_NAME : ZarrGroups.rootMetadataFile(zarr.format()));
     Set<Path> seen = new HashSet<>();
     for (Path target : all) {
       if (!seen.add(target)) {
         throw new IllegalArgumentException("two outputs would be written to the same file (path=" + target + ")");
       }
-      OutputFiles.checkTarget(target, plan.options().overwrite());
+      format.checkTarget(target, plan.options().overwrite());
+    }
+    if (!seen.add(index)) {
+      throw new IllegalArgumentException("an output would be written where the export's index goes (path=" + index
+          + ")");
+    }
+    OutputFiles.checkTarget(index, plan.options().overwrite());
+    if (zarr != null && plan.options().overwrite()) {
+      ZarrGroups.unpublish(dir, zarr.format()); // a store being rewritten must not look complete meanwhile
     }
   }
 }

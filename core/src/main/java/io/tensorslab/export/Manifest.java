@@ -4,12 +4,16 @@ import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.RowStore;
 import io.tensorslab.store.StagedFile;
+import io.tensorslab.store.zarr.ZarrJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.Locale;
 
 /**
@@ -59,25 +63,33 @@ final class Manifest {
   }
 
   static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
+    return ZarrJson.quote(s); // one JSON string escaper for the manifest and Zarr metadata
+  }
+
+
+  /**
+   * The manifest as Zarr root group attributes: the same content as {@link #toJson} without the
+   * timings, so that every writer of a store produces the same metadata bytes.
+   */
+  static SortedMap<String, Object> attributes(List<Entry> entries, long batches, long rows, long cardinality) {
+    SortedMap<String, Object> attributes = new TreeMap<>();
+    attributes.put("format", "tensorslab-manifest/1");
+    attributes.put("batches", batches);
+    attributes.put("rows", rows);
+    attributes.put("source_cardinality", cardinality);
+    List<Object> arrays = new ArrayList<>();
+    for (Entry e : entries) {
+      SortedMap<String, Object> array = new TreeMap<>();
+      array.put("name", e.name());
+      array.put("component", e.component());
+      array.put("file", e.file());
+      array.put("descr", e.descr());
+      array.put("shape", e.shape());
+      array.put("rows", e.shape().length == 0 ? 1L : e.shape()[0]);
+      arrays.add(array);
     }
-    return sb.append('"').toString();
+    attributes.put("arrays", arrays);
+    return attributes;
   }
 
   /**

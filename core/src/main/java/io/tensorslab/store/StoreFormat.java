@@ -1,5 +1,6 @@
 package io.tensorslab.store;
 
+import io.tensorslab.slab.OutputFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -36,6 +37,16 @@ public interface StoreFormat {
    * known before anything is written so that destinations can be checked first.
    */
   Path target(Path directory, String name);
+
+  /**
+   * Checks, before anything is written, that output {@code target} (from {@link #target}) may be
+   * written: by default a file, checked by {@link OutputFiles#checkTarget}.
+   *
+   * @throws IOException naming the path and what to do
+   */
+  default void checkTarget(Path target, boolean overwrite) throws IOException {
+    OutputFiles.checkTarget(target, overwrite);
+  }
 
   /**
    * Makes an empty store for {@code layout} under a temporary name in {@code destination}.

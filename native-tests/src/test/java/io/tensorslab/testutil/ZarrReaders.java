@@ -54,6 +54,17 @@ public final class ZarrReaders {
         store.toString(), cases.toString());
   }
 
+  /**
+   * Reads the cases with one reader only: zarr-python 2 + Dask for a v2 store, tensorstore for v3
+   * (for tests that exercise writers, not readers; {@link #checkAll} runs every reader).
+   */
+  public static String checkOne(Path store, ZarrFormat format, Path cases) {
+    return format == ZarrFormat.V2
+        ? NumPy.runResourceWith(zarrPython(), ZarrReaders.class, SCRIPT, "zarr2", store.toString(), cases.toString())
+        : NumPy.runResourceWith(tensorstorePython(), ZarrReaders.class, SCRIPT, "tensorstore", store.toString(),
+            cases.toString());
+  }
+
   private static String env(String name) {
     String value = System.getenv(name);
     return value == null ? "" : value;

@@ -1,6 +1,7 @@
 package io.tensorslab.store.zarr;
 
 import io.tensorslab.slab.MappedFiles;
+import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.RowWindow;
 import java.io.IOException;
@@ -10,11 +11,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -57,9 +55,10 @@ public final class ZarrArrayWriter implements AutoCloseable {
   private boolean closed;
 
   /**
-   * A chunk being filled: its bytes and how many of its rows are written. Uncompressed and one
-   * chunk per file, the bytes are the chunk's own temporary file, mapped (no copy besides the
-   * writer's); otherwise a reused native buffer that is encoded when complete.
+   * A chunk being filled: its bytes and how many of its rows are written. Uncompressed, the bytes
+   * are mapped file pages (no copy besides the writer's): the chunk's own temporary file, or, with
+   * several chunks per file, the chunk's fixed slot in its shard's temporary file. Compressed, a
+   * reused native buffer that is encoded when complete.
    */
   private static final class Chunk {
     final MemorySegment buffer;
@@ -67,30 +66,48 @@ public final class ZarrArrayWriter implements AutoCloseable {
     final FileChannel channel;
     final Path temporary;
     final Path target;
+    /** The shard whose file holds this mapped chunk, or null. */
+    final Shard shard;
+    final int slot;
     long rows;
 
     Chunk(MemorySegment buffer) {
-      this(buffer, null, null, null, null);
+      this(buffer, null, null, null, null, null, 0);
     }
 
-    Chunk(MemorySegment buffer, Arena mapping, FileChannel channel, Path temporary, Path target) {
+    Chunk(MemorySegment buffer, Arena mapping, FileChannel channel, Path temporary, Path target, Shard shard,
+        int slot) {
       this.buffer = buffer;
       this.mapping = mapping;
       this.channel = channel;
       this.temporary = temporary;
       this.target = target;
+      this.shard = shard;
+      this.slot = slot;
     }
 
     boolean mapped() {
       return mapping != null;
     }
 
-    /** Unmaps and closes a mapped chunk's file; the temporary file stays for the caller. */
-    void release() throws IOException {
+    /**
+     * Unmaps a mapped chunk and closes its own file, forced to disk first if asked; the temporary
+     * file stays. A shard's file stays open for its other chunks (the shard forces it when closed).
+     */
+    void release(boolean force) throws IOException {
       if (mapping.scope().isAlive()) {
         mapping.close();
       }
-      channel.close();
+      if (shard != null) {
+        return;
+      }
+      try {
+        if (force) {
+          channel.force(false); // the pages written through the mapping are the file's dirty pages
+        }
+      } finally {
+        channel.close();
+      }
     }
   }
 
@@ -282,21 +299,37 @@ public final class ZarrArrayWriter implements AutoCloseable {
   }
 
   private Chunk startChunk(long chunk) throws IOException {
-    if (spec.codec().compresses() || spec.chunksPerFile() > 1) {
+    if (spec.codec().compresses()) {
       return new Chunk(buffer());
+    }
+    if (spec.chunksPerFile() > 1) {
+      // Uncompressed inner chunks all have chunkBytes bytes: chunk i of a shard sits at i * chunkBytes.
+      Shard shard = shardOf(chunk);
+      int slot = (int) (chunk % spec.chunksPerFile());
+      Arena mapping = Arena.ofShared();
+      boolean success = false;
+      try {
+        MemorySegment bytes = MappedFiles.extendAndMap(shard.channel, shard.temporary, slot * chunkBytes,
+            (slot + 1) * chunkBytes, mapping, shard.target);
+        success = true;
+        return new Chunk(bytes, mapping, shard.channel, null, shard.target, shard, slot);
+      } finally {
+        if (!success) {
+          mapping.close();
+        }
+      }
     }
     Path target = directory.resolve(spec.chunkFile(chunk));
     Files.createDirectories(target.getParent());
     Path temporary = TemporaryFiles.beside(target);
-    FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    FileChannel channel = OutputFiles.createTemporary(temporary, target);
     Arena mapping = Arena.ofShared();
     boolean success = false;
     try {
       // A fresh file reads zero where nothing is written: the tail of a partial last chunk needs no fill.
       MemorySegment bytes = MappedFiles.extendAndMap(channel, temporary, 0, chunkBytes, mapping, target);
       success = true;
-      return new Chunk(bytes, mapping, channel, temporary, target);
+      return new Chunk(bytes, mapping, channel, temporary, target, null, 0);
     } finally {
       if (!success) {
         mapping.close();
@@ -306,31 +339,33 @@ public final class ZarrArrayWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * A zero chunk buffer. Rows start zero as in a fresh file, which writers rely on: the string
+   * writers write each value's bytes and leave the NUL padding to the store.
+   */
   private MemorySegment buffer() {
     MemorySegment free = freeBuffers.poll();
-    return free != null ? free : arena.allocate(chunkBytes, ValueLayout.JAVA_LONG.byteAlignment());
+    if (free == null) {
+      return arena.allocate(chunkBytes, ValueLayout.JAVA_LONG.byteAlignment()); // zeroed by the arena
+    }
+    return free.fill((byte) 0);
   }
 
   private void writeChunk(long chunk, Chunk c, long rows) throws IOException {
     filling.remove(chunk);
-    if (c.mapped()) {
+    if (c.shard != null) {
+      c.release(false);
+      recordInShard(c.shard, c.slot, c.slot * chunkBytes, chunkBytes);
+    } else if (c.mapped()) {
       try {
-        c.release();
-        if (force) {
-          try (FileChannel channel = FileChannel.open(c.temporary, StandardOpenOption.WRITE)) {
-            channel.force(false);
-          }
-        }
+        c.release(force);
         moveIntoPlace(c.temporary, c.target);
       } catch (IOException e) {
         Files.deleteIfExists(c.temporary);
         throw new IOException("writing zarr chunk failed: " + e.getMessage() + " (path=" + c.target + ")", e);
       }
     } else {
-      MemorySegment buffer = c.buffer;
-      if (rows < spec.chunkRows()) {
-        buffer.asSlice(rows * rowBytes).fill((byte) 0); // the buffer may hold an earlier chunk's rows
-      }
+      MemorySegment buffer = c.buffer; // rows past the end of a partial last chunk are still zero
       ByteBuffer encoded = encoder.encode(buffer);
       if (spec.chunksPerFile() == 1) {
         writeFile(directory.resolve(spec.chunkFile(chunk)), encoded);
@@ -346,8 +381,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
     Files.createDirectories(target.getParent());
     Path temporary = TemporaryFiles.beside(target);
     try {
-      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
+      try (FileChannel channel = OutputFiles.createTemporary(temporary, target)) {
         writeFully(channel, bytes, 0);
         if (force) {
           channel.force(false);
@@ -360,27 +394,37 @@ public final class ZarrArrayWriter implements AutoCloseable {
     }
   }
 
-  private void appendToShard(long chunk, ByteBuffer encoded) throws IOException {
+  /** The shard file holding {@code chunk}, opened under its temporary name at its first chunk. */
+  private Shard shardOf(long chunk) throws IOException {
     long file = chunk / spec.chunksPerFile();
     Shard shard = shards.get(file);
     if (shard == null) {
       Path target = directory.resolve(spec.chunkFile(chunk));
       Files.createDirectories(target.getParent());
       Path temporary = TemporaryFiles.beside(target);
-      shard = new Shard(target, temporary, FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE), spec.chunksPerFile());
+      shard = new Shard(target, temporary, OutputFiles.createTemporary(temporary, target), spec.chunksPerFile());
       shards.put(file, shard);
     }
-    int slot = (int) (chunk - file * spec.chunksPerFile());
+    return shard;
+  }
+
+  private void appendToShard(long chunk, ByteBuffer encoded) throws IOException {
+    Shard shard = shardOf(chunk);
     long size = encoded.remaining();
+    long offset = shard.position;
     try {
-      writeFully(shard.channel, encoded, shard.position);
+      writeFully(shard.channel, encoded, offset);
     } catch (IOException e) {
       throw new IOException("writing zarr shard failed: " + e.getMessage() + " (path=" + shard.target + ")", e);
     }
-    shard.offsets[slot] = shard.position;
+    recordInShard(shard, (int) (chunk % spec.chunksPerFile()), offset, size);
+  }
+
+  /** Enters a written inner chunk in its shard's index; the shard is closed when its last chunk is in. */
+  private void recordInShard(Shard shard, int slot, long offset, long size) throws IOException {
+    shard.offsets[slot] = offset;
     shard.sizes[slot] = size;
-    shard.position += size;
+    shard.position = Math.max(shard.position, offset + size);
     shard.chunks++;
     if (shard.chunks == spec.chunksPerFile()) {
       closeShard(shard);
@@ -422,11 +466,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
 
   /** Renames over an existing chunk: a rerun writes the same chunk again, and a rename replaces atomically. */
   private static void moveIntoPlace(Path temporary, Path target) throws IOException {
-    try {
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("the file system cannot rename atomically", e);
-    }
+    OutputFiles.moveIntoPlace(temporary, target, true);
   }
 
   private void checkWritable() {
@@ -442,8 +482,10 @@ public final class ZarrArrayWriter implements AutoCloseable {
     for (Chunk c : filling.values()) {
       if (c.mapped()) {
         try {
-          c.release();
-          Files.deleteIfExists(c.temporary);
+          c.release(false);
+          if (c.temporary != null) {
+            Files.deleteIfExists(c.temporary); // a shard's file is deleted with the shard
+          }
         } catch (IOException ignored) {
           // best effort: a temporary file left behind is removed by the next export (TemporaryFiles.removeStale)
         }

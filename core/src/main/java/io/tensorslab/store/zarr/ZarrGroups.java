@@ -1,12 +1,12 @@
 package io.tensorslab.store.zarr;
 
+import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.StagedFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -93,7 +93,7 @@ public final class ZarrGroups {
   static Path writeTemporary(Path target, byte[] bytes, boolean durable) throws IOException {
     Path temporary = TemporaryFiles.beside(target);
     boolean success = false;
-    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel channel = OutputFiles.createTemporary(temporary, target)) {
       java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
       while (buffer.hasRemaining()) {
         channel.write(buffer);

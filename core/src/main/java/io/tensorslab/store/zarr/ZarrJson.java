@@ -94,6 +94,13 @@ public final class ZarrJson {
     sb.repeat(" ", depth * 4);
   }
 
+  /** {@code s} as a JSON string: quoted, with quotes, backslashes, controls and non-ASCII escaped. */
+  public static String quote(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2);
+    quote(sb, s);
+    return sb.toString();
+  }
+
   private static void quote(StringBuilder sb, String s) {
     sb.append('"');
     for (int i = 0; i < s.length(); i++) {

@@ -8,7 +8,6 @@ import io.tensorslab.store.StagedFile;
 import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.store.StoreDestination;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,23 +48,16 @@ public final class ZarrRowStore implements RowStore {
   /**
    * Creates the array directory {@code DIR/NAME} (and the groups of a nested name).
    *
-   * @throws FileAlreadyExistsException when something is at the target and the destination does
+   * @throws java.nio.file.FileAlreadyExistsException when something is at the target and the destination does
    *     not overwrite, or (with overwrite) when it is not a Zarr array that may be replaced
    */
   public static ZarrRowStore create(ZarrArraySpec spec, RowLayout layout, StoreDestination destination,
       StoreCapacity capacity) throws IOException {
     Path root = destination.directory();
     Path target = root.resolve(spec.path());
+    ZarrStoreFormat format = new ZarrStoreFormat(spec.format(), spec.chunkRows(), spec.codec(), spec.chunksPerFile());
+    format.checkTarget(target, destination.overwrite());
     if (Files.exists(target)) {
-      if (!destination.overwrite()) {
-        throw new FileAlreadyExistsException(target.toString(), null,
-            "output exists; ask for overwrite to replace it (path=" + target + ")");
-      }
-      if (!Files.isDirectory(target) || !ZarrFiles.isArrayOrEmpty(target)) {
-        throw new FileAlreadyExistsException(target.toString(), null, "output path holds something that is not a"
-            + " Zarr array, which overwrite does not replace; remove it or choose another directory (path="
-            + target + ")");
-      }
       // The old array goes first: while the new one fills, nothing at the target looks complete.
       ZarrFiles.deleteArray(target, root);
     }

@@ -6,6 +6,9 @@ import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.store.StoreDestination;
 import io.tensorslab.store.StoreFormat;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
@@ -54,6 +57,26 @@ public record ZarrStoreFormat(ZarrFormat format, long chunkRows, ZarrCodec codec
   @Override
   public Path target(Path directory, String name) {
     return directory.resolve(name);
+  }
+
+  /**
+   * The array directory may be written when nothing is there, or, with overwrite, when it is a Zarr
+   * array (or empty): anything else is never replaced.
+   */
+  @Override
+  public void checkTarget(Path target, boolean overwrite) throws IOException {
+    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (!overwrite) {
+      throw new FileAlreadyExistsException(target.toString(), null,
+          "output exists; ask for overwrite to replace it (path=" + target + ")");
+    }
+    if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) || !ZarrFiles.isArrayOrEmpty(target)) {
+      throw new FileAlreadyExistsException(target.toString(), null, "output path holds something that is not a"
+          + " Zarr array, which overwrite does not replace; remove it or choose another directory (path="
+          + target + ")");
+    }
   }
 
   @Override

@@ -128,6 +128,28 @@ class ZarrStoreTest {
     assertTrue(Files.readString(dir.resolve("x/.zarray")).contains("\"id\": \"gzip\",\n        \"level\": 6"));
   }
 
+  /** Rows start zero also in a reused chunk buffer: string writers leave the NUL padding to the store. */
+  @Test
+  void rowsStartZeroInEveryChunk() throws IOException {
+    try (ZarrStore store = ZarrStore.create(dir, ZarrFormat.V2, false)) {
+      ZarrArrayWriter x = store.array(new ZarrArraySpec(ZarrFormat.V2, "s", NpyDtype.bytes(4), new long[0], 2,
+          ZarrCodec.parse("gzip"), 1));
+      for (long row = 0; row < 4; row++) {
+        var window = x.rows(row, 1);
+        window.bytes().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'a');
+        if (row < 2) {
+          window.bytes().fill((byte) 'z'); // chunk 0 full width; chunk 1 reuses its buffer
+        }
+        x.written(row, 1);
+      }
+      x.finish(4);
+      store.commit(Map.of());
+    }
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("s/1"))))) {
+      assertArrayEquals(new byte[] {'a', 0, 0, 0, 'a', 0, 0, 0}, in.readAllBytes());
+    }
+  }
+
   @Test
   void shardHoldsChunksAndACheckedIndex() throws IOException {
     try (ZarrStore store = ZarrStore.create(dir, ZarrFormat.V3, false)) {

@@ -1,8 +1,8 @@
 # Reads arrays of a Zarr store with a real reader and compares them, byte for byte, with expected
 # raw C-order bytes (or .npy files).
 #   read_zarr.py zarr2|tensorstore STORE CASES.json
-# CASES.json: [{"path": "g/x", "descr": "<f4", "shape": [n, ...], "expected": "file.bin" | "file.npy",
-#               "v3_bytes": false}, ...]
+# CASES.json: [{"path": "g/x", "expected": "file.npy", "v3_bytes": false}, ...], or for raw bytes
+#             {"path": "g/x", "descr": "<f4", "shape": [n, ...], "expected": "file.bin", ...}
 # zarr2: zarr-python 2 (zarr.open_group, then the array) and dask.array.from_zarr.
 # tensorstore: the zarr (v2) or zarr3 driver, chosen by the metadata present.
 import json, os, sys
