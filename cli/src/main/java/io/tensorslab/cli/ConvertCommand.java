@@ -141,6 +141,10 @@ final class ConvertCommand implements Callable<Integer> {
   /** What every output is written as, from the --format options. */
   private StoreFormat format;
 
+  @Option(names = "--no-sync", description = "Do not force the files to disk before they appear (scratch output: "
+      + "a crash may then leave complete-looking files with lost pages). Native engine only.")
+  boolean noSync;
+
   @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
 
@@ -173,6 +177,10 @@ final class ConvertCommand implements Callable<Integer> {
     if (engine != Engine.TENSORFLOW && nativeCannot == null) {
       return convertNatively(features, nativeVarLen, stdout);
     }
+    if (noSync) {
+      throw usage("option '--no-sync' applies only to the native engine"
+          + (nativeCannot == null ? " (not with --engine tensorflow)" : ", which cannot convert " + nativeCannot));
+    }
     String engineLine = engine == Engine.TENSORFLOW ? "engine: tensorflow (--engine tensorflow)"
         : "engine: tensorflow (auto: the native reader cannot convert " + nativeCannot + ")";
     long rows = countRows(features);
@@ -204,7 +212,7 @@ final class ConvertCommand implements Callable<Integer> {
       throws IOException {
     int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     ExportRun.Job job = (listener, cancellation) -> TfRecordExport.run(new TfRecordExport.Options(files, compression,
-        features, nativeVarLen, padValues, limit == null ? Long.MAX_VALUE : limit, n, out, overwrite, true, listener,
+        features, nativeVarLen, padValues, limit == null ? Long.MAX_VALUE : limit, n, out, overwrite, !noSync, listener,
         cancellation));
     try (ExportResult result = ExportRun.run(job, out, -1, quiet, spec.commandLine().getErr())) {
       if (!quiet) {

@@ -26,14 +26,14 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tensorslab demo}: builds an MNIST-sized dataset in TF Java itself — {@code range → map →
- * batch}, no files, no network — exports it, and says how to open it from Python.
+ * {@code tensorslab demo}: builds an MNIST-sized dataset in TF Java itself — {@code range → batch →
+ * map}, no files, no network — exports it, and says how to open it from Python.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {"Builds N 28x28 uint8 images and int64 labels with a tf.data pipeline in TensorFlow Java "
-        + "(range -> map -> batch, no files, no network), exports them to DIR/images.npy and DIR/labels.npy, "
+        + "(range -> batch -> map, no files, no network), exports them to DIR/images.npy and DIR/labels.npy, "
         + "and prints a summary and the Python line that opens the result.",
         "", "Overwrites images.npy, labels.npy and manifest.json in DIR (its own earlier output)."},
     footer = {"", "Exit codes: 0 ok, 1 failure (one line on stderr), 2 usage error."})
@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
               .format(format),
           out, rows, quiet, stderr)) {
         stdout.println("tensorslab demo: " + rows + " synthetic 28x28 images and labels, made by a TF Java "
-            + "tf.data pipeline (range -> map -> batch(" + BATCH + "))");
+            + "tf.data pipeline (range -> batch(" + BATCH + ") -> map, vectorized)");
         ExportRun.printSummary(stdout, result, format);
         stdout.println("open it in Python" + (format.equals(StoreFormat.NPY) ? " (no copy):" : ":"));
         stdout.println("  " + ExportRun.pythonOpen(result, format));
@@ -93,23 +93,25 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * {@code range(rows) → map(i → (image, label)) → batch(1024)}. The map changes the element
-   * structure, so it is the raw {@code MapDataset} op (the framework's {@code Dataset.map} would
-   * report the input's types); {@code preserveCardinality} keeps the row count known ahead.
+   * {@code range(rows) → batch(1024) → map(indices → (images, labels))}: the map runs once per
+   * batch on a vector of indices (every op in {@link #examples} is element-wise or a gather), not
+   * once per example, so the demo's time goes to the export rather than to TensorFlow's per-call
+   * cost — the values are the same as a per-example map's. The map changes the element structure,
+   * so it is the raw {@code ParallelMapDataset} op (the framework's {@code Dataset.map} would report
+   * the input's types); {@code preserveCardinality} keeps the row count known ahead.
    */
   static Operand<? extends TType> dataset(Ops tf, long rows) {
     List<Class<? extends TType>> types = List.of(TUint8.class, TInt64.class);
     Operand<? extends TType> range = tf.data.rangeDataset(tf.constant(0L), tf.constant(rows), tf.constant(1L),
         List.of(TInt64.class), List.of(Shape.scalar()));
-    Operand<? extends TType> mapped;
+    Operand<? extends TType> indices = tf.data.batchDataset(range, tf.constant(BATCH), tf.constant(false),
+        List.of(TInt64.class), List.of(Shape.of(-1)));
     // The function is copied into the eager context's library when the op is made.
-    try (ConcreteFunction example = ConcreteFunction.create(DemoCommand::example)) {
-      mapped = tf.data.parallelMapDataset(range, List.of(), tf.constant((long) Runtime.getRuntime().availableProcessors()),
-          example, types, List.of(Shape.of(SIDE, SIDE), Shape.scalar()),
+    try (ConcreteFunction examples = ConcreteFunction.create(DemoCommand::examples)) {
+      return tf.data.parallelMapDataset(indices, List.of(), tf.constant((long) Runtime.getRuntime().availableProcessors()),
+          examples, types, List.of(Shape.of(-1, SIDE, SIDE), Shape.of(-1)),
           ParallelMapDataset.preserveCardinality(true), ParallelMapDataset.deterministic("true"));
     }
-    return tf.data.batchDataset(mapped, tf.constant(BATCH), tf.constant(false), types,
-        List.of(Shape.of(-1, SIDE, SIDE), Shape.of(-1)));
   }
 
   /** Blob positions per label: 5 horizontal jitters x 5 vertical; faint stripes repeat every 23 images. */
@@ -120,11 +122,11 @@ final class DemoCommand implements Callable<Integer> {
    * One example from its index: a label from a multiplicative hash of the index, and an image of a
    * blurred blob whose place depends on the label, jittered by the index, over faint stripes —
    * something that looks like data in a plot, every pixel value 0..255. The 5 750 possible images
-   * are drawn once in Java and the map picks one by index ({@code Gather}): one kernel per example
-   * instead of twenty keeps the demo's time on the export rather than on TensorFlow's per-op cost.
+   * are drawn once in Java and the map picks one per index ({@code Gather}). Takes a vector of
+   * indices (a batch) and gives a batch of images and labels.
    */
-  private static Signature example(Ops tf) {
-    Placeholder<TInt64> i = tf.placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+  private static Signature examples(Ops tf) {
+    Placeholder<TInt64> i = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(-1)));
     Operand<TInt64> label = tf.math.floorMod(
         tf.math.floorDiv(tf.math.mul(i, tf.constant(2_654_435_761L)), tf.constant(65_536L)), tf.constant(10L));
     // index = ((label * 5 + i % 5) * 5 + (i / 5) % 5) * 23 + i % 23

@@ -89,25 +89,43 @@ public final class FeatureValues {
     }
   }
 
-  private boolean parseFloats() {
+  /** What {@link #openList} found. */
+  private static final int FAILED = -1;
+  private static final int EMPTY = 0x100; // no byte value: a body starting with 0x00 is not empty
+
+  /**
+   * Reads the list's length and limits the input to it (clamped, as TensorFlow's PushLimit).
+   *
+   * @return {@link #FAILED}, {@link #EMPTY}, or the first byte of the list's body
+   */
+  private int openList() {
     long length = in.readVarint32();
     if (length == WireInput.FAILED) {
-      return false;
+      return FAILED;
     }
     in.pushLimit(length);
-    if (in.atEnd()) {
-      return true;
-    }
-    int peek = in.peekByte();
-    if (peek == 0x0a) {
-      in.position++;
-      long packedLength = in.readVarint32();
-      if (packedLength == WireInput.FAILED) {
-        return false;
-      }
+    return in.atEnd() ? EMPTY : in.peekByte();
+  }
+
+  /** After the 0x0a tag byte: reads a packed chunk's length and limits the input to it; its length, or {@link WireInput#FAILED}. */
+  private long openPackedChunk() {
+    in.position++;
+    long packedLength = in.readVarint32();
+    if (packedLength != WireInput.FAILED) {
       in.pushLimit(packedLength);
+    }
+    return packedLength;
+  }
+
+  private boolean parseFloats() {
+    int first = openList();
+    if (first == FAILED || first == EMPTY) {
+      return first == EMPTY;
+    }
+    if (first == 0x0a) {
+      long packedLength = openPackedChunk();
       long n = packedLength / 4;
-      if (!in.has(n * 4)) {
+      if (packedLength == WireInput.FAILED || !in.has(n * 4)) {
         return false;
       }
       floatsPacked = true;
@@ -115,7 +133,7 @@ public final class FeatureValues {
       count = Math.toIntExact(n);
       return true;
     }
-    if (peek != 0x0d) {
+    if (first != 0x0d) {
       return false;
     }
     floatsPacked = false;
@@ -133,24 +151,16 @@ public final class FeatureValues {
   }
 
   private boolean parseLongs() {
-    long length = in.readVarint32();
-    if (length == WireInput.FAILED) {
-      return false;
+    int first = openList();
+    if (first == FAILED || first == EMPTY) {
+      return first == EMPTY;
     }
-    in.pushLimit(length);
-    if (in.atEnd()) {
-      return true;
-    }
-    int peek = in.peekByte();
-    boolean packed = peek == 0x0a;
+    boolean packed = first == 0x0a;
     if (packed) {
-      in.position++;
-      long packedLength = in.readVarint32();
-      if (packedLength == WireInput.FAILED) {
+      if (openPackedChunk() == WireInput.FAILED) {
         return false;
       }
-      in.pushLimit(packedLength);
-    } else if (peek != 0x08) {
+    } else if (first != 0x08) {
       return false;
     }
     int n = 0;
@@ -172,11 +182,9 @@ public final class FeatureValues {
   }
 
   private boolean parseBytes() {
-    long length = in.readVarint32();
-    if (length == WireInput.FAILED) {
+    if (openList() == FAILED) {
       return false;
     }
-    in.pushLimit(length);
     int n = 0;
     while (!in.atEnd()) {
       if (!in.expectTag(0x0a)) {

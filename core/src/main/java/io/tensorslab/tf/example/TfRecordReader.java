@@ -56,6 +56,12 @@ public final class TfRecordReader implements AutoCloseable {
   private final MemorySegment file;
   private final InputStream in;
   private final CRC32C crc = new CRC32C();
+  /**
+   * The mapped file as one ByteBuffer (files below 2 GiB), repositioned for each CRC: CRC32C
+   * reads a direct buffer with its intrinsic, and no buffer object is made per record (a million
+   * records made hundreds of MB of garbage, which a large default heap let grow into RSS).
+   */
+  private final java.nio.ByteBuffer fileBuffer;
   private byte[] buffer = new byte[1 << 16];
   private MemorySegment record = MemorySegment.NULL;
   private boolean checkCrc = true;
@@ -64,6 +70,10 @@ public final class TfRecordReader implements AutoCloseable {
   private long recordOffset = -1;
   private long recordIndex = -1;
   private boolean closed;
+  /** Start of the mapped bytes not yet released from the resident set (see {@link #releaseReadPages}). */
+  private long residentFrom;
+  /** Read pages are released in steps of this many bytes. */
+  private static final long RELEASE_STEP = 32L << 20;
 
   private TfRecordReader(Path path, TfRecordCompression compression, Arena arena, MemorySegment file, InputStream in) {
     this.path = path;
@@ -71,6 +81,7 @@ public final class TfRecordReader implements AutoCloseable {
     this.arena = arena;
     this.file = file;
     this.in = in;
+    this.fileBuffer = file != null && file.byteSize() <= Integer.MAX_VALUE ? file.asByteBuffer() : null;
   }
 
   /**
@@ -141,6 +152,7 @@ public final class TfRecordReader implements AutoCloseable {
     }
     this.offset = recordOffset;
     this.index = recordIndex;
+    this.residentFrom = recordOffset & -4096L;
     this.record = MemorySegment.NULL;
   }
 
@@ -189,7 +201,7 @@ public final class TfRecordReader implements AutoCloseable {
       throw problem("file ends " + left + " bytes into its 12-byte header (truncated file)", null);
     }
     long length = file.get(LONG, offset);
-    checkLengthCrc(file.asSlice(offset, 8), file.get(INT, offset + 8));
+    checkLengthCrc(mappedCrc(offset, 8), file.get(INT, offset + 8));
     if (length < 0 || length > MAX_RECORD_BYTES) {
       throw problem("length " + Long.toUnsignedString(length) + " is impossible (corrupted record)", null);
     }
@@ -199,13 +211,40 @@ public final class TfRecordReader implements AutoCloseable {
     if (left - 12 - length < 4) {
       throw problem("file ends inside its data checksum (truncated file)", null);
     }
-    MemorySegment data = file.asSlice(offset + 12, length);
-    if (checkCrc && file.get(INT, offset + 12 + length) != maskedCrc32c(data)) {
+    releaseReadPages();
+    if (checkCrc && file.get(INT, offset + 12 + length) != mappedCrc(offset + 12, length)) {
       throw problem("bad data checksum (corrupted record)", null);
     }
-    record = data;
+    record = file.asSlice(offset + 12, length);
     advance(length);
     return true;
+  }
+
+  /** The masked CRC of {@code length} mapped bytes at {@code at}. */
+  private int mappedCrc(long at, long length) {
+    if (fileBuffer == null) {
+      return maskedCrc32c(file.asSlice(at, length));
+    }
+    fileBuffer.limit((int) (at + length));
+    fileBuffer.position((int) at);
+    crc.reset();
+    crc.update(fileBuffer);
+    return mask((int) crc.getValue());
+  }
+
+  /**
+   * Drops the pages of the records before this one from the process's resident set (they stay in
+   * the page cache), every 32 MiB: a reader walking a large file keeps its RSS flat. Nothing a
+   * caller may still hold is released: the previous record is invalid once next() is called.
+   */
+  private void releaseReadPages() {
+    if (offset - residentFrom >= RELEASE_STEP) {
+      long end = offset & -4096L;
+      if (end > residentFrom) {
+        file.asSlice(residentFrom, end - residentFrom).unload();
+        residentFrom = end;
+      }
+    }
   }
 
   private boolean nextStreamed() throws IOException {
@@ -220,7 +259,7 @@ public final class TfRecordReader implements AutoCloseable {
       }
       MemorySegment h = MemorySegment.ofArray(header);
       long length = h.get(LONG, 0);
-      checkLengthCrc(h.asSlice(0, 8), h.get(INT, 8));
+      checkLengthCrc(maskedCrc32c(h.asSlice(0, 8)), h.get(INT, 8));
       if (length < 0 || length > MAX_RECORD_BYTES) {
         throw problem("length " + Long.toUnsignedString(length) + " is impossible (corrupted record)", null);
       }
@@ -275,8 +314,8 @@ public final class TfRecordReader implements AutoCloseable {
     index++;
   }
 
-  private void checkLengthCrc(MemorySegment lengthBytes, int stored) throws TfRecordException {
-    if (stored != maskedCrc32c(lengthBytes)) {
+  private void checkLengthCrc(int computed, int stored) throws TfRecordException {
+    if (stored != computed) {
       throw problem(index == 0 && offset == 0
           ? "bad length checksum: not a TFRecord file, or --compression " + compression.cliName() + " is wrong"
           : "bad length checksum (corrupted record)", null);
@@ -292,7 +331,10 @@ public final class TfRecordReader implements AutoCloseable {
   int maskedCrc32c(MemorySegment bytes) {
     crc.reset();
     crc.update(bytes.asByteBuffer());
-    int c = (int) crc.getValue();
+    return mask((int) crc.getValue());
+  }
+
+  private static int mask(int c) {
     return ((c >>> 15) | (c << 17)) + MASK_DELTA;
   }
 

@@ -18,6 +18,7 @@ import java.lang.foreign.ValueLayout;
 final class WireInput {
 
   private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+  private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
   /** protobuf's {@code kMaxVarintBytes}. */
   private static final int MAX_VARINT_BYTES = 10;
@@ -86,6 +87,19 @@ final class WireInput {
         position = p + 1;
         ok = true;
         return b;
+      }
+    }
+    if (end - p >= 8) {
+      // Eight bytes at once: the first byte with its high bit clear ends the varint, and
+      // Long.compress (one PEXT on x86) gathers the 7-bit groups before it.
+      long w = segment.get(LONG, p);
+      long stops = ~w & 0x8080_8080_8080_8080L;
+      if (stops != 0) {
+        int bits = Long.numberOfTrailingZeros(stops) + 1;
+        long bytes = bits == 64 ? -1L : (1L << bits) - 1;
+        position = p + (bits >>> 3);
+        ok = true;
+        return Long.compress(w & bytes, 0x7f7f_7f7f_7f7f_7f7fL);
       }
     }
     long result = 0;

@@ -218,4 +218,13 @@ class ExampleViewTest {
     example.parse(MemorySegment.ofArray(record));
     assertEquals(1, example.entryCount());
   }
+
+  /** A list body starting with a 0x00 byte is no empty list: TensorFlow fails it. */
+  @Test
+  void listBodyStartingWithZeroFails() throws Exception {
+    for (int kind : new int[] {2, 3}) {
+      example.parse(MemorySegment.ofArray(example(entry("x", feature(kind, new byte[] {0, 5})))));
+      assertThrows(MalformedExampleException.class, () -> values.decode(example, 0), "kind " + kind);
+    }
+  }
 }

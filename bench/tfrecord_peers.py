@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""TFRecord to .npy, whole processes side by side: two Python peers and `tensorslab convert`.
+
+The data: N records of `img` float32[256] + `label` int64 (N = 200 000 is 206 MB of arrays,
+1 000 000 is 1.03 GB), written once by Python TensorFlow into --dir and reused.
+
+Contenders, each a separate process, each run after `sync` (so no run pays for the previous
+one's dirty pages), in rotation, --runs times (the median is reported):
+  seed      the seed question's answer: batch + map(parse_example), list(as_numpy_iterator()),
+            np.concatenate, np.save (one output file per feature)
+  careful   what a careful Python user writes: map(parse_example, num_parallel_calls=AUTOTUNE)
+            after batch, prefetch(AUTOTUNE), one preallocated np.lib.format.open_memmap per feature
+            filled batch by batch, flushed at the end
+  native-T  ./tensorslab convert --engine native --threads T (durable: fsync before publishing)
+  tf        ./tensorslab convert --engine tensorflow (TFRecordDataset + ParseExampleV2)
+  nosync-T  ./tensorslab convert --engine native --threads T --no-sync: the reader and the copy
+            alone, the time inside the process taken from the manifest (JVM start excluded)
+
+Per run: wall seconds of the whole process, peak RSS (wait4's ru_maxrss), and for tensorslab the
+in-process seconds from manifest.json. `dd` of the same byte count with conv=fdatasync, in the
+same session, gives the disk's own time for comparison. Outputs are checked equal to the seed's.
+
+    /work/venv/bin/python bench/tfrecord_peers.py --records 200000 --runs 3
+    /work/venv/bin/python bench/tfrecord_peers.py --records 1000000 --runs 3 --only seed,careful,native-2,dd
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WIDTH = 256
+
+MAKE = r"""
+import sys, numpy as np, tensorflow as tf
+path, n, width = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = np.random.default_rng(7)
+with tf.io.TFRecordWriter(path) as w:
+    block = 10000
+    for start in range(0, n, block):
+        m = min(block, n - start)
+        img = rng.random((m, width), dtype=np.float32)
+        for i in range(m):
+            ex = tf.train.Example(features=tf.train.Features(feature={
+                "img": tf.train.Feature(float_list=tf.train.FloatList(value=img[i])),
+                "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[start + i]))}))
+            w.write(ex.SerializeToString())
+"""
+
+SEED = r"""
+import sys, numpy as np, tensorflow as tf
+src, out, width = sys.argv[1], sys.argv[2], int(sys.argv[3])
+spec = {"img": tf.io.FixedLenFeature([width], tf.float32), "label": tf.io.FixedLenFeature([], tf.int64)}
+ds = tf.data.TFRecordDataset(src).batch(1024).map(lambda s: tf.io.parse_example(s, spec))
+batches = list(ds.as_numpy_iterator())
+for k in ("img", "label"):
+    np.save(f"{out}/{k}.npy", np.concatenate([b[k] for b in batches]))
+"""
+
+CAREFUL = r"""
+import sys, numpy as np, tensorflow as tf
+src, out, width, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+spec = {"img": tf.io.FixedLenFeature([width], tf.float32), "label": tf.io.FixedLenFeature([], tf.int64)}
+ds = (tf.data.TFRecordDataset(src, num_parallel_reads=tf.data.AUTOTUNE).batch(1024)
+      .map(lambda s: tf.io.parse_example(s, spec), num_parallel_calls=tf.data.AUTOTUNE)
+      .prefetch(tf.data.AUTOTUNE))
+opts = tf.data.Options(); opts.deterministic = True; ds = ds.with_options(opts)
+img = np.lib.format.open_memmap(f"{out}/img.npy", mode="w+", dtype=np.float32, shape=(n, width))
+label = np.lib.format.open_memmap(f"{out}/label.npy", mode="w+", dtype=np.int64, shape=(n,))
+row = 0
+for b in ds.as_numpy_iterator():
+    m = len(b["label"]); img[row:row + m] = b["img"]; label[row:row + m] = b["label"]; row += m
+assert row == n, row
+img.flush(); label.flush()  # msync: the pages are on disk when the process ends, as tensorslab's fsync
+del img, label
+"""
+
+
+def run_measured(cmd, env=None):
+    """Like run, with peak RSS from wait4 (Popen.communicate would reap the child first)."""
+    subprocess.run(["sync"], check=True)
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{err.decode()[-3000:]}")
+    return wall, usage.ru_maxrss / 1024.0, out.decode()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=200_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--dir", default="/tmp/tensorslab-peers")
+    ap.add_argument("--only", default="seed,careful,tf,native-1,native-2,nosync-1,nosync-2,dd")
+    args = ap.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    src = f"{args.dir}/data-{args.records}.tfrecord"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    if not os.path.exists(src):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", MAKE, src + ".part", str(args.records), str(WIDTH)], check=True, env=env)
+        os.rename(src + ".part", src)
+        print(f"made {src} in {time.perf_counter() - t:.1f} s", flush=True)
+    array_bytes = args.records * (WIDTH * 4 + 8)
+    ts = os.path.join(ROOT, "tensorslab")
+    subprocess.run([ts, "--help"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # build once
+
+    def convert(extra):
+        return [ts, "convert", "--tfrecord", src, "--feature", f"img:float32:{WIDTH}", "--feature", "label:int64:",
+                "--quiet", "--overwrite"] + extra
+
+    contenders = {
+        "seed": lambda out: [sys.executable, "-c", SEED, src, out, str(WIDTH)],
+        "careful": lambda out: [sys.executable, "-c", CAREFUL, src, out, str(WIDTH), str(args.records)],
+        "tf": lambda out: convert(["--engine", "tensorflow", "--out", out]),
+        "dd": lambda out: ["dd", "if=/dev/zero", f"of={out}/zeros", "bs=8M",
+                           f"count={max(1, array_bytes // (8 << 20))}", "conv=fdatasync", "status=none"],
+    }
+    for t in (1, 2):
+        contenders[f"native-{t}"] = lambda out, t=t: convert(["--engine", "native", "--threads", str(t), "--out", out])
+        contenders[f"nosync-{t}"] = lambda out, t=t: convert(["--engine", "native", "--threads", str(t), "--no-sync",
+                                                              "--out", out])
+    names = [n for n in args.only.split(",") if n in contenders]
+    results = {n: [] for n in names}
+    for r in range(args.runs):
+        for n in names:
+            out = f"{args.dir}/out-{n}"
+            shutil.rmtree(out, ignore_errors=True)
+            os.makedirs(out)
+            wall, rss, _ = run_measured(contenders[n](out), env)
+            inside = None
+            manifest = f"{out}/manifest.json"
+            if os.path.exists(manifest):
+                inside = json.load(open(manifest))["elapsed_seconds"]
+            results[n].append((wall, rss, inside))
+            print(f"run {r + 1} {n:9s} wall {wall:6.2f} s  peak RSS {rss:7.0f} MB"
+                  + (f"  in-process {inside:.2f} s ({array_bytes / 1e9 / inside:.2f} GB/s)" if inside else ""),
+                  flush=True)
+            if n != "dd" and n != "seed" and "seed" in names:
+                check_equal(f"{args.dir}/out-seed", out)
+    print(f"\nmedians over {args.runs} runs, {args.records:,} records, {array_bytes / 1e6:.0f} MB of arrays, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    for n in names:
+        w = statistics.median(x[0] for x in results[n])
+        m = statistics.median(x[1] for x in results[n])
+        ins = [x[2] for x in results[n] if x[2]]
+        line = f"  {n:9s} wall {w:6.2f} s  peak RSS {m:7.0f} MB"
+        if ins:
+            i = statistics.median(ins)
+            line += f"  in-process {i:.2f} s = {array_bytes / 1e9 / i:.2f} GB/s"
+        print(line)
+
+
+CHECK = r"""
+import sys, numpy as np
+a, b = sys.argv[1], sys.argv[2]
+for k in ("img", "label"):
+    x, y = np.load(f"{a}/{k}.npy", mmap_mode="r"), np.load(f"{b}/{k}.npy", mmap_mode="r")
+    if x.shape != y.shape or x.dtype != y.dtype or not np.array_equal(x, y):
+        sys.exit(f"{b}/{k}.npy differs from the seed's")
+"""
+
+
+def check_equal(a, b):
+    # In a child: this process stays small, so the children it forks start small (a forked
+    # child's peak RSS counts the parent's resident pages until it execs).
+    subprocess.run([sys.executable, "-c", CHECK, a, b], check=True)
+
+
+if __name__ == "__main__":
+    main()
