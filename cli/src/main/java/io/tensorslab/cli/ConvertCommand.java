@@ -4,8 +4,12 @@ import io.tensorslab.export.ExportBuilder;
 import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
-import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.export.TfRecordExport;
+import io.tensorslab.shard.Shard;
+import io.tensorslab.shard.ShardConversion;
+import io.tensorslab.shard.ShardLedger;
+import io.tensorslab.shard.ShardPlan;
+import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.store.StoreFormat;
 import io.tensorslab.store.zarr.ZarrGroups;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
@@ -28,6 +32,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tensorflow.EagerSession;
@@ -151,6 +156,12 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
 
+  @Option(names = "--shard", paramLabel = "I/N", converter = ShardConverter.class,
+      description = "Write only shard I of N (0 <= I < N) of a Zarr store that N workers write at once: its whole "
+          + "chunks of the rows. Every worker gets the same arguments; the last to finish writes the metadata "
+          + "(docs/scale-out.md).")
+  Shard shard;
+
   /** Pad value per '*' feature name, parsed for its dtype. */
   private final Map<String, Object> padValues = new HashMap<>();
   /** Longest row per '*' feature name and largest image per 'image:*,*,C' one, from the pre-scan. */
@@ -159,6 +170,14 @@ final class ConvertCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<FeatureSpec> given = checkUsage();
+    if (shard != null) {
+      if (given == null) {
+        // Every worker must use one schema; inferring it would scan every input in every worker.
+        throw usage("option '--shard' needs the features given with '--feature': run 'tensorslab inspect' on the "
+            + "inputs once and give every worker the --feature list it prints");
+      }
+      return convertShard(shardJob(given));
+    }
     checkInputs();
     checkOutputDirectory();
     PrintWriter stdout = spec.commandLine().getOut();
@@ -273,8 +292,82 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The sharded conversion's job for these options: {@code --shard} needs Zarr output and ragged
+   * {@code *} features, and joins a store rather than replacing one.
+   */
+  ShardConversion.Job shardJob(List<FeatureSpec> features) throws IOException {
+    // format: set from the --format options by checkUsage()
+    if (!(format instanceof ZarrStoreFormat zarr)) {
+      throw usage("option '--shard' needs '--format zarr' or '--format zarr3': several processes can fill one Zarr "
+          + "store chunk by chunk, but not one .npy file");
+    }
+    if (varlen == VarLen.PAD && features.stream().anyMatch(FeatureSpec::variableLength)) {
+      throw usage("option '--shard' writes '*' features ragged only: '--varlen pad' needs the longest row of the "
+          + "whole input before the first chunk; drop '--varlen pad'");
+    }
+    if (overwrite) {
+      throw usage("option '--overwrite' does not apply with '--shard': workers join the store in DIR; to start "
+          + "over, remove DIR first");
+    }
+    ShardConversion.Job job;
+    try {
+      job = new ShardConversion.Job(files, compression, features, limit == null ? Long.MAX_VALUE : limit,
+          out.toAbsolutePath().normalize(), zarr, false);
+    } catch (IllegalArgumentException e) {
+      throw usage("option '--shard': " + e.getMessage());
+    }
+    checkInputs();
+    checkShardStore(job.store());
+    return job;
+  }
+
+  /** Runs this worker's shard; finishes the store when it finds every shard done. */
+  private int convertShard(ShardConversion.Job job) throws IOException {
+    long start = System.nanoTime();
+    ShardConversion.Planned planned = ShardConversion.plan(job, shard.count());
+    ShardConversion.Outcome o = ShardConversion.run(planned, shard, true);
+    if (!quiet) {
+      PrintWriter stdout = spec.commandLine().getOut();
+      ShardPlan.Range r = o.range();
+      ShardLedger.Status status = ShardLedger.status(job.store());
+      stdout.printf(Locale.ROOT, "shard %s: rows [%d, %d) of %d, chunks [%d, %d) of %d,%s in %.2f s%n", shard,
+          r.firstRow(), r.endRow(), planned.plan().rows(), r.firstChunk(), r.endChunk(), planned.plan().chunks(),
+          o.alreadyDone() ? " were already complete" : " written", (System.nanoTime() - start) / 1e9);
+      stdout.println(o.storeComplete() || status.complete()
+          ? "store complete: all " + shard.count() + " shards done, metadata written: " + job.store()
+          : status.done().size() + " of " + shard.count() + " shards complete; missing: "
+              + StatusCommand.ranges(status.missing()) + " (tensorslab status " + job.store() + ")");
+      stdout.flush();
+    }
+    return 0;
+  }
+
+  /** DIR must be missing, empty, or a store that shard workers write (it holds their ledger). */
+  private static void checkShardStore(Path dir) throws IOException {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IOException("output path exists and is not a directory (path=" + dir + ")");
+    }
+    if (!Files.exists(dir)) {
+      Path parent = dir.getParent();
+      if (parent == null || !Files.isDirectory(parent)) {
+        throw new IOException("output directory's parent does not exist (path=" + dir + ")");
+      }
+      return;
+    }
+    // One listing, not a check then a listing: another worker may create the ledger in between. A
+    // worker creates the ledger before anything else, so a listing without it holds no worker's files.
+    try (var entries = Files.list(dir)) {
+      List<String> names = entries.map(p -> p.getFileName().toString()).toList();
+      if (!names.isEmpty() && !names.contains(".tensorslab")) {
+        throw new IOException("output directory holds files but no shard ledger: it was not written with --shard; "
+            + "give the workers an empty or new directory (path=" + dir + ")");
+      }
+    }
+  }
+
   /** Everything picocli cannot check alone; each problem is a usage error naming the flag. Null: infer the features. */
-  private List<FeatureSpec> checkUsage() {
+  List<FeatureSpec> checkUsage() {
     format = output.storeFormat();
     List<FeatureSpec> features = null;
     if (featureTexts != null && !featureTexts.isEmpty()) {
@@ -401,6 +494,17 @@ final class ConvertCommand implements Callable<Integer> {
         return TfRecordCompression.parse(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException("expected none, gzip or zlib, got '" + value + "'");
+      }
+    }
+  }
+
+  static final class ShardConverter implements ITypeConverter<Shard> {
+    @Override
+    public Shard convert(String value) {
+      try {
+        return Shard.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
       }
     }
   }

@@ -43,7 +43,6 @@ final class ExportRun {
 
   /** Runs {@code job} with the progress bar and the Ctrl-C hook; see {@link #run(ExportBuilder, Path, long, boolean, PrintWriter)}. */
   static ExportResult run(Job job, Path dir, long totalRows, boolean quiet, PrintWriter err) throws IOException {
-    Path absolute = dir.toAbsolutePath().normalize();
     ProgressBar bar = !quiet && ProgressBar.stderrIsTerminal() ? new ProgressBar(err, totalRows) : null;
     Cancellation cancellation = new Cancellation();
     CountDownLatch done = new CountDownLatch(1);

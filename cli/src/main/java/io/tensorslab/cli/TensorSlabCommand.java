@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = TensorSlabCommand.Version.class,
     description = "TensorFlow tf.data datasets and TFRecord files to NumPy .npy files, in one off-heap copy.",
-    subcommands = {DemoCommand.class, ConvertCommand.class, InspectCommand.class},
+    subcommands = {DemoCommand.class, ConvertCommand.class, InspectCommand.class, StatusCommand.class},
     footer = {"", "Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error.",
         "Run 'tensorslab COMMAND --help' for a command's options."})
 public final class TensorSlabCommand implements Runnable {
@@ -50,7 +50,7 @@ public final class TensorSlabCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command: demo, convert or inspect");
+    throw new ParameterException(spec.commandLine(), "missing command: demo, convert, inspect or status");
   }
 
   /** Entry point of the launcher. */

@@ -168,7 +168,7 @@ class CliErrorsTest {
         .assertFails(2, "--tfrecord");
     RunCli.run("convert", "--tfrecord", "a", "--feature", "x:float32:3").assertFails(2, "--out");
     RunCli.run("frobnicate").assertFails(2, "frobnicate");
-    RunCli.run().assertFails(2, "demo, convert or inspect");
+    RunCli.run().assertFails(2, "demo, convert, inspect or status");
     RunCli.run("demo", "--rows", "0").assertFails(2, "--rows");
     RunCli.run("demo", "--rows", "many").assertFails(2, "--rows");
   }

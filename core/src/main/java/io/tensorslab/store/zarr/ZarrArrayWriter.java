@@ -245,6 +245,54 @@ public final class ZarrArrayWriter implements AutoCloseable {
     releaseBuffers();
   }
 
+  /**
+   * Completes this writer's part of an array that several processes write at once
+   * ({@link ZarrStore#shared}): rows {@code [firstRow, endRow)} of an array of {@code totalRows}
+   * rows, where {@code firstRow} starts a file (a chunk, or in v3 sharding a shard file) and
+   * {@code endRow} ends one or is {@code totalRows}. Writes the partial last chunk when the part
+   * holds it and closes its shard files; checks that every chunk of the part was written. No other
+   * part's chunk is touched and no metadata is written. {@code totalRows} may be
+   * {@code Long.MAX_VALUE} when the part ends on a file boundary before the array's unknown end.
+   *
+   * @throws IOException when a row of the part was never written or a write fails
+   */
+  public synchronized void finishPart(long firstRow, long endRow, long totalRows) throws IOException {
+    checkWritable();
+    long rowsPerFile = spec.chunkRows() * spec.chunksPerFile();
+    boolean empty = firstRow == endRow;
+    if (firstRow < 0 || firstRow > endRow || endRow > totalRows
+        || (!empty && (firstRow % rowsPerFile != 0 || (endRow != totalRows && endRow % rowsPerFile != 0)))) {
+      throw new IllegalArgumentException("rows [" + firstRow + ", " + endRow + ") of " + totalRows + " are not a"
+          + " part of whole files of " + rowsPerFile + " rows (path=" + directory + ")");
+    }
+    if (rowBytes != 0) {
+      long firstChunk = firstRow / spec.chunkRows();
+      long endChunk = spec.chunkCount(endRow);
+      for (Map.Entry<Long, Chunk> e : Map.copyOf(filling).entrySet()) {
+        long chunk = e.getKey();
+        long expected = Math.min(spec.chunkRows(), totalRows - chunk * spec.chunkRows());
+        if (chunk < firstChunk || chunk >= endChunk || e.getValue().rows != expected) {
+          throw new IOException("zarr array part incomplete: chunk " + chunk + " holds " + e.getValue().rows
+              + " written rows, rows [" + firstRow + ", " + endRow + ") need " + Math.max(expected, 0)
+              + " there (path=" + directory + ")");
+        }
+        writeChunk(chunk, e.getValue(), expected);
+      }
+      for (long chunk = firstChunk; chunk < endChunk; chunk++) {
+        if (!writtenChunks.get(Math.toIntExact(chunk))) {
+          throw new IOException("zarr array part incomplete: chunk " + chunk + " was never written, rows ["
+              + firstRow + ", " + endRow + ") need chunks " + firstChunk + " to " + (endChunk - 1) + " (path="
+              + directory + ")");
+        }
+      }
+      for (Shard shard : Map.copyOf(shards).values()) {
+        closeShard(shard);
+      }
+    }
+    finishedRows = totalRows;
+    releaseBuffers();
+  }
+
   /** Rows given to {@link #finish}, or -1 before. */
   public synchronized long finishedRows() {
     return finishedRows;

@@ -35,13 +35,16 @@ public final class ZarrStore implements AutoCloseable {
   private final ZarrFormat format;
   private final boolean force;
   private final Map<String, ZarrArrayWriter> arrays = new LinkedHashMap<>();
+  /** Written by several workers at once: abort and close delete no chunk (another worker's, or a rerun's). */
+  private final boolean shared;
   private boolean committed;
   private boolean closed;
 
-  private ZarrStore(Path root, ZarrFormat format, boolean force) {
+  private ZarrStore(Path root, ZarrFormat format, boolean force, boolean shared) {
     this.root = root;
     this.format = format;
     this.force = force;
+    this.shared = shared;
   }
 
   /**
@@ -53,7 +56,36 @@ public final class ZarrStore implements AutoCloseable {
     if (!Files.isDirectory(root)) {
       throw new IOException("zarr store root is not a directory (path=" + root + ")");
     }
-    return new ZarrStore(root, format, force);
+    return new ZarrStore(root, format, force, false);
+  }
+
+  /**
+   * A store that several workers fill at once, each its own whole chunks ({@code convert --shard}):
+   * writers finish with {@link ZarrArrayWriter#finishPart}, nothing is ever deleted (chunk files of
+   * other workers, or complete chunks a rerun replaces), and no metadata is written: that is
+   * {@link #commitMetadata}'s, once every part is done.
+   */
+  public static ZarrStore shared(Path root, ZarrFormat format, boolean force) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new IOException("zarr store root is not a directory (path=" + root + ")");
+    }
+    return new ZarrStore(root, format, force, true);
+  }
+
+  /**
+   * Writes the metadata of a store whose chunks are all written (by any number of processes), last:
+   * the same bytes {@link #commit} writes for these specs and row counts, so any worker may do it,
+   * and two doing it at once write identical files.
+   *
+   * @param rows each array's spec and final row count, in the order the arrays were added
+   */
+  public static void commitMetadata(Path root, ZarrFormat format, boolean force, Map<ZarrArraySpec, Long> rows,
+      Map<String, Object> attributes) throws IOException {
+    ZarrStore store = new ZarrStore(root, format, force, true);
+    for (ZarrArraySpec spec : rows.keySet()) {
+      checkPath(spec.path());
+    }
+    store.writeAllMetadata(rows, attributes);
   }
 
   public Path root() {
@@ -123,18 +155,31 @@ public final class ZarrStore implements AutoCloseable {
         throw new IllegalStateException("zarr array is not finished at commit (path=" + writer.directory() + ")");
       }
     }
+    Map<ZarrArraySpec, Long> rows = new LinkedHashMap<>();
     for (ZarrArrayWriter writer : arrays.values()) {
-      for (ZarrArraySpec.MetadataFile file : writer.spec().metadataFiles(writer.finishedRows())) {
-        writeMetadata(writer.directory().resolve(file.name()), file.bytes());
+      rows.put(writer.spec(), writer.finishedRows());
+    }
+    writeAllMetadata(rows, attributes);
+    committed = true;
+  }
+
+  /** Every array's metadata, the nested groups' (deepest first), then the root group's, last. */
+  private void writeAllMetadata(Map<ZarrArraySpec, Long> rows, Map<String, Object> attributes) throws IOException {
+    for (Map.Entry<ZarrArraySpec, Long> e : rows.entrySet()) {
+      ZarrArraySpec spec = e.getKey();
+      Path directory = root.resolve(spec.path());
+      Files.createDirectories(directory);
+      for (ZarrArraySpec.MetadataFile file : spec.metadataFiles(e.getValue())) {
+        writeMetadata(directory.resolve(file.name()), file.bytes());
       }
     }
-    for (ZarrGroups.MetadataFile file : ZarrGroups.metadata(root, format, arrays.keySet(), attributes)) {
+    for (ZarrGroups.MetadataFile file : ZarrGroups.metadata(root, format,
+        rows.keySet().stream().map(ZarrArraySpec::path).toList(), attributes)) {
       writeMetadata(file.target(), file.bytes());
     }
     if (force) {
       OutputFiles.syncDirectory(root);
     }
-    committed = true;
   }
 
   private void writeMetadata(Path target, byte[] bytes) throws IOException {
@@ -151,6 +196,13 @@ public final class ZarrStore implements AutoCloseable {
    * empty. Metadata is written only by {@link #commit}, so an aborted store never looks complete.
    */
   public void abort() throws IOException {
+    if (shared) {
+      // Chunks here may be another worker's, or complete ones a rerun keeps: close, delete nothing.
+      arrays.values().forEach(ZarrArrayWriter::close);
+      arrays.clear();
+      closed = true;
+      return;
+    }
     List<IOException> failures = new ArrayList<>();
     for (ZarrArrayWriter writer : arrays.values()) {
       writer.close();

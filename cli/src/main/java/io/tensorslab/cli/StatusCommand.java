@@ -1,0 +1,69 @@
+package io.tensorslab.cli;
+
+import io.tensorslab.shard.ShardLedger;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code tensorslab status DIR}: which shards of a store written with {@code convert --shard I/N} are complete. */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {"Shows which shards of a store written by 'convert --shard I/N' workers are complete, "
+        + "and whether the store is (final metadata written, readable by zarr-python, Dask, tensorstore)."},
+    footer = {"", "Exit codes: 0 store complete, 3 shards still missing or final metadata not yet written, "
+        + "1 no shard ledger in DIR (one line on stderr), 2 usage error."})
+final class StatusCommand implements Callable<Integer> {
+
+  /** Exit code of a store that is not complete yet: not a failure, a state scripts wait on. */
+  static final int EXIT_INCOMPLETE = 3;
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "DIR", description = "The store (convert's --out).")
+  Path dir;
+
+  @Override
+  public Integer call() throws Exception {
+    ShardLedger.Status s = ShardLedger.status(dir);
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("store:     " + dir);
+    out.println("shards:    " + s.done().size() + " of " + s.shards() + " complete");
+    out.println("complete:  " + ranges(s.done()));
+    out.println("missing:   " + ranges(s.missing()));
+    out.println("store:     " + (s.complete() ? "complete (final metadata written)"
+        : s.missing().isEmpty() ? "all shards complete, final metadata not yet written (rerun any shard to write it)"
+        : "incomplete (no final metadata: readers see no array yet)"));
+    out.flush();
+    return s.complete() ? 0 : EXIT_INCOMPLETE;
+  }
+
+  /** {@code 0-3, 5, 7-9}: shard indexes folded into runs, "none" for none. */
+  static String ranges(List<Integer> indexes) {
+    if (indexes.isEmpty()) {
+      return "none";
+    }
+    StringBuilder sb = new StringBuilder();
+    int start = indexes.getFirst();
+    int prev = start;
+    for (int i = 1; i <= indexes.size(); i++) {
+      Integer next = i < indexes.size() ? indexes.get(i) : null;
+      if (next != null && next == prev + 1) {
+        prev = next;
+        continue;
+      }
+      sb.append(sb.isEmpty() ? "" : ", ").append(start == prev ? String.valueOf(start) : start + "-" + prev);
+      if (next != null) {
+        start = next;
+        prev = next;
+      }
+    }
+    return sb.toString();
+  }
+}

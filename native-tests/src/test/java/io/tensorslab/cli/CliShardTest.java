@@ -1,0 +1,247 @@
+package io.tensorslab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.testutil.NumPy;
+import io.tensorslab.testutil.StoreFiles;
+import io.tensorslab.testutil.TfRecordWriter;
+import io.tensorslab.testutil.TfRecordWriter.Compression;
+import io.tensorslab.testutil.ZarrReaders;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code convert --shard I/N}: separate worker processes at once into one store give the store one
+ * process gives, which zarr-python 2 and Dask read equal to the {@code .npy} files TensorFlow's own
+ * parser gives through the plain {@code convert}; a worker killed with SIGKILL and rerun completes
+ * it; workers of another N are refused.
+ */
+class CliShardTest {
+
+  @TempDir
+  Path dir;
+
+  static final String[] FEATURES = {"--feature", "x:float32:8", "--feature", "label:int64:", "--feature",
+      "tokens:int64:*", "--feature", "w:float32:*"};
+
+  /** {@code files} TFRecord files of {@code rows} rows in all: x = 8 floats, label, tokens (0-6 values), w (0-2). */
+  static List<Path> inputs(Path dir, int rows, int files, Compression compression) {
+    List<Path> paths = new ArrayList<>();
+    int row = 0;
+    for (int f = 0; f < files; f++) {
+      List<byte[]> records = new ArrayList<>();
+      int end = (int) ((long) rows * (f + 1) / files);
+      for (; row < end; row++) {
+        float[] x = new float[8];
+        for (int k = 0; k < 8; k++) {
+          x[k] = row * 8 + k + .25f;
+        }
+        long[] tokens = new long[row % 7];
+        for (int k = 0; k < tokens.length; k++) {
+          tokens[k] = (long) row << 8 | k;
+        }
+        float[] w = new float[row % 3];
+        java.util.Arrays.fill(w, -row);
+        records.add(TfRecordWriter.example().floats("x", x).int64s("label", row).int64s("tokens", tokens)
+            .floats("w", w).toByteArray());
+      }
+      paths.add(TfRecordWriter.write(dir.resolve("part-" + f + ".tfrecord"), compression, records));
+    }
+    return paths;
+  }
+
+  static List<String> convertArgs(List<Path> inputs, Path out, String... more) {
+    List<String> args = new ArrayList<>(List.of("convert", "--tfrecord",
+        inputs.stream().map(Path::toString).collect(Collectors.joining(","))));
+    args.addAll(List.of(FEATURES));
+    args.addAll(List.of("--out", out.toString(), "--quiet"));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  /** A worker: the command in its own JVM, as a scheduler starts it. */
+  static Process worker(List<String> args, Path log) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
+        TensorSlabCommand.class.getName()));
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  static void awaitSuccess(Process p, Path log) throws Exception {
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "worker did not end");
+    assertEquals(0, p.exitValue(), () -> "worker failed: " + read(log));
+  }
+
+  static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  /** zarr-python 2 + Dask read every array of {@code store} equal to the plain convert's {@code .npy} in {@code npy}. */
+  static String assertReadersSeeTheOracle(Path store, Path npy) throws IOException {
+    List<String> cases = new ArrayList<>();
+    for (String name : List.of("x", "label", "tokens.values", "tokens.row_splits", "w.values", "w.row_splits")) {
+      cases.add("{\"path\": \"" + name + "\", \"expected\": \"" + npy.resolve(name + ".npy") + "\"}");
+    }
+    Path casesFile = Files.writeString(store.resolveSibling(store.getFileName() + "-cases.json"),
+        "[" + String.join(",\n", cases) + "]");
+    String out = NumPy.runResourceWith(ZarrReaders.zarrPython(), ZarrReaders.class,
+        "/io/tensorslab/store/zarr/read_zarr.py", "zarr2", store.toString(), casesFile.toString());
+    assertTrue(out.contains("+ dask: 6 arrays equal"), out);
+    return out;
+  }
+
+  /** The oracle: the plain convert (TensorFlow's ParseExampleV2) into .npy files. */
+  static Path npyOracle(List<Path> inputs, Path out) {
+    RunCli r = RunCli.run(convertArgs(inputs, out));
+    assertEquals(0, r.code(), r.err());
+    return out;
+  }
+
+  @Test
+  void fourWorkerProcessesAtOnceEqualOneAndTheReadersSeeTensorFlowsValues() throws Exception {
+    List<Path> in = inputs(dir, 2_503, 3, Compression.NONE);
+    Path npy = npyOracle(in, dir.resolve("npy"));
+    Path one = dir.resolve("one");
+    Path four = dir.resolve("four");
+    Path logs = Files.createDirectory(dir.resolve("logs"));
+    List<Process> workers = new ArrayList<>();
+    workers.add(worker(convertArgs(in, one, "--format", "zarr", "--chunk-rows", "100", "--shard", "0/1"),
+        logs.resolve("one")));
+    for (int i = 0; i < 4; i++) {
+      workers.add(worker(convertArgs(in, four, "--format", "zarr", "--chunk-rows", "100", "--shard", i + "/4"),
+          logs.resolve("four-" + i)));
+    }
+    for (int i = 0; i < workers.size(); i++) {
+      awaitSuccess(workers.get(i), logs.resolve(i == 0 ? "one" : "four-" + (i - 1)));
+    }
+    StoreFiles.assertSame(one, four);
+    assertReadersSeeTheOracle(four, npy);
+    RunCli status = RunCli.run("status", four.toString());
+    assertEquals(0, status.code(), status.out());
+    assertTrue(status.out().contains("complete:  0-3"), status.out());
+  }
+
+  @Test
+  void zarr3WorkersWithShardFilesEqualOneProcess() throws Exception {
+    List<Path> in = inputs(dir, 1_000, 2, Compression.GZIP);
+    Path one = dir.resolve("one");
+    Path three = dir.resolve("three");
+    String[] format = {"--compression", "gzip", "--format", "zarr3", "--chunk-rows", "40", "--chunks-per-file", "3"};
+    List<String> oneArgs = new ArrayList<>(convertArgs(in, one, format));
+    oneArgs.addAll(List.of("--shard", "0/1"));
+    assertEquals(0, RunCli.run(oneArgs).code());
+    for (int i : new int[] {2, 0, 1}) {
+      List<String> args = new ArrayList<>(convertArgs(in, three, format));
+      args.addAll(List.of("--shard", i + "/3"));
+      RunCli r = RunCli.run(args);
+      assertEquals(0, r.code(), r.err());
+      assertEquals(i == 1, Files.exists(three.resolve("zarr.json")), "root metadata only after the last shard");
+    }
+    StoreFiles.assertSame(one, three);
+  }
+
+  @Test
+  void aWorkerKilledMidRunAndRerunCompletesTheStore() throws Exception {
+    // Big enough (and gzip chunks slow enough) that the worker is still writing chunks when it is killed.
+    List<Path> in = inputs(dir, 160_000, 4, Compression.NONE);
+    Path store = dir.resolve("store");
+    Path log = dir.resolve("killed.log");
+    String[] zarr = {"--format", "zarr", "--chunk-rows", "2000", "--codec", "gzip:6"};
+    List<String> shard1 = new ArrayList<>(convertArgs(in, store, zarr));
+    shard1.addAll(List.of("--shard", "1/2"));
+    int attempts = 0;
+    boolean killedMidRun = false;
+    while (attempts < 5 && !killedMidRun) {
+      attempts++;
+      Process p = worker(shard1, log);
+      // Shard 1 of 2 holds chunks 40..79 of x: kill as soon as its first chunk file appears.
+      Path firstChunk = store.resolve("x").resolve("40.0");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.exists(firstChunk) && p.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      p.destroyForcibly().waitFor(); // SIGKILL
+      killedMidRun = !Files.exists(store.resolve(".tensorslab/shards/1-of-2.done"));
+    }
+    assertTrue(killedMidRun, "the worker finished before it could be killed, 5 times: " + read(log));
+    assertFalse(Files.exists(store.resolve(".zgroup")), "no metadata: the store is incomplete");
+    RunCli status = RunCli.run("status", store.toString());
+    assertEquals(StatusCommand.EXIT_INCOMPLETE, status.code(), status.out());
+    assertTrue(status.out().contains("missing:   0-1"), status.out());
+
+    List<String> shard0 = new ArrayList<>(convertArgs(in, store, zarr));
+    shard0.addAll(List.of("--shard", "0/2"));
+    assertEquals(0, RunCli.run(shard0).code());
+    RunCli rerun = RunCli.run(shard1);
+    assertEquals(0, rerun.code(), rerun.err());
+    assertEquals(0, RunCli.run("status", store.toString()).code());
+    try (Stream<Path> walk = Files.walk(store)) {
+      assertEquals(List.of(), walk.filter(TemporaryFiles::isTemporary).toList(), "work files of the killed worker removed");
+    }
+    // The oracle: one process, no kill (the test above shows one process equals TensorFlow's values).
+    Path one = dir.resolve("one");
+    List<String> oneArgs = new ArrayList<>(convertArgs(in, one, zarr));
+    oneArgs.addAll(List.of("--shard", "0/1"));
+    assertEquals(0, RunCli.run(oneArgs).code());
+    StoreFiles.assertSame(one, store);
+  }
+
+  @Test
+  void workersOfAnotherShardCountAreRefused() throws Exception {
+    List<Path> in = inputs(dir, 300, 1, Compression.NONE);
+    Path store = dir.resolve("store");
+    List<String> first = new ArrayList<>(convertArgs(in, store, "--format", "zarr", "--chunk-rows", "10"));
+    first.addAll(List.of("--shard", "1/4"));
+    assertEquals(0, RunCli.run(first).code());
+    Map<String, byte[]> before = StoreFiles.of(store);
+    List<String> other = new ArrayList<>(convertArgs(in, store, "--format", "zarr", "--chunk-rows", "10"));
+    other.addAll(List.of("--shard", "0/3"));
+    RunCli.run(other).assertFails(1, "cannot write shard 0/3: the store is being written as 4 shards, not 3; run "
+        + "every worker with --shard I/4, or write to a new store (path=" + store + ")");
+    List<String> otherChunks = new ArrayList<>(convertArgs(in, store, "--format", "zarr", "--chunk-rows", "20"));
+    otherChunks.addAll(List.of("--shard", "0/4"));
+    RunCli.run(otherChunks).assertFails(1, "cannot write shard 0/4: the store was planned from other inputs or "
+        + "options (store has \"chunk_rows\": 10, this worker has \"chunk_rows\": 20)");
+    assertEquals(before.keySet(), StoreFiles.of(store).keySet(), "nothing written by a refused worker");
+  }
+
+  @Test
+  void shardUsageErrorsNameTheFlag() throws IOException {
+    List<Path> in = inputs(dir, 10, 1, Compression.NONE);
+    Path out = dir.resolve("out");
+    RunCli.run(convertArgs(in, out, "--shard", "0/2")).assertFails(2,
+        "option '--shard' needs '--format zarr' or '--format zarr3'");
+    RunCli.run(convertArgs(in, out, "--format", "zarr", "--shard", "2/2")).assertFails(2,
+        "Invalid value for option '--shard'", "shard index must be 0..1 for 2 shards (0-based), got 2");
+    RunCli.run(convertArgs(in, out, "--format", "zarr", "--shard", "1of2")).assertFails(2,
+        "expected I/N with 0 <= I < N (e.g. 0/4), got '1of2'");
+    RunCli.run(convertArgs(in, out, "--format", "zarr", "--shard", "0/2", "--varlen", "pad")).assertFails(2,
+        "'--varlen pad' needs the longest row of the whole input");
+    RunCli.run(convertArgs(in, out, "--format", "zarr", "--shard", "0/2", "--overwrite")).assertFails(2,
+        "option '--overwrite' does not apply with '--shard'");
+    RunCli.run("convert", "--tfrecord", in.getFirst().toString(), "--feature", "id:bytes:", "--out", out.toString(),
+        "--format", "zarr", "--shard", "0/2").assertFails(2, "feature 'id' is bytes");
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("x.npy"), "not a store");
+    RunCli.run(convertArgs(in, out, "--format", "zarr", "--shard", "0/2")).assertFails(1,
+        "output directory holds files but no shard ledger", "path=" + out);
+  }
+}
