@@ -1,13 +1,10 @@
 package io.tensorslab.slab;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,33 +21,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * Safe from several threads: the kernel call is, and {@link #close} waits for calls in flight.
  */
 public final class Writeback implements AutoCloseable {
-  private static final int O_RDONLY = 0;
-  private static final int O_CLOEXEC = 0x80000;
   /** {@code SYNC_FILE_RANGE_WRITE}: start writing the dirty pages of the range, do not wait. */
   private static final int SYNC_FILE_RANGE_WRITE = 2;
 
-  private static final MethodHandle OPEN;
-  private static final MethodHandle CLOSE;
   private static final MethodHandle SYNC_FILE_RANGE;
 
   static {
     Linker linker = Linker.nativeLinker();
-    var libc = linker.defaultLookup();
-    Optional<MemorySegment> syncFileRange = libc.find("sync_file_range");
-    Optional<MemorySegment> open = libc.find("open64").or(() -> libc.find("open"));
-    Optional<MemorySegment> close = libc.find("close");
-    if (syncFileRange.isPresent() && open.isPresent() && close.isPresent()) {
-      // open(2) is variadic; no mode is passed (the file exists), so the fixed two-argument form is exact.
-      OPEN = linker.downcallHandle(open.get(),
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-      CLOSE = linker.downcallHandle(close.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-      SYNC_FILE_RANGE = linker.downcallHandle(syncFileRange.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-          ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    } else {
-      OPEN = null;
-      CLOSE = null;
-      SYNC_FILE_RANGE = null;
-    }
+    SYNC_FILE_RANGE = linker.defaultLookup().find("sync_file_range").map(f -> linker.downcallHandle(f,
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT))).orElse(null);
   }
 
   private int fd;
@@ -65,15 +45,8 @@ public final class Writeback implements AutoCloseable {
    * cannot be started early, the returned object does nothing.
    */
   public static Writeback open(Path path) {
-    if (OPEN == null) {
-      return new Writeback(-1);
-    }
-    try (Arena arena = Arena.ofConfined()) {
-      // Read-only is enough: sync_file_range acts on the file's page cache, not on the descriptor's mode.
-      return new Writeback((int) OPEN.invokeExact(arena.allocateFrom(path.toString()), O_RDONLY | O_CLOEXEC));
-    } catch (Throwable t) {
-      return new Writeback(-1);
-    }
+    // Read-only is enough: sync_file_range acts on the file's page cache, not on the descriptor's mode.
+    return new Writeback(SYNC_FILE_RANGE == null ? -1 : NativeFiles.openReadOnly(path));
   }
 
   /** Whether calls reach the kernel (false where the platform or the file does not allow it). */
@@ -102,15 +75,9 @@ public final class Writeback implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    if (fd < 0) {
-      return;
-    }
-    int f = fd;
-    fd = -1;
-    try {
-      int ignored = (int) CLOSE.invokeExact(f);
-    } catch (Throwable ignored) {
-      // a descriptor that would not close leaks nothing the process keeps using
+    if (fd >= 0) {
+      NativeFiles.closeQuietly(fd);
+      fd = -1;
     }
   }
 }
