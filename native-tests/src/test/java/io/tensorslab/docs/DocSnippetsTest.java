@@ -35,7 +35,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       argument, an empty directory;
  *   <li>a block of only {@code import} lines is the document's imports, put before each fragment;
  *   <li>any other block is a fragment: the body of {@code static void run(Path dir)}, {@code dir}
- *       an empty directory. Its {@code // prints: TEXT} comments, in order, are what it must print.
+ *       an empty directory, except that a fragment naming {@code "/od/"} finds there the
+ *       object-detection TFRecord shards of the test fixtures. Its {@code // prints: TEXT}
+ *       comments, in order, are what it must print.
  * </ul>
  */
 class DocSnippetsTest {
@@ -81,6 +83,9 @@ class DocSnippetsTest {
     Path sources = Files.createDirectories(dir.resolve("src"));
     Path classes = Files.createDirectories(dir.resolve("classes"));
     Path work = Files.createDirectories(dir.resolve("work"));
+    if (snippet.code().contains("/od/")) {
+      copyObjectDetectionShards(work.resolve("od"));
+    }
     String className;
     String source;
     if (snippet.wholeProgram()) {
@@ -127,6 +132,15 @@ class DocSnippetsTest {
     }
     if (snippet.wholeProgram()) {
       assertFalse(printed.isBlank(), snippet + " printed nothing");
+    }
+  }
+
+  private static void copyObjectDetectionShards(Path target) throws Exception {
+    Files.createDirectories(target);
+    try (Stream<Path> shards = Files.list(ROOT.resolve("native-tests/src/test/resources/fixtures/real/od"))) {
+      for (Path shard : shards.toList()) {
+        Files.copy(shard, target.resolve(shard.getFileName()));
+      }
     }
   }
 }
