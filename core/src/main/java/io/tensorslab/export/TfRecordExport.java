@@ -630,6 +630,8 @@ public final class TfRecordExport {
       // from the resident set as the range goes on (one window over the whole range kept them all).
       long rowBytes = Math.max(1, store.rowBytes());
       window = store.window(row, Math.min(end - row, Math.max(1, WINDOW_BYTES / rowBytes)));
+      // The window's fresh pages in one call rather than one fault per page during the copies.
+      io.tensorslab.slab.MemoryAdvice.populateWrite(window.bytes());
     }
 
     void longAt(long row, long value) throws IOException {

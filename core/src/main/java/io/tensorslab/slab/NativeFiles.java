@@ -22,6 +22,7 @@ import java.util.Optional;
  * still work, but a disk that fills up during the copy is no longer caught early.
  */
 final class NativeFiles {
+  private static final int O_RDONLY = 0;
   private static final int O_WRONLY = 1;
   private static final int O_CLOEXEC = 0x80000;
   private static final int ENOSPC = 28;
@@ -57,6 +58,32 @@ final class NativeFiles {
   }
 
   private NativeFiles() {}
+
+  /**
+   * Opens the existing file at {@code path} read-only (close-on-exec) for calls that act on its page
+   * cache ({@link Writeback}).
+   *
+   * @return the descriptor, or -1 when it cannot be opened or libc lacks what this class needs
+   */
+  static int openReadOnly(Path path) {
+    if (OPEN == null) {
+      return -1;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      return (int) OPEN.invokeExact(arena.allocate(CALL_STATE), arena.allocateFrom(path.toString()), O_RDONLY | O_CLOEXEC);
+    } catch (Throwable t) {
+      return -1;
+    }
+  }
+
+  /** Closes a descriptor from {@link #openReadOnly}; a failure leaks nothing the process keeps using. */
+  static void closeQuietly(int fd) {
+    try {
+      int ignored = (int) CLOSE.invokeExact(fd);
+    } catch (Throwable ignored) {
+      // nothing to do: the descriptor is not used again
+    }
+  }
 
   /** True when blocks are really reserved; false on platforms where only a sparse extension is possible. */
   static boolean canReserve() {

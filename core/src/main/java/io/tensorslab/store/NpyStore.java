@@ -6,6 +6,7 @@ import io.tensorslab.slab.MappedFiles;
 import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.slab.Slab;
 import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.slab.Writeback;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -33,7 +34,9 @@ import java.util.Map;
  * <p>{@link #written} releases written pages from the process's resident set in steps of
  * {@value #UNLOAD_STEP} bytes per sequential run of rows (they stay in the page cache): otherwise RSS
  * grows with the export, and JavaCPP, which TF Java allocates through, throws once RSS passes its
- * limit. One {@code madvise} per batch would cost more than the copy for small batches.
+ * limit. One {@code madvise} per batch would cost more than the copy for small batches. For a
+ * durable destination the same step also starts those pages' disk writes ({@link Writeback}), so
+ * the final {@code force} waits only for what was written since the last step, not for the whole file.
  *
  * <p>Sharded writing: {@link #reopen} maps the temporary file of a store that another process (or
  * another part of this one) created, at its known path {@link #temporaryPath()}, to write rows at
@@ -58,6 +61,8 @@ public final class NpyStore implements RowStore {
   private final long headerBytes;
   private final FileChannel channel;
   private final Arena arena = Arena.ofShared();
+  /** Starts disk writes of finished runs when the destination is durable; null otherwise. */
+  private Writeback writeback;
   private final Object growLock = new Object();
   /** Open sequential runs of written rows not yet unloaded: end row to first row. */
   private final Map<Long, Long> runs = new HashMap<>();
@@ -149,6 +154,9 @@ public final class NpyStore implements RowStore {
   private void mapFirst(long rows) throws IOException {
     long size = Math.addExact(headerBytes, bytesFor(rows));
     MemorySegment file = MappedFiles.extendAndMap(channel, temporary, 0, size, arena, target);
+    if (destination.durable()) {
+      writeback = Writeback.open(temporary);
+    }
     header = file.asSlice(0, headerBytes);
     extents = new Extent[] {new Extent(0, rows, file.asSlice(headerBytes))};
     capacityRows = rows;
@@ -249,6 +257,25 @@ public final class NpyStore implements RowStore {
       }
     }
     unload(first, window.end());
+    if (writeback != null) {
+      writeback.start(headerBytes + first * rowBytes, (window.end() - first) * rowBytes);
+    }
+  }
+
+  /** Runs of rows whose writeback was started before the finish (0 when not durable); for tests. */
+  long writebackStarted() {
+    return writeback == null ? 0 : writeback.started();
+  }
+
+  /** Whether writeback of finished runs reaches the kernel on this platform and file; for tests. */
+  boolean writebackActive() {
+    return writeback != null && writeback.active();
+  }
+
+  private void closeWriteback() {
+    if (writeback != null) {
+      writeback.close();
+    }
   }
 
   private void unload(long first, long end) {
@@ -288,6 +315,7 @@ public final class NpyStore implements RowStore {
         }
       }
       SharedArenas.close(arena, "path=" + target);
+      closeWriteback();
       channel.truncate(headerBytes + bytesFor(totalRows));
       if (destination.durable()) {
         channel.force(true);
@@ -333,6 +361,7 @@ public final class NpyStore implements RowStore {
     }
     state = State.CLOSED;
     SharedArenas.close(arena, "path=" + target);
+    closeWriteback();
     try {
       channel.close();
     } catch (IOException ignored) {

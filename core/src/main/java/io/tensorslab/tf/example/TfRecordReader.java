@@ -74,6 +74,10 @@ public final class TfRecordReader implements AutoCloseable {
   private long residentFrom;
   /** Read pages are released in steps of this many bytes. */
   private static final long RELEASE_STEP = 32L << 20;
+  /** Bytes ahead of the reader mapped in one call ({@link io.tensorslab.slab.MemoryAdvice}) rather than fault by fault. */
+  private static final long POPULATE_STEP = 4L << 20;
+  /** End of the bytes mapped ahead so far. */
+  private long populatedTo;
 
   private TfRecordReader(Path path, TfRecordCompression compression, Arena arena, MemorySegment file, InputStream in) {
     this.path = path;
@@ -153,6 +157,7 @@ public final class TfRecordReader implements AutoCloseable {
     this.offset = recordOffset;
     this.index = recordIndex;
     this.residentFrom = recordOffset & -4096L;
+    this.populatedTo = recordOffset;
     this.record = MemorySegment.NULL;
   }
 
@@ -212,6 +217,10 @@ public final class TfRecordReader implements AutoCloseable {
       throw problem("file ends inside its data checksum (truncated file)", null);
     }
     releaseReadPages();
+    if (offset + 16 + length > populatedTo) {
+      populatedTo = Math.min(size, offset + 16 + length + POPULATE_STEP);
+      io.tensorslab.slab.MemoryAdvice.populateRead(file.asSlice(offset, populatedTo - offset));
+    }
     if (checkCrc && file.get(INT, offset + 12 + length) != mappedCrc(offset + 12, length)) {
       throw problem("bad data checksum (corrupted record)", null);
     }
