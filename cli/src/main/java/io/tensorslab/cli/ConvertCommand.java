@@ -310,6 +310,7 @@ final class ConvertCommand implements Callable<Integer> {
       throw usage("option '--overwrite' does not apply with '--shard': workers join the store in DIR; to start "
           + "over, remove DIR first");
     }
+    checkInputs(); // sets files and the detected compression, which the job needs
     ShardConversion.Job job;
     try {
       job = new ShardConversion.Job(files, compression, features, limit == null ? Long.MAX_VALUE : limit,
@@ -317,7 +318,6 @@ final class ConvertCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw usage("option '--shard': " + e.getMessage());
     }
-    checkInputs();
     checkShardStore(job.store());
     return job;
   }
