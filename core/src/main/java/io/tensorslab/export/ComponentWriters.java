@@ -1,6 +1,7 @@
 package io.tensorslab.export;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -14,18 +15,27 @@ final class ComponentWriters {
     Map<String, ComponentLayout> byName = plan.byName();
     ExportOptions options = plan.options();
     OutputStores stores = plan.stores();
+    // Writers in component order, a row-split pair's where its values component is: the arrays
+    // (and a Zarr store's manifest attributes) then come in the order of the features, as a
+    // sharded conversion writes them.
+    Map<String, String> pairOfValues = new HashMap<>();
     Set<String> paired = new HashSet<>();
-    List<ComponentWriter> writers = new ArrayList<>();
     options.rowSplitPairs().forEach((name, pair) -> {
+      pairOfValues.put(pair.get(0), name);
       paired.addAll(pair);
-      ComponentLayout v = byName.get(pair.get(0));
-      ComponentLayout valuesAsFile = new ComponentLayout(v.index(), name + ".values", v.type(), v.dtype(), v.rowShape());
-      // Values are rows of fixed shape whatever the default policy: numbers dense, strings as |S{max}.
-      writers.add(new RowSplitsWriter(name, writerFor(valuesAsFile, ShapePolicy.ERROR, stores),
-          byName.get(pair.get(1)), stores));
     });
+    List<ComponentWriter> writers = new ArrayList<>();
     for (ComponentLayout layout : plan.layouts()) {
-      if (!paired.contains(layout.name())) {
+      String pairName = pairOfValues.get(layout.name());
+      if (pairName != null) {
+        List<String> pair = options.rowSplitPairs().get(pairName);
+        ComponentLayout v = byName.get(pair.get(0));
+        ComponentLayout valuesAsFile = new ComponentLayout(v.index(), pairName + ".values", v.type(), v.dtype(),
+            v.rowShape());
+        // Values are rows of fixed shape whatever the default policy: numbers dense, strings as |S{max}.
+        writers.add(new RowSplitsWriter(pairName, writerFor(valuesAsFile, ShapePolicy.ERROR, stores),
+            byName.get(pair.get(1)), stores));
+      } else if (!paired.contains(layout.name())) {
         writers.add(writerFor(layout, options.policyOf(layout), stores));
       }
     }

@@ -40,7 +40,7 @@ final class ExportCommit {
     if (plan.stores().format() instanceof ZarrStoreFormat zarr) {
       // A Zarr store's manifest is its root group's attributes, written with the group metadata, last.
       index = ZarrGroups.stage(dir, zarr.format(), entries.stream().map(Manifest.Entry::name).toList(),
-          Manifest.attributes(entries, copied.batches(), copied.rows(), plan.cardinality()),
+          Manifest.attributes(entries, copied.rows()),
           plan.stores().destination().durable());
     } else {
       index = List.of(Manifest.stage(dir.resolve(Manifest.FILE_NAME), Manifest.toJson(entries, copied.batches(),

@@ -4,16 +4,14 @@ import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.RowStore;
 import io.tensorslab.store.StagedFile;
-import io.tensorslab.store.zarr.ZarrJson;
+import io.tensorslab.store.zarr.ZarrManifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.Locale;
 
 /**
@@ -68,30 +66,13 @@ final class Manifest {
 
 
   /**
-   * The manifest as Zarr root group attributes: the same content as {@link #toJson} without the
-   * timings, so that every writer of a store produces the same metadata bytes.
+   * The manifest as Zarr root group attributes: {@link ZarrManifest#attributes}, the content every
+   * writer of a store knows alike (no timings, no batches, no source cardinality).
    */
-  static SortedMap<String, Object> attributes(List<Entry> entries, long batches, long rows, long cardinality) {
-    SortedMap<String, Object> attributes = new TreeMap<>();
-    attributes.put("format", "tensorslab-manifest/1");
-    attributes.put("batches", batches);
-    attributes.put("rows", rows);
-    attributes.put("source_cardinality", cardinality);
-    List<Object> arrays = new ArrayList<>();
-    for (Entry e : entries) {
-      SortedMap<String, Object> array = new TreeMap<>();
-      array.put("name", e.name());
-      array.put("component", e.component());
-      array.put("file", e.file());
-      array.put("descr", e.descr());
-      array.put("shape", e.shape());
-      array.put("rows", e.shape().length == 0 ? 1L : e.shape()[0]);
-      arrays.add(array);
-    }
-    attributes.put("arrays", arrays);
-    return attributes;
+  static SortedMap<String, Object> attributes(List<Entry> entries, long rows) {
+    return ZarrManifest.attributes(entries.stream()
+        .map(e -> new ZarrManifest.Array(e.name(), e.component(), e.file(), e.descr(), e.shape())).toList(), rows);
   }
-
 
   /**
    * Writes the manifest under a temporary name beside {@code target}, to be published with the

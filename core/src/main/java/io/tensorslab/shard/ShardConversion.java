@@ -6,6 +6,7 @@ import io.tensorslab.store.zarr.ZarrArraySpec;
 import io.tensorslab.store.zarr.ZarrArrayWriter;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.zarr.ZarrFormat;
+import io.tensorslab.store.zarr.ZarrManifest;
 import io.tensorslab.store.zarr.ZarrStore;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.FeatureSpec;
@@ -173,6 +174,17 @@ public final class ShardConversion {
     return unit;
   }
 
+  /** The feature whose array is at {@code path}: its name, or a ragged one's for NAME.values and NAME.row_splits. */
+  private static String featureOf(Job job, String path) {
+    for (FeatureSpec f : job.features()) {
+      if (path.equals(f.name()) || f.variableLength() && (path.equals(f.name() + FeatureSpec.VALUES_SUFFIX)
+          || path.equals(f.name() + FeatureSpec.ROW_SPLITS_SUFFIX))) {
+        return f.name();
+      }
+    }
+    throw new IllegalStateException("no feature for array " + path);
+  }
+
   private static boolean isRaggedValues(Job job, String path) {
     return job.features().stream().anyMatch(f -> f.variableLength() && path.equals(f.name() + FeatureSpec.VALUES_SUFFIX));
   }
@@ -212,6 +224,7 @@ public final class ShardConversion {
     long rows = planned.plan().rows();
     int last = planned.plan().shards() - 1;
     Map<ZarrArraySpec, Long> shapes = new LinkedHashMap<>();
+    List<ZarrManifest.Array> manifest = new ArrayList<>();
     for (ZarrArraySpec a : planned.arrays()) {
       long n;
       if (a.path().endsWith(FeatureSpec.ROW_SPLITS_SUFFIX)) {
@@ -222,9 +235,15 @@ public final class ShardConversion {
         n = rows;
       }
       shapes.put(a, n);
+      long[] shape = new long[a.rowShape().length + 1];
+      shape[0] = n;
+      System.arraycopy(a.rowShape(), 0, shape, 1, a.rowShape().length);
+      manifest.add(new ZarrManifest.Array(a.path(), featureOf(job, a.path()), a.path(), a.dtype().descr(), shape));
     }
     removeTemporaryFiles(job.store(), planned.arrays());
-    ZarrStore.commitMetadata(job.store(), job.format(), job.durable(), shapes, Map.of());
+    // The root attributes the one-process export writes for the same arrays (ZarrManifest).
+    ZarrStore.commitMetadata(job.store(), job.format(), job.durable(), shapes,
+        ZarrManifest.attributes(manifest, rows));
     ledger.markComplete();
     return true;
   }

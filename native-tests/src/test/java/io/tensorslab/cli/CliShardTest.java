@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -156,6 +158,47 @@ class CliShardTest {
       assertEquals(i == 1, Files.exists(three.resolve("zarr.json")), "root metadata only after the last shard");
     }
     StoreFiles.assertSame(one, three);
+  }
+
+  /**
+   * The plain {@code convert --format zarr|zarr3} (one process, TensorFlow's parser, the export
+   * engine's commit) and {@code --shard i/N} for every i give the same store: every metadata file
+   * (root attributes included) and every chunk file, byte for byte. Rows are not a multiple of the
+   * chunk rows, so the partial last chunks (and the ragged values' last chunk) are compared too.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"zarr", "zarr3"})
+  void shardedStoreEqualsThePlainConvertByteForByte(String format) throws Exception {
+    List<Path> in = inputs(dir, 1_037, 3, Compression.NONE);
+    List<String> options = new ArrayList<>(List.of("--format", format, "--chunk-rows", "50"));
+    if (format.equals("zarr3")) {
+      options.addAll(List.of("--chunks-per-file", "2"));
+    }
+    Path plain = dir.resolve("plain");
+    RunCli one = RunCli.run(convertArgs(in, plain, options.toArray(String[]::new)));
+    assertEquals(0, one.code(), one.err());
+    Path sharded = dir.resolve("sharded");
+    for (int i : new int[] {2, 0, 3, 1}) {
+      List<String> args = new ArrayList<>(convertArgs(in, sharded, options.toArray(String[]::new)));
+      args.addAll(List.of("--shard", i + "/4"));
+      RunCli r = RunCli.run(args);
+      assertEquals(0, r.code(), r.err());
+    }
+    Map<String, byte[]> expected = StoreFiles.of(plain);
+    String root = format.equals("zarr") ? ".zattrs" : "zarr.json";
+    String attributes = new String(expected.get(root), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(attributes.contains("tensorslab-manifest/1") && attributes.contains("tokens.row_splits"),
+        "the root attributes hold the manifest: " + attributes);
+    assertTrue(expected.keySet().stream().anyMatch(f -> f.startsWith("tokens.values/")), expected.keySet().toString());
+    Map<String, byte[]> actual = StoreFiles.of(sharded);
+    for (String file : expected.keySet()) { // metadata first, as text: a difference reads as JSON
+      if (file.endsWith(".zattrs") || file.endsWith(".zarray") || file.endsWith(".zgroup") || file.endsWith("zarr.json")) {
+        assertEquals(new String(expected.get(file), java.nio.charset.StandardCharsets.UTF_8),
+            actual.containsKey(file) ? new String(actual.get(file), java.nio.charset.StandardCharsets.UTF_8) : null,
+            file);
+      }
+    }
+    StoreFiles.assertSame(expected, actual);
   }
 
   @Test
