@@ -355,4 +355,48 @@ class ReadBackTest {
     assertTrue(e.getMessage().contains(dir.resolve("s.row_splits.npy").toString()), e.getMessage());
     assertEquals(List.of(), mappingsOf(dir.resolve("s.values.npy")), "a failed open left s.values.npy mapped");
   }
+
+  @Test
+  void raggedNumericBatchesKeepTheInnerDims(@TempDir Path dir) throws Exception {
+    // rows 0-3 hold 3 values of 2 floats, rows 4-6 one: value j of row r is (100 r + 10 j, 100 r + 10 j + 1)
+    try (EagerSession session = EagerSession.create()) {
+      Ops tf = Ops.create(session);
+      float[][][] wide = new float[4][3][2];
+      float[][][] narrow = new float[3][1][2];
+      for (int r = 0; r < 7; r++) {
+        float[][] row = r < 4 ? wide[r] : narrow[r - 4];
+        for (int j = 0; j < row.length; j++) {
+          row[j] = new float[] {100 * r + 10 * j, 100 * r + 10 * j + 1};
+        }
+      }
+      Dataset first = Dataset.fromTensorSlices(tf, List.of(tf.constant(wide)), List.of(TFloat32.class)).batch(4);
+      Dataset second = Dataset.fromTensorSlices(tf, List.of(tf.constant(narrow)), List.of(TFloat32.class)).batch(3);
+      List<Shape> shapes = List.of(Shape.of(-1, -1, 2));
+      var both = tf.data.concatenateDataset(first.getVariant(), second.getVariant(), List.of(TFloat32.class), shapes);
+      Dataset ds = new Dataset(tf, both, List.of(TFloat32.class), shapes) {};
+      TensorSlab.export(ds).to(dir).names("v").shapePolicy(ShapePolicy.RAGGED).durable(false).run().close();
+    }
+    try (ExportResult r = TensorSlab.open(dir); EagerSession session = EagerSession.create()) {
+      Dataset batches = r.batches(Ops.create(session), 3);
+      assertEquals("[[-1, 2], [-1]]", batches.getOutputShapes().toString());
+      int b = 0;
+      for (var element : batches) {
+        try (TFloat32 values = (TFloat32) element.get(0).asTensor(); TInt64 splits = (TInt64) element.get(1).asTensor()) {
+          List<Long> expectedSplits = new ArrayList<>(List.of(0L));
+          long k = 0;
+          for (int row = 3 * b; row < Math.min(7, 3 * b + 3); row++) {
+            for (int j = 0; j < (row < 4 ? 3 : 1); j++, k++) {
+              assertEquals(100f * row + 10 * j, values.getFloat(k, 0), "batch " + b + " value " + k);
+              assertEquals(100f * row + 10 * j + 1, values.getFloat(k, 1), "batch " + b + " value " + k);
+            }
+            expectedSplits.add(k);
+          }
+          assertEquals(Shape.of(k, 2).toString(), values.shape().toString(), "batch " + b);
+          assertArrayEquals(expectedSplits.stream().mapToLong(Long::longValue).toArray(), longs(splits), "batch " + b);
+        }
+        b++;
+      }
+      assertEquals(3, b);
+    }
+  }
 }
