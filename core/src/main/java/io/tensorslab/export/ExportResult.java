@@ -128,8 +128,7 @@ public final class ExportResult implements AutoCloseable {
    * }
    *
    * @throws IllegalArgumentException for a ragged component ({@code NAME.values} /
-   *     {@code NAME.row_splits}), which has no row-per-element form yet: read it with
-   *     {@link ExportedArray#tensor()}
+   *     {@code NAME.row_splits}), whose rows differ in length: read it with {@link #batches}
    * @throws IOException if a file cannot be read
    */
   public Dataset dataset(Ops tf) throws IOException {
@@ -141,27 +140,61 @@ public final class ExportResult implements AutoCloseable {
    * one shorter), components as in {@link #dataset}: the same as {@code dataset(tf).batch(batchSize)}
    * but read and decoded a batch at a time, much faster for small rows.
    *
-   * @throws IllegalArgumentException as {@link #dataset}, or for a batch size below 1
+   * <p>A ragged component gives two components per batch: the values of the batch's rows and their
+   * row splits rebased to start at 0, so {@code tf.RaggedTensor.from_row_splits(values, row_splits)}
+   * is the batch. Both are sliced by TensorFlow from zero-copy tensors over the mapped files, which
+   * TensorFlow keeps mapped while the dataset lives (after this result is closed too).
+   *
+   * @throws IllegalArgumentException for a batch size below 1, a ragged component of string vectors
+   *     ({@code NAME.byte_splits}), or a ragged pair whose row splits are missing or malformed
    * @throws IOException if a file cannot be read
    */
   public Dataset batches(Ops tf, long batchSize) throws IOException {
     return NpyRowDatasets.batches(tf, columns(), rows, batchSize);
   }
 
-  private List<NpyRowDatasets.Column> columns() throws IOException {
-    List<NpyRowDatasets.Column> columns = new ArrayList<>();
+  private List<NpyRowDatasets.Part> columns() throws IOException {
+    List<NpyRowDatasets.Part> columns = new ArrayList<>();
     for (ExportedArray a : arrays) {
-      if (a.name().equals(a.component() + ".row_splits") || a.name().equals(a.component() + ".values")) {
-        throw new IllegalArgumentException("no row dataset for a ragged component: " + a.component()
-            + " is stored as values and row splits; read them with array(\"" + a.name() + "\").tensor()"
-            + " (component=" + a.component() + ", path=" + a.path() + ")");
+      String component = a.component();
+      if (a.name().equals(component + ".byte_splits")) {
+        throw new IllegalArgumentException("no tf.data form yet for a ragged component of string vectors (values,"
+            + " row_splits and byte_splits); read its files with array(name).tensor()"
+            + " (component=" + component + ", path=" + a.path() + ")");
       }
-      long[] shape = a.shape();
-      long payloadEnd = a.array().payloadOffset() + a.segment().byteSize();
-      columns.add(new NpyRowDatasets.Column(a.path(), a.array().payloadOffset(), Files.size(a.path()) - payloadEnd,
-          a.dtype(), Arrays.copyOfRange(shape, Math.min(1, shape.length), shape.length)));
+      if (a.name().equals(component + ".row_splits")) {
+        continue; // taken with its values
+      }
+      if (a.name().equals(component + ".values")) {
+        ExportedArray splits = raggedSplits(component, a);
+        columns.add(new NpyRowDatasets.RaggedColumn(component, column(a), a.shape()[0], column(splits)));
+        continue;
+      }
+      columns.add(column(a));
     }
     return columns;
+  }
+
+  /** The row splits beside {@code values}, checked to be one int64 split per row plus one. */
+  private ExportedArray raggedSplits(String component, ExportedArray values) {
+    ExportedArray splits = arrays.stream().filter(a -> a.name().equals(component + ".row_splits")).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("ragged component without row splits: the export has "
+            + component + ".values but no " + component + ".row_splits (component=" + component
+            + ", path=" + values.path() + ")"));
+    if (!splits.dtype().equals(io.tensorslab.npy.NpyDtype.INT64) || splits.shape().length != 1
+        || splits.shape()[0] != rows + 1) {
+      throw new IllegalArgumentException("bad row splits: expected int64 of shape (" + (rows + 1) + ",), found "
+          + splits.dtype() + " " + Arrays.toString(splits.shape()) + " (component=" + component
+          + ", path=" + splits.path() + ")");
+    }
+    return splits;
+  }
+
+  private static NpyRowDatasets.Column column(ExportedArray a) throws IOException {
+    long[] shape = a.shape();
+    long payloadEnd = a.array().payloadOffset() + a.segment().byteSize();
+    return new NpyRowDatasets.Column(a.path(), a.array().payloadOffset(), Files.size(a.path()) - payloadEnd,
+        a.dtype(), Arrays.copyOfRange(shape, Math.min(1, shape.length), shape.length));
   }
 
   /** Unmaps every file. Idempotent. */

@@ -248,4 +248,155 @@ class ReadBackTest {
         + " (array=x, path=" + dir.resolve("x.npy") + ")", e.getMessage());
     assertEquals(List.of(), mappingsOf(dir.resolve("x.npy")), "a failed open left x.npy mapped");
   }
+
+  /** Strings of lengths 0..6 (row r is r bytes of 'a' + r), ten rows exported RAGGED as uint8 values + row splits. */
+  private static ExportResult exportRaggedStrings(Path dir) throws Exception {
+    try (EagerSession session = EagerSession.create()) {
+      Ops tf = Ops.create(session);
+      String[] rows = new String[ROWS];
+      for (int r = 0; r < ROWS; r++) {
+        rows[r] = String.valueOf((char) ('a' + r)).repeat(r % 7);
+      }
+      Dataset ds = Dataset.fromTensorSlices(tf, List.of(tf.constant(org.tensorflow.ndarray.NdArrays.vectorOfObjects(rows)), tf.constant(new long[] {0, 1, 2, 3, 4, 5,
+          6, 7, 8, 9})), List.of(TString.class, TInt64.class)).batch(4);
+      TensorSlab.export(ds).to(dir).names("s", "y").shapePolicy("s", ShapePolicy.RAGGED).durable(false).run().close();
+    }
+    return TensorSlab.open(dir);
+  }
+
+  /** What batch {@code b} of {@code n} rows of {@link #exportRaggedStrings} must hold: its bytes and rebased splits. */
+  private static void assertRaggedBatch(int b, int n, byte[] values, long[] splits, long[] y) {
+    StringBuilder expected = new StringBuilder();
+    List<Long> expectedSplits = new ArrayList<>(List.of(0L));
+    List<Long> expectedY = new ArrayList<>();
+    for (int r = b * n; r < Math.min(ROWS, (b + 1) * n); r++) {
+      expected.append(String.valueOf((char) ('a' + r)).repeat(r % 7));
+      expectedSplits.add((long) expected.length());
+      expectedY.add((long) r);
+    }
+    assertEquals(expected.toString(), new String(values, java.nio.charset.StandardCharsets.US_ASCII), "batch " + b);
+    assertArrayEquals(expectedSplits.stream().mapToLong(Long::longValue).toArray(), splits, "batch " + b);
+    assertArrayEquals(expectedY.stream().mapToLong(Long::longValue).toArray(), y, "batch " + b);
+  }
+
+  private static byte[] bytes(TUint8 t) {
+    byte[] out = new byte[(int) t.shape().size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = t.getByte(i);
+    }
+    return out;
+  }
+
+  private static long[] longs(TInt64 t) {
+    long[] out = new long[(int) t.shape().size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = t.getLong(i);
+    }
+    return out;
+  }
+
+  @Test
+  void raggedBatchesGiveValuesAndRebasedSplitsInEagerMode(@TempDir Path dir) throws Exception {
+    try (ExportResult r = exportRaggedStrings(dir); EagerSession session = EagerSession.create()) {
+      Ops tf = Ops.create(session);
+      Dataset batches = r.batches(tf, 3);
+      assertEquals("[[-1], [-1], [-1]]", batches.getOutputShapes().toString());
+      int b = 0;
+      for (var element : batches) {
+        try (TUint8 values = (TUint8) element.get(0).asTensor(); TInt64 splits = (TInt64) element.get(1).asTensor();
+            TInt64 y = (TInt64) element.get(2).asTensor()) {
+          assertRaggedBatch(b, 3, bytes(values), longs(splits), longs(y));
+        }
+        b++;
+      }
+      assertEquals(4, b);
+      try (TInt64 cardinality = tf.data.datasetCardinality(batches.getVariant()).asTensor()) {
+        assertEquals(4, cardinality.getLong());
+      }
+    }
+  }
+
+  @Test
+  void raggedBatchesInGraphMode(@TempDir Path dir) throws Exception {
+    try (ExportResult r = exportRaggedStrings(dir); Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      var iterator = r.batches(tf, 4).makeInitializeableIterator();
+      s.run(iterator.getInitializer());
+      List<org.tensorflow.Operand<?>> next = iterator.getNext();
+      int b = 0;
+      while (true) {
+        try (var result = s.runner().fetch(next.get(0)).fetch(next.get(1)).fetch(next.get(2)).run()) {
+          assertRaggedBatch(b, 4, bytes((TUint8) result.get(0)), longs((TInt64) result.get(1)),
+              longs((TInt64) result.get(2)));
+        } catch (org.tensorflow.exceptions.TFOutOfRangeException end) {
+          break;
+        }
+        b++;
+      }
+      assertEquals(3, b);
+    }
+  }
+
+  @Test
+  void raggedRowsNameBatches(@TempDir Path dir) throws Exception {
+    try (ExportResult r = exportRaggedStrings(dir); EagerSession session = EagerSession.create()) {
+      var e = assertThrows(IllegalArgumentException.class, () -> r.dataset(Ops.create(session)));
+      assertEquals("no row-per-element dataset for a ragged component: its rows have different lengths; read it"
+          + " with batches(tf, n), which gives each batch's values and row splits (component=s, path="
+          + dir.resolve("s.values.npy") + ")", e.getMessage());
+    }
+  }
+
+  @Test
+  void openRefusesARaggedPairWithoutItsRowSplits(@TempDir Path dir) throws Exception {
+    exportRaggedStrings(dir).close();
+    Files.delete(dir.resolve("s.row_splits.npy"));
+    var e = assertThrows(java.io.IOException.class, () -> TensorSlab.open(dir));
+    assertTrue(e.getMessage().contains(dir.resolve("s.row_splits.npy").toString()), e.getMessage());
+    assertEquals(List.of(), mappingsOf(dir.resolve("s.values.npy")), "a failed open left s.values.npy mapped");
+  }
+
+  @Test
+  void raggedNumericBatchesKeepTheInnerDims(@TempDir Path dir) throws Exception {
+    // rows 0-3 hold 3 values of 2 floats, rows 4-6 one: value j of row r is (100 r + 10 j, 100 r + 10 j + 1)
+    try (EagerSession session = EagerSession.create()) {
+      Ops tf = Ops.create(session);
+      float[][][] wide = new float[4][3][2];
+      float[][][] narrow = new float[3][1][2];
+      for (int r = 0; r < 7; r++) {
+        float[][] row = r < 4 ? wide[r] : narrow[r - 4];
+        for (int j = 0; j < row.length; j++) {
+          row[j] = new float[] {100 * r + 10 * j, 100 * r + 10 * j + 1};
+        }
+      }
+      Dataset first = Dataset.fromTensorSlices(tf, List.of(tf.constant(wide)), List.of(TFloat32.class)).batch(4);
+      Dataset second = Dataset.fromTensorSlices(tf, List.of(tf.constant(narrow)), List.of(TFloat32.class)).batch(3);
+      List<Shape> shapes = List.of(Shape.of(-1, -1, 2));
+      var both = tf.data.concatenateDataset(first.getVariant(), second.getVariant(), List.of(TFloat32.class), shapes);
+      Dataset ds = new Dataset(tf, both, List.of(TFloat32.class), shapes) {};
+      TensorSlab.export(ds).to(dir).names("v").shapePolicy(ShapePolicy.RAGGED).durable(false).run().close();
+    }
+    try (ExportResult r = TensorSlab.open(dir); EagerSession session = EagerSession.create()) {
+      Dataset batches = r.batches(Ops.create(session), 3);
+      assertEquals("[[-1, 2], [-1]]", batches.getOutputShapes().toString());
+      int b = 0;
+      for (var element : batches) {
+        try (TFloat32 values = (TFloat32) element.get(0).asTensor(); TInt64 splits = (TInt64) element.get(1).asTensor()) {
+          List<Long> expectedSplits = new ArrayList<>(List.of(0L));
+          long k = 0;
+          for (int row = 3 * b; row < Math.min(7, 3 * b + 3); row++) {
+            for (int j = 0; j < (row < 4 ? 3 : 1); j++, k++) {
+              assertEquals(100f * row + 10 * j, values.getFloat(k, 0), "batch " + b + " value " + k);
+              assertEquals(100f * row + 10 * j + 1, values.getFloat(k, 1), "batch " + b + " value " + k);
+            }
+            expectedSplits.add(k);
+          }
+          assertEquals(Shape.of(k, 2).toString(), values.shape().toString(), "batch " + b);
+          assertArrayEquals(expectedSplits.stream().mapToLong(Long::longValue).toArray(), longs(splits), "batch " + b);
+        }
+        b++;
+      }
+      assertEquals(3, b);
+    }
+  }
 }
