@@ -3,6 +3,7 @@ package io.tensorslab.cli;
 import io.tensorslab.npy.NpyArray;
 import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.npy.NpyHeader;
+import io.tensorslab.store.OutputNames;
 import io.tensorslab.store.StoreCommit;
 import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
@@ -123,10 +124,16 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   private int inspectNpy(Path file) throws IOException {
+    // An export killed inside its commit left a journal in its output directory: complete it first, so
+    // the file is whole or absent. Output names may contain '/', so that directory may be any ancestor.
     Path dir = file.toAbsolutePath().normalize().getParent();
-    // An export killed inside its commit left a journal: complete it first, so the file is whole or absent.
-    if (dir != null && StoreCommit.recover(dir) > 0) {
-      spec.commandLine().getErr().println("completed an interrupted export (path=" + dir + ")");
+    for (int level = 0; dir != null && level <= OutputNames.MAX_DEPTH; level++, dir = dir.getParent()) {
+      if (!Files.isReadable(dir)) {
+        break; // above the output directory: not ours to list
+      }
+      if (StoreCommit.recover(dir) > 0) {
+        spec.commandLine().getErr().println("completed an interrupted export (path=" + dir + ")");
+      }
     }
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString(), null, "no such file (path=" + file + ")");

@@ -48,6 +48,59 @@ class TemporaryFilesTest {
     assertEquals(0, TemporaryFiles.removeStale(dir), "nothing left to remove");
   }
 
+  /** Every path below {@code root} (links not followed), relative, '/'-separated, sorted. */
+  private static List<String> tree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      return paths.filter(p -> !p.equals(root)).map(p -> root.relativize(p).toString().replace('\\', '/'))
+          .sorted().toList();
+    }
+  }
+
+  @Test
+  void removeStaleWalksNestedDirectoriesAndRemovesTheOnesItEmptied() throws IOException, InterruptedException {
+    long dead = deadPid();
+    long live = ProcessHandle.current().pid();
+    Path out = Files.createDirectory(dir.resolve("out"));
+    // what an export of the names image/object/bbox/xmin, .../ymin, label/id and deep/a/b/c killed mid-write leaves
+    Path bbox = Files.createDirectories(out.resolve("image/object/bbox"));
+    Files.writeString(bbox.resolve(".xmin.npy." + dead + "-1" + TemporaryFiles.SUFFIX), "partial");
+    Files.writeString(bbox.resolve(".ymin.npy." + dead + "-2" + TemporaryFiles.SUFFIX), "partial");
+    Path label = Files.createDirectories(out.resolve("label"));
+    Files.writeString(label.resolve(".id.npy." + dead + "-3" + TemporaryFiles.SUFFIX), "partial");
+    Files.writeString(label.resolve("notes.txt"), "the user's own file");
+    Path deep = Files.createDirectories(out.resolve("deep/a/b"));
+    Files.writeString(deep.resolve(".c.npy." + dead + "-4" + TemporaryFiles.SUFFIX), "partial");
+    Files.writeString(out.resolve("deep/keep.npy"), "a finished array");
+    // a running export's file, a user's empty directory and a directory named like a temporary file stay
+    Path running = Files.createDirectories(out.resolve("running"));
+    Files.writeString(running.resolve(".r.npy." + live + "-5" + TemporaryFiles.SUFFIX), "in progress");
+    Files.createDirectories(out.resolve("empty"));
+    Files.createDirectories(out.resolve("odd/.d.npy." + dead + "-6" + TemporaryFiles.SUFFIX));
+
+    assertEquals(4, TemporaryFiles.removeStale(out));
+    assertEquals(List.of("deep", "deep/keep.npy", "empty", "label", "label/notes.txt", "odd",
+        "odd/.d.npy." + dead + "-6" + TemporaryFiles.SUFFIX, "running",
+        "running/.r.npy." + live + "-5" + TemporaryFiles.SUFFIX), tree(out));
+    assertEquals(0, TemporaryFiles.removeStale(out), "nothing left to remove");
+  }
+
+  @Test
+  void removeStaleDoesNotFollowALinkedDirectory() throws IOException, InterruptedException {
+    long dead = deadPid();
+    Path out = Files.createDirectory(dir.resolve("out"));
+    Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
+    String stale = ".x.npy." + dead + "-1" + TemporaryFiles.SUFFIX;
+    Files.writeString(elsewhere.resolve(stale), "not in the output directory");
+    Files.createSymbolicLink(out.resolve("linked"), elsewhere);
+    Files.createSymbolicLink(out.resolve(".y.npy." + dead + "-2" + TemporaryFiles.SUFFIX), elsewhere.resolve(stale));
+
+    assertEquals(0, TemporaryFiles.removeStale(out));
+    assertTrue(Files.exists(elsewhere.resolve(stale)), "the file behind the link stays");
+    assertTrue(Files.isSymbolicLink(out.resolve("linked")));
+    assertTrue(Files.isSymbolicLink(out.resolve(".y.npy." + dead + "-2" + TemporaryFiles.SUFFIX)),
+        "a link named like a temporary file is not one of ours");
+  }
+
   @Test
   void removeStaleLeavesARunningSlabAlone() throws IOException {
     try (FileSlab slab = FileSlab.create(dir.resolve("x.npy"), NpyDtype.INT8, new long[0], 1)) {

@@ -277,4 +277,32 @@ class NpyStoreTest {
     assertEquals("new y", Files.readString(y));
     assertEquals(List.of(x, y), listing());
   }
+  @Test
+  void prepareCompletesANestedCommitAndRemovesNestedStaleFilesOfAKilledExport() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    long dead = gone.pid();
+    // killed inside the commit of image/object/bbox/xmin and label/id: a journal naming nested files
+    Path bbox = Files.createDirectories(dir.resolve("image/object/bbox"));
+    Path label = Files.createDirectories(dir.resolve("label"));
+    String tx = ".xmin.npy." + dead + "-1" + TemporaryFiles.SUFFIX;
+    String ty = ".id.npy." + dead + "-2" + TemporaryFiles.SUFFIX;
+    Files.writeString(bbox.resolve(tx), "new xmin");
+    Files.writeString(label.resolve(ty), "new id");
+    Files.writeString(dir.resolve(".commit." + dead + "-3" + StoreCommit.JOURNAL_SUFFIX), "tensorslab-commit/1\n"
+        + "overwrite\nimage/object/bbox/" + tx + "\timage/object/bbox/xmin.npy\nlabel/" + ty + "\tlabel/id.npy\n");
+    // and an earlier killed export's staging file of another nested name, beside a user's file
+    Path other = Files.createDirectories(dir.resolve("other/deeper"));
+    Files.writeString(other.resolve(".z.npy." + dead + "-4" + TemporaryFiles.SUFFIX), "partial");
+    Files.writeString(dir.resolve("other/README"), "the user's own file");
+
+    assertFalse(OutputDirectory.prepare(dir));
+    assertEquals("new xmin", Files.readString(bbox.resolve("xmin.npy")));
+    assertEquals("new id", Files.readString(label.resolve("id.npy")));
+    try (Stream<Path> paths = Files.walk(dir)) {
+      assertEquals(List.of("image", "image/object", "image/object/bbox", "image/object/bbox/xmin.npy", "label",
+          "label/id.npy", "other", "other/README"), paths.filter(p -> !p.equals(dir))
+          .map(p -> dir.relativize(p).toString()).sorted().toList());
+    }
+  }
 }

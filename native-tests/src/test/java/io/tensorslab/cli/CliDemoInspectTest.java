@@ -3,6 +3,8 @@ package io.tensorslab.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.store.StoreCommit;
 import io.tensorslab.testutil.NumPy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,6 +68,28 @@ class CliDemoInspectTest {
     assertTrue(i.contains("'<i4' (int32)") && i.contains("[0, 1, 2, 3, 4, 5, 6, 7, ...]"), i);
     String v2 = RunCli.run("inspect", dir.resolve("v2.npy").toString()).out();
     assertTrue(v2.contains("version:        2.0") && v2.contains("[0, 1, 2]"), v2);
+  }
+
+  @Test
+  void inspectCompletesAnInterruptedCommitOfANestedName(@TempDir Path dir) throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    // an export of image/object/bbox/xmin killed inside its commit: the journal sits at the top of the
+    // output directory, two levels above the file's own directory
+    Path bbox = Files.createDirectories(dir.resolve("image/object/bbox"));
+    String staged = ".xmin.npy." + gone.pid() + "-1" + TemporaryFiles.SUFFIX;
+    NumPy.run("""
+        with open(sys.argv[1], 'wb') as f:
+            np.save(f, np.arange(4, dtype=np.int16))
+        """, bbox.resolve(staged).toString());
+    Files.writeString(dir.resolve(".commit." + gone.pid() + "-2" + StoreCommit.JOURNAL_SUFFIX),
+        "tensorslab-commit/1\nno-overwrite\nimage/object/bbox/" + staged + "\timage/object/bbox/xmin.npy\n");
+    Path xmin = bbox.resolve("xmin.npy");
+    RunCli r = RunCli.run("inspect", xmin.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("completed an interrupted export (path=" + dir.toAbsolutePath().normalize()), r.err());
+    assertTrue(r.out().contains("first values:   [0, 1, 2, 3]"), r.out());
+    assertTrue(Files.notExists(bbox.resolve(staged)));
   }
 
   @Test
