@@ -1,31 +1,17 @@
 package io.tensorslab.export;
 
-import java.util.Locale;
+import io.tensorslab.store.zarr.ZarrJson;
 
 /** JSON text for the small, fixed documents this library writes by hand ({@code manifest.json}, {@code inspect --json}). */
 public final class JsonText {
   private JsonText() {}
 
-  /** {@code s} as a JSON string literal, quotes included. */
+  /**
+   * {@code s} as a JSON string literal, quotes included, ASCII only (other characters as
+   * {@code \\uXXXX}). One escaper for the manifest, {@code inspect --json} and the Zarr metadata,
+   * which lives with the Zarr writer because the store layer may not depend on the export layer.
+   */
   public static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    return sb.append('"').toString();
+    return ZarrJson.quote(s);
   }
 }
