@@ -1,5 +1,6 @@
 package io.tensorslab.tf;
 
+import io.tensorslab.tf.example.TfRecordReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -13,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * The input files of a TFRecord read, as a user names them: files, quoted globs expanded here
@@ -114,7 +114,8 @@ public final class TfRecordInputs {
     if (head.length == 0) {
       return null;
     }
-    if (head.length == 12 && ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(8) == maskedCrc32c(head, 8)) {
+    if (head.length == 12 && ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(8)
+        == TfRecordReader.maskedCrc32c(head, 8)) {
       return TfRecordCompression.NONE;
     }
     if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
@@ -128,14 +129,6 @@ public final class TfRecordInputs {
       }
     }
     return TfRecordCompression.NONE;
-  }
-
-  /** TensorFlow's masked CRC-32C ({@code crc32c::Mask}) of {@code bytes[0, length)}. */
-  static int maskedCrc32c(byte[] bytes, int length) {
-    CRC32C crc = new CRC32C();
-    crc.update(bytes, 0, length);
-    int c = (int) crc.getValue();
-    return ((c >>> 15) | (c << 17)) + 0xa282ead8;
   }
 
   static boolean isGlob(String input) {

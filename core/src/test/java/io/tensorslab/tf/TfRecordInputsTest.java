@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.tensorslab.tf.example.TfRecordReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,9 +24,9 @@ class TfRecordInputsTest {
   static byte[] framed(byte[] data) {
     ByteBuffer b = ByteBuffer.allocate(16 + data.length).order(ByteOrder.LITTLE_ENDIAN);
     b.putLong(data.length);
-    b.putInt(TfRecordInputs.maskedCrc32c(b.array(), 8));
+    b.putInt(TfRecordReader.maskedCrc32c(b.array(), 8));
     b.put(data);
-    b.putInt(TfRecordInputs.maskedCrc32c(data, data.length));
+    b.putInt(TfRecordReader.maskedCrc32c(data, data.length));
     return b.array();
   }
 

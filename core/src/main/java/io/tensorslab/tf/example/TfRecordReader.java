@@ -343,6 +343,13 @@ public final class TfRecordReader implements AutoCloseable {
     return mask((int) crc.getValue());
   }
 
+  /** TensorFlow's masked CRC-32C ({@code crc32c::Mask}) of {@code bytes[0, length)}, for callers without a reader. */
+  public static int maskedCrc32c(byte[] bytes, int length) {
+    CRC32C checksum = new CRC32C();
+    checksum.update(bytes, 0, length);
+    return mask((int) checksum.getValue());
+  }
+
   private static int mask(int c) {
     return ((c >>> 15) | (c << 17)) + MASK_DELTA;
   }
