@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Where the benchmark thread's time goes, from a JMH `-prof jfr` recording.
 
-    python3 bench/jfr_top.py DIR/.../profile.jfr [N]
+    python3 bench/jfr_top.py DIR/.../profile.jfr [N] [THREADS]
 
-Counts the JFR samples of the JMH worker thread outside @Setup/@TearDown (jdk.ExecutionSample: running Java code, including
+Counts the JFR samples of the JMH worker thread (or of the threads whose names contain one of the
+comma-separated THREADS, e.g. `jmh-worker,tensorslab-range-writer`) outside @Setup/@TearDown (jdk.ExecutionSample: running Java code, including
 page faults taken inside it; jdk.NativeMethodSample: inside a native call such as TensorFlow's
 TFE_Execute) by top frame and by the first io.tensorslab frame below it, and prints the N largest
 groups with their share. Needs the JDK's `jfr` tool ($JAVA_HOME/bin/jfr or on PATH).
@@ -19,6 +20,7 @@ import sys
 def main():
     path = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+    wanted = (sys.argv[3] if len(sys.argv) > 3 else "jmh-worker").split(",")
     jfr = os.path.join(os.environ.get("JAVA_HOME", ""), "bin", "jfr")
     if not os.path.exists(jfr):
         jfr = shutil.which("jfr") or "/usr/lib/jvm/temurin-25-jdk-amd64/bin/jfr"
@@ -28,7 +30,7 @@ def main():
     for e in json.loads(out)["recording"]["events"]:
         v = e["values"]
         thread = (v.get("sampledThread") or {}).get("javaName") or ""
-        if "jmh-worker" not in thread:
+        if not any(w in thread for w in wanted):
             continue
         frames = (v.get("stackTrace") or {}).get("frames") or []
         # Trial set-up and tear-down (building the data, closing the eager session) are not measured.

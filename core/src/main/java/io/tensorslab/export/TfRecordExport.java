@@ -318,20 +318,70 @@ public final class TfRecordExport {
   // ------------------------------------------------------------------ plan
 
   private void plan() throws IOException {
-    long left = options.limit();
-    for (Path file : options.files()) {
-      if (left == 0) {
-        break;
-      }
-      TfRecordIndex index = TfRecordIndex.build(file, options.compression(), left);
+    for (TfRecordIndex index : indexAll()) { // each within the limit
       boolean seekable = options.compression() == TfRecordCompression.NONE;
       List<TfRecordIndex.Range> parts = seekable ? index.split(options.threads() * RANGES_PER_THREAD)
           : index.count() == 0 ? List.of() : List.of(new TfRecordIndex.Range(0, index.count(), 0));
       for (TfRecordIndex.Range p : parts) {
-        ranges.add(new Range(file, p.first(), p.count(), p.offset(), seekable, rows + p.first()));
+        ranges.add(new Range(index.path(), p.first(), p.count(), p.offset(), seekable, rows + p.first()));
       }
       rows += index.count();
-      left -= index.count();
+    }
+  }
+
+  /**
+   * Every file's index, in file order. With a limit, file by file until it is reached; without,
+   * on all threads: many files side by side, one large file cut into regions
+   * ({@link TfRecordIndex#build(Path, TfRecordCompression, long, int)}). The first file that fails
+   * in file order gives the error, whatever the thread count.
+   */
+  private List<TfRecordIndex> indexAll() throws IOException {
+    List<Path> files = options.files();
+    int threads = options.threads();
+    List<TfRecordIndex> indexes = new ArrayList<>();
+    if (options.limit() != Long.MAX_VALUE || threads == 1 || files.size() == 1) {
+      long left = options.limit();
+      for (Path file : files) {
+        if (left == 0) {
+          break;
+        }
+        TfRecordIndex index = TfRecordIndex.build(file, options.compression(), left, threads);
+        indexes.add(index);
+        left -= index.count();
+      }
+      return indexes;
+    }
+    int perFile = Math.max(1, threads / files.size());
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, files.size()), runnable -> {
+      Thread t = new Thread(runnable, "tensorslab-index");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<TfRecordIndex>> futures = new ArrayList<>();
+      for (Path file : files) {
+        futures.add(pool.submit(() -> TfRecordIndex.build(file, options.compression(), Long.MAX_VALUE, perFile)));
+      }
+      for (Future<TfRecordIndex> f : futures) {
+        try {
+          indexes.add(f.get());
+        } catch (ExecutionException e) {
+          futures.forEach(x -> x.cancel(true));
+          if (e.getCause() instanceof IOException io) {
+            throw io;
+          }
+          if (e.getCause() instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("conversion interrupted");
+        }
+      }
+      return indexes;
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -138,6 +138,34 @@ class NativeEngineTest {
     }
   }
 
+  /**
+   * The files are indexed side by side on several threads; a damaged header in the second file
+   * (and another in the third) is the second file's error for every thread count, as when
+   * indexed one after the other.
+   */
+  @Test
+  void aDamagedHeaderInALaterFileIsTheSameErrorForEveryThreadCount(@TempDir Path dir) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      records.add(TfRecordWriter.example().floats("x", i, i + 1).toByteArray());
+    }
+    List<Path> files = new ArrayList<>();
+    for (int f = 0; f < 3; f++) {
+      byte[] framed = TfRecordWriter.frame(records);
+      if (f > 0) {
+        framed[(int) TfRecordWriter.recordOffset(records, 1000 + f) + 9] ^= 0x10; // a length CRC
+      }
+      files.add(TfRecordWriter.writeFramed(dir.resolve("in" + f + ".tfrecord"), Compression.NONE, framed));
+    }
+    Path out = dir.resolve("out");
+    for (String threads : List.of("1", "2", "3", "8")) {
+      RunCli.run("convert", "--tfrecord", String.join(",", files.stream().map(Path::toString).toList()),
+          "--feature", "x:float32:2", "--engine", "native", "--threads", threads, "--out", out.toString())
+          .assertFails(1, "path=" + files.get(1), "record=1001", "bad length checksum");
+      assertTrue(!Files.exists(out) || RunCli.leftovers(out).isEmpty(), "nothing left behind");
+    }
+  }
+
   /** The native engine runs without TensorFlow's native library; the TensorFlow engine (the control) loads it. */
   @Test
   void nativeEngineDoesNotLoadTensorFlow(@TempDir Path dir) throws Exception {

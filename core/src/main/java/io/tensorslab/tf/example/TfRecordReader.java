@@ -206,7 +206,7 @@ public final class TfRecordReader implements AutoCloseable {
       throw problem("file ends " + left + " bytes into its 12-byte header (truncated file)", null);
     }
     long length = file.get(LONG, offset);
-    checkLengthCrc(mappedCrc(offset, 8), file.get(INT, offset + 8));
+    checkLengthCrc(FramingCrc.maskedOfLong(length), file.get(INT, offset + 8));
     if (length < 0 || length > MAX_RECORD_BYTES) {
       throw problem("length " + Long.toUnsignedString(length) + " is impossible (corrupted record)", null);
     }
@@ -350,7 +350,7 @@ public final class TfRecordReader implements AutoCloseable {
     return mask((int) checksum.getValue());
   }
 
-  private static int mask(int c) {
+  static int mask(int c) {
     return ((c >>> 15) | (c << 17)) + MASK_DELTA;
   }
 
