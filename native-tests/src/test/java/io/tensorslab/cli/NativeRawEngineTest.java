@@ -1,0 +1,224 @@
+package io.tensorslab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorslab.testutil.TfRecordWriter;
+import io.tensorslab.testutil.TfRecordWriter.Compression;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@code raw-<type>} features through the native engine: the same {@code .npy} bytes as
+ * {@code --engine tensorflow} ({@code DecodeRaw}) for every type and shape, thread count and
+ * compression; the same failures with the same one-line message; {@code auto} takes the native
+ * engine for them and TensorFlow's native library stays unloaded.
+ */
+class NativeRawEngineTest {
+
+  /** One raw feature: its name, DTYPE, SHAPE text and the bytes each record holds. */
+  private record Raw(String name, String dtype, String shape, int bytes) {
+    String spec() {
+      return name + ":" + dtype + ":" + shape;
+    }
+  }
+
+  /** Every raw type; scalar, 1-D, 2-D and 3-D shapes; an empty one; one of 8 KiB rows (windows roll over). */
+  private static final List<Raw> RAW = List.of(
+      new Raw("i8", "raw-int8", "5", 5),
+      new Raw("u8", "raw-uint8", "2,3,2", 12),
+      new Raw("i16", "raw-int16", "", 2),
+      new Raw("u16", "raw-uint16", "2,2", 8),
+      new Raw("i32", "raw-int32", "3", 12),
+      new Raw("u32", "raw-uint32", "1,3", 12),
+      new Raw("i64", "raw-int64", "2", 16),
+      new Raw("u64", "raw-uint64", "2,1", 16),
+      new Raw("f16", "raw-float16", "3", 6),
+      new Raw("f32", "raw-float32", "4,3", 48),
+      new Raw("f64", "raw-float64", "2,2,2", 64),
+      new Raw("none", "raw-float32", "2,0", 0),
+      new Raw("big", "raw-uint8", "64,128", 8192));
+
+  /** Features beside the raw ones that make the native engine count values first ('*' and bytes). */
+  private static final List<String> COUNTED = List.of("label:int64:", "tok:int64:*", "name:bytes:");
+
+  private static List<String> featureArgs(boolean counted) {
+    List<String> args = new ArrayList<>();
+    RAW.forEach(r -> args.addAll(List.of("--feature", r.spec())));
+    if (counted) {
+      COUNTED.forEach(f -> args.addAll(List.of("--feature", f)));
+    }
+    return args;
+  }
+
+  /** A record with every raw feature (random bytes: any bit pattern, NaN payloads included) and the counted ones. */
+  private static TfRecordWriter.ExampleBuilder record(Random random, int row) {
+    var e = TfRecordWriter.example();
+    for (Raw r : RAW) {
+      byte[] b = new byte[r.bytes()];
+      random.nextBytes(b);
+      e.bytes(r.name(), b);
+    }
+    long[] tok = new long[row % 5];
+    java.util.Arrays.fill(tok, row);
+    return e.int64s("label", row).int64s("tok", tok).bytes("name", ("n" + row).getBytes());
+  }
+
+  private static List<Path> inputs(Path dir, Compression c) {
+    Random random = new Random(42);
+    List<Path> files = new ArrayList<>();
+    int row = 0;
+    for (int file = 0; file < 2; file++) {
+      List<byte[]> records = new ArrayList<>();
+      for (int i = 0; i < (file == 0 ? 700 : 333); i++, row++) {
+        records.add(record(random, row).toByteArray());
+      }
+      files.add(TfRecordWriter.write(dir.resolve("in" + file + ".tfrecord" + (c == Compression.GZIP ? ".gz" : "")),
+          c, records));
+    }
+    return files;
+  }
+
+  private static RunCli convert(List<Path> files, Path out, List<String> features, String... more) {
+    List<String> args = new ArrayList<>(List.of("convert", "--tfrecord",
+        String.join(",", files.stream().map(Path::toString).toList()), "--out", out.toString()));
+    args.addAll(features);
+    args.addAll(List.of(more));
+    return RunCli.run(args);
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Compression.class, names = {"NONE", "GZIP"})
+  void nativeEqualsTensorFlowForEveryRawTypeAndThreadCount(Compression c, @TempDir Path dir) throws IOException {
+    List<Path> files = inputs(dir, c);
+    for (boolean counted : new boolean[] {false, true}) {
+      List<String> features = featureArgs(counted);
+      Path reference = dir.resolve("tf-" + counted);
+      RunCli tf = convert(files, reference, features, "--engine", "tensorflow", "--batch", "64");
+      assertEquals(0, tf.code(), tf.err());
+      for (int threads : new int[] {1, 2, 3}) {
+        Path out = dir.resolve("native-" + counted + "-" + threads);
+        RunCli run = convert(files, out, features, "--engine", "native", "--threads", Integer.toString(threads));
+        assertEquals(0, run.code(), run.err());
+        NativeEngineTest.assertSameNpyFiles(reference, out);
+      }
+      Path auto = dir.resolve("auto-" + counted);
+      RunCli run = convert(files, auto, features, "--threads", "2");
+      assertEquals(0, run.code(), run.err());
+      assertTrue(run.out().contains("engine: native (auto), 2 threads"), run.out());
+      NativeEngineTest.assertSameNpyFiles(reference, auto);
+    }
+  }
+
+  /**
+   * Record {@code bad} of 600 is made by {@code badRecord}, the others are whole; both engines must
+   * fail with the same one line holding {@code parts}, for 1, 2 and 3 threads, with and without the
+   * count pass, and leave no file.
+   */
+  private static void failsAsTensorFlowDoes(Path dir, int bad, IntFunction<TfRecordWriter.ExampleBuilder> badRecord,
+      String... parts) throws IOException {
+    Random random = new Random(7);
+    List<byte[]> records = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      records.add((i == bad ? badRecord.apply(i) : record(random, i)).toByteArray());
+    }
+    Path in = TfRecordWriter.write(dir.resolve("bad-" + bad + ".tfrecord"), Compression.NONE, records);
+    Path out = dir.resolve("out");
+    for (boolean counted : new boolean[] {false, true}) {
+      List<String> features = featureArgs(counted);
+      RunCli tf = convert(List.of(in), out, features, "--engine", "tensorflow").assertFails(1, parts);
+      assertFalse(Files.exists(out), "the tensorflow engine leaves nothing");
+      for (String threads : List.of("1", "2", "3")) {
+        RunCli run = convert(List.of(in), out, features, "--engine", "native", "--threads", threads)
+            .assertFails(1, parts);
+        assertEquals(tf.err(), run.err(), "the message of the tensorflow engine");
+        assertFalse(Files.exists(out), "nothing left behind");
+      }
+    }
+  }
+
+  /** A record made as {@link #record} but with feature {@code f32} replaced by what {@code f32} sets. */
+  private static TfRecordWriter.ExampleBuilder withF32(int row, java.util.function.Consumer<TfRecordWriter.ExampleBuilder> f32) {
+    var e = TfRecordWriter.example();
+    Random random = new Random(row);
+    for (Raw r : RAW) {
+      if (!r.name().equals("f32")) {
+        byte[] b = new byte[r.bytes()];
+        random.nextBytes(b);
+        e.bytes(r.name(), b);
+      }
+    }
+    f32.accept(e);
+    return e.int64s("label", row).int64s("tok", row).bytes("name", new byte[] {'n'});
+  }
+
+  @Test
+  void aValueOfTheWrongByteLengthIsNamedWithBothLengths(@TempDir Path dir) throws IOException {
+    failsAsTensorFlowDoes(dir, 421, row -> withF32(row, e -> e.bytes("f32", new byte[44])),
+        "feature 'f32' holds 44 bytes, expected 48 (12 x float32 for shape [4,3])", "record=421", "feature=f32");
+  }
+
+  @Test
+  void anEmptyValueWhereBytesAreExpectedIsTheWrongLength(@TempDir Path dir) throws IOException {
+    failsAsTensorFlowDoes(dir, 3, row -> withF32(row, e -> e.bytes("f32", new byte[0])),
+        "feature 'f32' holds 0 bytes, expected 48", "record=3", "feature=f32");
+  }
+
+  @Test
+  void severalValuesFail(@TempDir Path dir) throws IOException {
+    failsAsTensorFlowDoes(dir, 299, row -> withF32(row, e -> e.bytes("f32", new byte[48], new byte[48])),
+        "feature 'f32' has 2 values, expected 1 bytes value", "record=299", "feature=f32");
+  }
+
+  @Test
+  void aMissingValueFails(@TempDir Path dir) throws IOException {
+    failsAsTensorFlowDoes(dir, 1, row -> withF32(row, e -> {}),
+        "feature 'f32' is missing, expected 1 bytes value", "record=1", "feature=f32");
+  }
+
+  @Test
+  void floatsWhereRawBytesAreExpectedFail(@TempDir Path dir) throws IOException {
+    failsAsTensorFlowDoes(dir, 599, row -> withF32(row, e -> e.floats("f32", new float[12])),
+        "feature 'f32' holds float32 values, not bytes", "record=599", "feature=f32");
+  }
+
+  /** '*' is no raw shape: the same usage error whichever engine is asked for. */
+  @Test
+  void aVariableRawShapeIsRefusedByBothEngines(@TempDir Path dir) throws IOException {
+    Path in = TfRecordWriter.write(dir.resolve("a.tfrecord"), Compression.NONE,
+        List.of(TfRecordWriter.example().bytes("x", new byte[8]).toByteArray()));
+    List<String> errors = new ArrayList<>();
+    for (String engine : List.of("tensorflow", "native", "auto")) {
+      errors.add(convert(List.of(in), dir.resolve("o"), List.of("--feature", "x:raw-float32:*"), "--engine", engine)
+          .assertFails(2, "a raw-<type> feature needs a fixed SHAPE").err());
+    }
+    assertEquals(List.of(errors.get(0), errors.get(0), errors.get(0)), errors);
+  }
+
+  /** With raw features only, auto converts natively in a fresh JVM that never maps libtensorflow. */
+  @Test
+  void autoConvertsRawWithoutLoadingTensorFlow(@TempDir Path dir) throws Exception {
+    List<Path> files = inputs(dir, Compression.NONE);
+    List<String> args = new ArrayList<>(List.of("convert", "--tfrecord",
+        String.join(",", files.stream().map(Path::toString).toList()), "--out", dir.resolve("o").toString(),
+        "--threads", "2"));
+    args.addAll(featureArgs(false));
+    String output = NativeEngineTest.probe(args);
+    assertTrue(output.contains("EXIT 0"), output);
+    assertTrue(output.contains("engine: native (auto), 2 threads"), output);
+    assertTrue(output.contains("TENSORFLOW-LOADED no"), output);
+    for (Raw r : RAW) {
+      assertTrue(Files.isRegularFile(dir.resolve("o").resolve(r.name() + ".npy")), r.name());
+    }
+  }
+}
