@@ -342,9 +342,13 @@ public final class TfRecordExport {
   }
 
   private boolean needsCounts() {
-    for (FeatureSpec f : features) {
-      // A raw-<type> feature's row has a fixed size: no count needed.
-      if (f.variableLength() || (f.dtype() == FeatureSpec.Dtype.BYTES && !(f.decoder() instanceof FeatureSpec.Decoder.Raw))) {
+    for (int f = 0; f < features.size(); f++) {
+      FeatureSpec spec = features.get(f);
+      // A raw-<type> feature's row has a fixed size: no count needed, unless no bytes value can be
+      // that long (2 GiB at most): then the count pass fails on the first record, before a file
+      // of impossible rows is made.
+      if (spec.variableLength() || rawBytes[f] > Integer.MAX_VALUE
+          || (spec.dtype() == FeatureSpec.Dtype.BYTES && rawBytes[f] < 0)) {
         return true;
       }
     }

@@ -124,8 +124,9 @@ public record TfRecordPrescan(long rows, Map<String, Long> maxLengths, Map<Strin
    */
   public static TfRecordException rawLengthMismatch(FeatureSpec f, long actualBytes, Path path, long record) {
     FeatureSpec.Decoder.Raw raw = (FeatureSpec.Decoder.Raw) f.decoder();
+    long expected = rawByteLength(f);
     return new TfRecordException("feature '" + f.name() + "' holds " + actualBytes + " bytes, expected "
-        + rawByteLength(f) + " (" + rawElements(f) + " x " + raw.type().cliName() + " for shape "
+        + (expected == Long.MAX_VALUE ? "more than a long can count" : expected) + " (" + rawElements(f) + " x " + raw.type().cliName() + " for shape "
         + f.shape().toString().replace(" ", "") + ")", path, record, f.name(), -1, null);
   }
 

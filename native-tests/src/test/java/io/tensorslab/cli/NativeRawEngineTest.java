@@ -192,6 +192,29 @@ class NativeRawEngineTest {
         "feature 'f32' holds float32 values, not bytes", "record=599", "feature=f32");
   }
 
+  /**
+   * A shape of more bytes than any value can hold (2 GiB at most) fails on the first record as in
+   * the tensorflow engine, before any file is made (the native engine would otherwise reserve
+   * rows of terabytes first).
+   */
+  @Test
+  void aShapeNoValueCanHoldFailsOnTheFirstRecord(@TempDir Path dir) throws IOException {
+    Path in = TfRecordWriter.write(dir.resolve("a.tfrecord"), Compression.NONE,
+        List.of(TfRecordWriter.example().bytes("x", new byte[16]).toByteArray()));
+    Path out = dir.resolve("o");
+    for (String[] shapeAndExpected : new String[][] {{"1000000000000", "expected 8000000000000"},
+        {"2305843009213693952", "expected more than a long can count"}}) {
+      List<String> feature = List.of("--feature", "x:raw-float64:" + shapeAndExpected[0]);
+      String expected = "feature 'x' holds 16 bytes, " + shapeAndExpected[1] + " (" + shapeAndExpected[0]
+          + " x float64 for shape [" + shapeAndExpected[0] + "])";
+      RunCli tf = convert(List.of(in), out, feature, "--engine", "tensorflow")
+          .assertFails(1, expected, "record=0", "feature=x");
+      RunCli run = convert(List.of(in), out, feature, "--engine", "native").assertFails(1, expected);
+      assertEquals(tf.err(), run.err());
+      assertFalse(Files.exists(out), "nothing made");
+    }
+  }
+
   /** '*' is no raw shape: the same usage error whichever engine is asked for. */
   @Test
   void aVariableRawShapeIsRefusedByBothEngines(@TempDir Path dir) throws IOException {
