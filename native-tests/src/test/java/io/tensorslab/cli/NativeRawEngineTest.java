@@ -12,11 +12,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.function.IntFunction;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code raw-<type>} features through the native engine: the same {@code .npy} bytes as
@@ -63,11 +66,18 @@ class NativeRawEngineTest {
 
   /** A record with every raw feature (random bytes: any bit pattern, NaN payloads included) and the counted ones. */
   private static TfRecordWriter.ExampleBuilder record(Random random, int row) {
+    return record(random, row, null);
+  }
+
+  /** {@link #record(Random, int)} without raw feature {@code without}. */
+  private static TfRecordWriter.ExampleBuilder record(Random random, int row, String without) {
     var e = TfRecordWriter.example();
     for (Raw r : RAW) {
-      byte[] b = new byte[r.bytes()];
-      random.nextBytes(b);
-      e.bytes(r.name(), b);
+      if (!r.name().equals(without)) {
+        byte[] b = new byte[r.bytes()];
+        random.nextBytes(b);
+        e.bytes(r.name(), b);
+      }
     }
     long[] tok = new long[row % 5];
     java.util.Arrays.fill(tok, row);
@@ -120,76 +130,54 @@ class NativeRawEngineTest {
     }
   }
 
+  /** A bad record: its index in the file, what its {@code f32} holds, and what the error line must say. */
+  static Stream<Arguments> badRecords() {
+    return Stream.of(
+        Arguments.of("the wrong byte length", 421, (Consumer<TfRecordWriter.ExampleBuilder>) e -> e.bytes("f32", new byte[44]),
+            "feature 'f32' holds 44 bytes, expected 48 (12 x float32 for shape [4,3])"),
+        Arguments.of("an empty value", 3, (Consumer<TfRecordWriter.ExampleBuilder>) e -> e.bytes("f32", new byte[0]),
+            "feature 'f32' holds 0 bytes, expected 48 (12 x float32 for shape [4,3])"),
+        Arguments.of("two values", 299,
+            (Consumer<TfRecordWriter.ExampleBuilder>) e -> e.bytes("f32", new byte[48], new byte[48]),
+            "feature 'f32' has 2 values, expected 1 bytes value, shape [4,3]"),
+        Arguments.of("no value", 1, (Consumer<TfRecordWriter.ExampleBuilder>) e -> {},
+            "feature 'f32' is missing, expected 1 bytes value, shape [4,3]"),
+        Arguments.of("floats", 599, (Consumer<TfRecordWriter.ExampleBuilder>) e -> e.floats("f32", new float[12]),
+            "feature 'f32' holds float32 values, not bytes"));
+  }
+
   /**
-   * Record {@code bad} of 600 is made by {@code badRecord}, the others are whole; both engines must
-   * fail with the same one line holding {@code parts}, for 1, 2 and 3 threads, with and without the
-   * count pass, and leave no file.
+   * Record {@code bad} of 600 holds {@code f32} as {@code badF32} sets it, the others are whole;
+   * both engines must fail with the same one line, naming the record, for 1, 2 and 3 threads, with
+   * and without the count pass, and leave no file.
    */
-  private static void failsAsTensorFlowDoes(Path dir, int bad, IntFunction<TfRecordWriter.ExampleBuilder> badRecord,
-      String... parts) throws IOException {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badRecords")
+  void aBadRawValueFailsAsInTheTensorFlowEngine(String what, int bad, Consumer<TfRecordWriter.ExampleBuilder> badF32,
+      String problem, @TempDir Path dir) throws IOException {
     Random random = new Random(7);
     List<byte[]> records = new ArrayList<>();
     for (int i = 0; i < 600; i++) {
-      records.add((i == bad ? badRecord.apply(i) : record(random, i)).toByteArray());
+      TfRecordWriter.ExampleBuilder e = record(random, i, i == bad ? "f32" : null);
+      if (i == bad) {
+        badF32.accept(e);
+      }
+      records.add(e.toByteArray());
     }
-    Path in = TfRecordWriter.write(dir.resolve("bad-" + bad + ".tfrecord"), Compression.NONE, records);
+    Path in = TfRecordWriter.write(dir.resolve("bad.tfrecord"), Compression.NONE, records);
     Path out = dir.resolve("out");
     for (boolean counted : new boolean[] {false, true}) {
       List<String> features = featureArgs(counted);
-      RunCli tf = convert(List.of(in), out, features, "--engine", "tensorflow").assertFails(1, parts);
+      RunCli tf = convert(List.of(in), out, features, "--engine", "tensorflow")
+          .assertFails(1, problem, "path=" + in, "record=" + bad, "feature=f32");
       assertFalse(Files.exists(out), "the tensorflow engine leaves nothing");
       for (String threads : List.of("1", "2", "3")) {
         RunCli run = convert(List.of(in), out, features, "--engine", "native", "--threads", threads)
-            .assertFails(1, parts);
+            .assertFails(1, problem);
         assertEquals(tf.err(), run.err(), "the message of the tensorflow engine");
         assertFalse(Files.exists(out), "nothing left behind");
       }
     }
-  }
-
-  /** A record made as {@link #record} but with feature {@code f32} replaced by what {@code f32} sets. */
-  private static TfRecordWriter.ExampleBuilder withF32(int row, java.util.function.Consumer<TfRecordWriter.ExampleBuilder> f32) {
-    var e = TfRecordWriter.example();
-    Random random = new Random(row);
-    for (Raw r : RAW) {
-      if (!r.name().equals("f32")) {
-        byte[] b = new byte[r.bytes()];
-        random.nextBytes(b);
-        e.bytes(r.name(), b);
-      }
-    }
-    f32.accept(e);
-    return e.int64s("label", row).int64s("tok", row).bytes("name", new byte[] {'n'});
-  }
-
-  @Test
-  void aValueOfTheWrongByteLengthIsNamedWithBothLengths(@TempDir Path dir) throws IOException {
-    failsAsTensorFlowDoes(dir, 421, row -> withF32(row, e -> e.bytes("f32", new byte[44])),
-        "feature 'f32' holds 44 bytes, expected 48 (12 x float32 for shape [4,3])", "record=421", "feature=f32");
-  }
-
-  @Test
-  void anEmptyValueWhereBytesAreExpectedIsTheWrongLength(@TempDir Path dir) throws IOException {
-    failsAsTensorFlowDoes(dir, 3, row -> withF32(row, e -> e.bytes("f32", new byte[0])),
-        "feature 'f32' holds 0 bytes, expected 48", "record=3", "feature=f32");
-  }
-
-  @Test
-  void severalValuesFail(@TempDir Path dir) throws IOException {
-    failsAsTensorFlowDoes(dir, 299, row -> withF32(row, e -> e.bytes("f32", new byte[48], new byte[48])),
-        "feature 'f32' has 2 values, expected 1 bytes value", "record=299", "feature=f32");
-  }
-
-  @Test
-  void aMissingValueFails(@TempDir Path dir) throws IOException {
-    failsAsTensorFlowDoes(dir, 1, row -> withF32(row, e -> {}),
-        "feature 'f32' is missing, expected 1 bytes value", "record=1", "feature=f32");
-  }
-
-  @Test
-  void floatsWhereRawBytesAreExpectedFail(@TempDir Path dir) throws IOException {
-    failsAsTensorFlowDoes(dir, 599, row -> withF32(row, e -> e.floats("f32", new float[12])),
-        "feature 'f32' holds float32 values, not bytes", "record=599", "feature=f32");
   }
 
   /**
