@@ -15,6 +15,7 @@ import io.tensorslab.store.StoreFormat;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordException;
+import io.tensorslab.tf.TfRecordPrescan;
 import io.tensorslab.tf.example.ExampleRecords;
 import io.tensorslab.tf.example.ExampleView;
 import io.tensorslab.tf.example.FeatureSelection;
@@ -56,7 +57,7 @@ import java.util.concurrent.Future;
  *       file exists;
  *   <li><b>range writers</b>: one task per range parses its records and copies each feature straight
  *       from the record bytes into the windows of the row stores (packed floats one copy, int64s
- *       decoded, bytes NUL-padded), handing windows back as they fill so the store can release
+ *       decoded, bytes NUL-padded, {@code raw-<type>} bytes one copy), handing windows back as they fill so the store can release
  *       and write back their pages while the export goes on;
  *   <li><b>commit</b>: finish every store, publish them and the manifest all or nothing
  *       ({@link StoreCommit}).
@@ -123,6 +124,8 @@ public final class TfRecordExport {
   private final Options options;
   private final List<FeatureSpec> features;
   private final FeatureSelection selection;
+  /** Per feature: the bytes a {@code raw-<type>} value holds (its row in the store), or -1 for another feature. */
+  private final long[] rawBytes;
   private final List<Range> ranges = new ArrayList<>();
   private long rows;
   private long startNanos;
@@ -134,18 +137,21 @@ public final class TfRecordExport {
     this.options = options;
     this.features = options.features();
     this.selection = FeatureSelection.of(features);
+    this.rawBytes = features.stream()
+        .mapToLong(f -> f.decoder() instanceof FeatureSpec.Decoder.Raw ? TfRecordPrescan.rawByteLength(f) : -1)
+        .toArray();
   }
 
   /**
-   * Whether the native reader can convert {@code features}: today every float32, int64 and bytes
-   * feature, fixed or {@code *}; not {@code image} or {@code raw-<type>} features, which TensorFlow decodes.
+   * Whether the native reader can convert {@code features}: every float32, int64 and bytes feature,
+   * fixed or {@code *}, and every {@code raw-<type>} one; not {@code image} features, which TensorFlow decodes.
    *
    * @return null when it can, else why not (for the summary's engine line)
    */
   public static String unsupportedReason(List<FeatureSpec> features, VarLen varLen) {
     for (FeatureSpec f : features) {
-      if (!(f.decoder() instanceof FeatureSpec.Decoder.None)) {
-        // image decoding is TensorFlow's DecodeImage; raw-<type> goes the same road for now
+      if (f.isImage()) {
+        // image decoding is TensorFlow's DecodeImage
         return "feature '" + f.name() + "' (" + f.dtypeName() + " is decoded by TensorFlow)";
       }
       for (String name : outputNames(f, varLen)) {
@@ -386,8 +392,13 @@ public final class TfRecordExport {
   }
 
   private boolean needsCounts() {
-    for (FeatureSpec f : features) {
-      if (f.variableLength() || f.dtype() == FeatureSpec.Dtype.BYTES) {
+    for (int f = 0; f < features.size(); f++) {
+      FeatureSpec spec = features.get(f);
+      // A raw-<type> feature's row has a fixed size: no count needed, unless no bytes value can be
+      // that long (2 GiB at most): then the count pass fails on the first record, before a file
+      // of impossible rows is made.
+      if (spec.variableLength() || rawBytes[f] > Integer.MAX_VALUE
+          || (spec.dtype() == FeatureSpec.Dtype.BYTES && rawBytes[f] < 0)) {
         return true;
       }
     }
@@ -401,6 +412,10 @@ public final class TfRecordExport {
       readRange(r, reader, example, sel, (row, s) -> {
         for (int f = 0; f < features.size(); f++) {
           FeatureValues v = s.values(f);
+          if (rawBytes[f] >= 0) {
+            checkRawLength(f, v, r, row); // failing here, before any file exists
+            continue;
+          }
           int n = v.count();
           c.values[f] += n;
           c.longestRow[f] = Math.max(c.longestRow[f], n);
@@ -435,7 +450,7 @@ public final class TfRecordExport {
     boolean padded = spec.variableLength() && options.varLen() == VarLen.PAD;
     Object pad = options.padValues().get(spec.name());
     byte[] padBytes = pad instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : new byte[0];
-    NpyDtype dtype = switch (spec.dtype()) {
+    NpyDtype dtype = spec.decoder() instanceof FeatureSpec.Decoder.Raw raw ? raw.type().npy() : switch (spec.dtype()) {
       case FLOAT32 -> FLOAT32;
       case INT64 -> INT64;
       case BYTES -> {
@@ -509,6 +524,7 @@ public final class TfRecordExport {
   /** Writes the rows of one range; one per task, never shared. */
   private final class RangeWriter {
     private final List<FeatureOutput> outputs;
+    private final Range range;
     private final Cursor[] main;
     private final Cursor[] second;
     private final long[] nextValue;
@@ -522,6 +538,7 @@ public final class TfRecordExport {
       second = new Cursor[n];
       nextValue = new long[n];
       Range r = ranges.get(rangeIndex);
+      range = r;
       long endRow = firstRow + r.count();
       for (int f = 0; f < n; f++) {
         FeatureOutput o = outputs.get(f);
@@ -548,7 +565,9 @@ public final class TfRecordExport {
         FeatureOutput o = outputs.get(f);
         FeatureValues v = sel.values(f);
         int n = v.count();
-        if (!o.spec.variableLength()) {
+        if (rawBytes[f] >= 0) {
+          writeRaw(f, v, main[f], row);
+        } else if (!o.spec.variableLength()) {
           if (n > 0) {
             writeValues(o, v, n, main[f], row * n);
           }
@@ -587,6 +606,22 @@ public final class TfRecordExport {
         }
         done += chunk;
       }
+    }
+
+    /**
+     * The one value of a {@code raw-<type>} feature as row {@code row}: its bytes copied as they are
+     * (the value is little-endian, as {@code tf.io.decode_raw(little_endian=True)} reads it, and so is
+     * the {@code .npy}), once the length is checked.
+     */
+    private void writeRaw(int f, FeatureValues v, Cursor c, long row) throws IOException {
+      checkRawLength(f, v, range, row);
+      long width = rawBytes[f];
+      if (width == 0) {
+        return;
+      }
+      c.ensure(row);
+      v.copyBytes(0, c.window.bytes(), (row - c.window.first()) * width, width);
+      pendingBytes += width;
     }
 
     private void writePadded(FeatureOutput o, FeatureValues v, Cursor c, long row) throws IOException {
@@ -696,6 +731,18 @@ public final class TfRecordExport {
         window = null;
         store.written(w);
       }
+    }
+  }
+
+  /**
+   * Fails, as the TensorFlow engine's pre-scan does and with its message, when the {@code raw-<type>}
+   * value of feature {@code f} in row {@code row} of range {@code r} is not the shape's byte length.
+   * The selection already holds exactly one value per record (a fixed feature of one value).
+   */
+  private void checkRawLength(int f, FeatureValues v, Range r, long row) throws TfRecordException {
+    int actual = v.bytesLength(0);
+    if (actual != rawBytes[f]) {
+      throw TfRecordPrescan.rawLengthMismatch(features.get(f), actual, r.file(), r.firstRecord() + (row - r.firstRow()));
     }
   }
 

@@ -276,9 +276,12 @@ public final class TfRecordDatasets {
         @SuppressWarnings("unchecked")
         Operand<TString> bytes = (Operand<TString>) p.denseValues().get(dense++);
         // decode_raw: all byte strings of the batch must be equally long (the pre-scan names a record
-        // that is not); the reshape then checks the element count against SHAPE.
+        // that is not); the reshape then checks the element count against SHAPE. Its batch dim is the
+        // batch's record count, not -1: with a 0 in SHAPE there are no elements to infer -1 from.
         Operand<? extends TType> values = tf.io.decodeRaw(bytes, tensorType(f), DecodeRaw.littleEndian(true));
-        sig.output(outputName(out++), tf.reshape(values, tf.constant(batchShape(f).asArray())));
+        Operand<TInt64> shape = tf.concat(List.of(tf.shape(bytes, TInt64.class), tf.constant(toArray(f.shape()))),
+            tf.constant(0));
+        sig.output(outputName(out++), tf.reshape(values, shape));
       } else {
         sig.output(outputName(out++), p.denseValues().get(dense++));
       }

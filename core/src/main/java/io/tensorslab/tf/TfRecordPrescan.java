@@ -76,15 +76,8 @@ public record TfRecordPrescan(long rows, Map<String, Long> maxLengths, Map<Strin
       throws TfRecordException {
     switch (f.decoder()) {
       case FeatureSpec.Decoder.Raw raw -> {
-        long elements = 1;
-        for (long d : f.shape()) {
-          elements *= d;
-        }
-        long expected = elements * raw.type().itemSize();
-        if (value.byteSize() != expected) {
-          throw new TfRecordException("feature '" + f.name() + "' holds " + value.byteSize() + " bytes, expected " + expected
-              + " (" + elements + " x " + raw.type().cliName() + " for shape " + f.shape().toString().replace(" ", "")
-              + ")", path, record, f.name(), -1, null);
+        if (value.byteSize() != rawByteLength(f)) {
+          throw rawLengthMismatch(f, value.byteSize(), path, record);
         }
       }
       case FeatureSpec.Decoder.Image image -> {
@@ -111,6 +104,38 @@ public record TfRecordPrescan(long rows, Map<String, Long> maxLengths, Map<Strin
         // nothing to check
       }
     }
+  }
+
+  /** The bytes a {@code raw-<type>} value must hold: the shape's element count times the type's size. */
+  public static long rawByteLength(FeatureSpec f) {
+    if (!(f.decoder() instanceof FeatureSpec.Decoder.Raw raw)) {
+      throw new IllegalArgumentException("feature '" + f.name() + "' is " + f.dtypeName() + ", not raw-<type>");
+    }
+    try {
+      return Math.multiplyExact(rawElements(f), (long) raw.type().itemSize());
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE; // more than any record holds: every value is refused
+    }
+  }
+
+  /**
+   * The error for a {@code raw-<type>} value of {@code actualBytes} bytes in record {@code record} of
+   * {@code path} (which holds another length than {@link #rawByteLength}); both engines fail with it.
+   */
+  public static TfRecordException rawLengthMismatch(FeatureSpec f, long actualBytes, Path path, long record) {
+    FeatureSpec.Decoder.Raw raw = (FeatureSpec.Decoder.Raw) f.decoder();
+    long expected = rawByteLength(f);
+    return new TfRecordException("feature '" + f.name() + "' holds " + actualBytes + " bytes, expected "
+        + (expected == Long.MAX_VALUE ? "more than a long can count" : expected) + " (" + rawElements(f) + " x " + raw.type().cliName() + " for shape "
+        + f.shape().toString().replace(" ", "") + ")", path, record, f.name(), -1, null);
+  }
+
+  private static long rawElements(FeatureSpec f) {
+    long elements = 1;
+    for (long d : f.shape()) {
+      elements *= d; // cannot overflow: FeatureSpec checks its shape
+    }
+    return elements;
   }
 
   private static String hex(MemorySegment b) {

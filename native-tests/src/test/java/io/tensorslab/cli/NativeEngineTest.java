@@ -74,7 +74,8 @@ class NativeEngineTest {
     return RunCli.run(args);
   }
 
-  private static void assertSameNpyFiles(Path expected, Path actual) throws IOException {
+  /** Every {@code .npy} in {@code actual} equals, byte for byte, the one of the same name in {@code expected}; same names. */
+  static void assertSameNpyFiles(Path expected, Path actual) throws IOException {
     List<Path> names;
     try (Stream<Path> s = Files.list(expected)) {
       names = s.filter(p -> p.toString().endsWith(".npy")).map(Path::getFileName).sorted().toList();
@@ -172,19 +173,29 @@ class NativeEngineTest {
     List<Path> files = inputs(dir, Compression.NONE);
     String input = String.join(",", files.stream().map(Path::toString).toList());
     for (String engine : List.of("native", "tensorflow")) {
-      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-          "-cp", System.getProperty("java.class.path"), ConvertProbeMain.class.getName(),
-          "convert", "--tfrecord", input, "--out", dir.resolve("probe-" + engine).toString(), "--quiet",
-          "--engine", engine, "--varlen", "pad"));
-      cmd.addAll(FEATURES);
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-      pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "3");
-      Process p = pb.start();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
+      List<String> args = new ArrayList<>(List.of("convert", "--tfrecord", input, "--out",
+          dir.resolve("probe-" + engine).toString(), "--quiet", "--engine", engine, "--varlen", "pad"));
+      args.addAll(FEATURES);
+      String output = probe(args);
       assertTrue(output.contains("EXIT 0"), output);
       assertTrue(output.contains("TENSORFLOW-LOADED " + (engine.equals("native") ? "no" : "yes")), engine + ": " + output);
     }
+  }
+
+  /**
+   * Runs {@code tensorslab ARGS} in a fresh JVM ({@link ConvertProbeMain}); its output ends with
+   * {@code EXIT code} and {@code TENSORFLOW-LOADED yes|no}.
+   */
+  static String probe(List<String> args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+        "-cp", System.getProperty("java.class.path"), ConvertProbeMain.class.getName()));
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "3");
+    Process p = pb.start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
+    return output;
   }
 }
