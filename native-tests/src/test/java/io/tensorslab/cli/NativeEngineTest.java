@@ -138,17 +138,23 @@ class NativeEngineTest {
     }
   }
 
-  /** The native engine runs without TensorFlow's native library; the TensorFlow engine (the control) loads it. */
+  /**
+   * The native engine runs without TensorFlow's native library, to {@code .npy} and to Zarr (the
+   * store format and codecs are pure Java and zstd-jni); the TensorFlow engine (the control) loads it.
+   */
   @Test
   void nativeEngineDoesNotLoadTensorFlow(@TempDir Path dir) throws Exception {
     List<Path> files = inputs(dir, Compression.NONE);
     String input = String.join(",", files.stream().map(Path::toString).toList());
-    for (String engine : List.of("native", "tensorflow")) {
+    for (String engine : List.of("native", "native-zarr3", "tensorflow")) {
       List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
           "-cp", System.getProperty("java.class.path"), ConvertProbeMain.class.getName(),
           "convert", "--tfrecord", input, "--out", dir.resolve("probe-" + engine).toString(), "--quiet",
-          "--engine", engine, "--varlen", "pad"));
+          "--engine", engine.startsWith("native") ? "native" : engine, "--varlen", "pad"));
+      if (engine.endsWith("zarr3")) {
+        cmd.addAll(List.of("--format", "zarr3", "--codec", "zstd", "--chunk-rows", "100", "--threads", "2"));
+      }
       cmd.addAll(FEATURES);
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "3");
@@ -156,7 +162,9 @@ class NativeEngineTest {
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), output);
       assertTrue(output.contains("EXIT 0"), output);
-      assertTrue(output.contains("TENSORFLOW-LOADED " + (engine.equals("native") ? "no" : "yes")), engine + ": " + output);
+      assertTrue(Files.exists(dir.resolve("probe-" + engine).resolve(engine.endsWith("zarr3") ? "zarr.json"
+          : "manifest.json")), engine + ": the conversion wrote its output");
+      assertTrue(output.contains("TENSORFLOW-LOADED " + (engine.startsWith("native") ? "no" : "yes")), engine + ": " + output);
     }
   }
 }
