@@ -259,6 +259,7 @@ public final class TfRecordExport {
       }
       long copyStart = System.nanoTime();
       writeAll(outputs);
+      writeRowSplitsOfNoRows(outputs);
       long copyNanos = System.nanoTime() - copyStart;
       List<Manifest.Entry> entries = new ArrayList<>();
       long bytes = 0;
@@ -286,6 +287,21 @@ public final class TfRecordExport {
         }
       } else {
         stores.forEach(RowStore::close);
+      }
+    }
+  }
+
+  /**
+   * With no rows there is no range, so none wrote {@code row_splits[0]}: a zero in a fresh
+   * {@code .npy} file, but a Zarr store wants every row it holds written.
+   */
+  private void writeRowSplitsOfNoRows(List<FeatureOutput> outputs) throws IOException {
+    if (rows > 0 || options.varLen() != VarLen.RAGGED) {
+      return;
+    }
+    for (FeatureOutput o : outputs) {
+      if (o.spec.variableLength()) {
+        io.tensorslab.store.RowStores.fill(o.second, 0, 1, (window, done) -> window.bytes().fill((byte) 0));
       }
     }
   }

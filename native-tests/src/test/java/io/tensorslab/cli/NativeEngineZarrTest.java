@@ -124,6 +124,28 @@ class NativeEngineZarrTest {
     }
   }
 
+  /**
+   * No rows ({@code --limit 0}: no range, so no range writer writes {@code row_splits[0]}) and one
+   * row (one range, fewer rows than threads), as the TensorFlow engine writes them.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(delimiter = '|', value = {"zarr | --chunk-rows 50 --codec gzip",
+      "zarr3 | --chunk-rows 30 --chunks-per-file 4 --codec zstd"})
+  void noRowsAndOneRowAsTensorFlow(String format, String options, @TempDir Path dir) throws IOException {
+    for (String limit : List.of("0", "1")) {
+      for (String varlen : List.of("ragged", "pad")) {
+        String all = "--format " + format + " " + options + " --limit " + limit;
+        Path reference = dir.resolve("tf-" + limit + varlen);
+        run(reference, varlen, all, "--engine", "tensorflow");
+        Path out = dir.resolve("native-" + limit + varlen);
+        run(out, varlen, all, "--engine", "native", "--threads", "3");
+        StoreFiles.assertSame(reference, out);
+        assertTrue(Files.readString(out.resolve(format.equals("zarr") ? ".zattrs" : "zarr.json"))
+            .contains("\"rows\": " + limit));
+      }
+    }
+  }
+
   /** {@code auto} converts to Zarr natively; zarr-python, Dask and tensorstore read the store as the .npy output. */
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource(delimiter = '|', value = {"zarr | --chunk-rows 60 --codec gzip", "zarr3 | --chunk-rows 60 --codec zstd"})
