@@ -35,7 +35,9 @@ import java.util.zip.CRC32C;
  * encoded chunks go straight into the shard's temporary file and only its index stays in memory.
  *
  * <p>Thread safety: all methods may be called from any thread; writers filling disjoint rows may
- * copy into their segments at the same time.
+ * copy into their segments at the same time, also rows of one chunk. Chunks are encoded and written
+ * under this writer's lock (so {@link #close} never races a chunk being written); a compressed
+ * shard's inner chunks go into its file in chunk order whatever order they complete in.
  */
 public final class ZarrArrayWriter implements AutoCloseable {
   private static final long MISSING = -1L; // 2^64 - 1 in the shard index: chunk not stored
