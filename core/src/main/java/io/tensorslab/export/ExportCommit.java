@@ -16,9 +16,10 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The end of an export: finish every writer's stores for the rows written, stage the manifest,
- * publish stores and manifest as one {@link StoreCommit} (all or nothing, also across a kill), and
- * map the published files for the result.
+ * The end of an export: finish every writer's stores for the rows written, stage the index (the
+ * manifest, or a Zarr store's group metadata), publish stores and index as one {@link StoreCommit}
+ * (all or nothing, also across a kill), and map the published files for the result. The native
+ * TFRecord export finishes its own stores and shares the rest ({@link #publish}, {@link #mapPublished}).
  */
 final class ExportCommit {
   private ExportCommit() {}
