@@ -184,9 +184,7 @@ final class ConvertCommand implements Callable<Integer> {
     List<FeatureSpec> features = given != null ? given : inferSchema();
     checkPadValues(features);
     TfRecordExport.VarLen nativeVarLen = varlen == VarLen.PAD ? TfRecordExport.VarLen.PAD : TfRecordExport.VarLen.RAGGED;
-    // The native engine writes .npy stores only (its own commit); Zarr goes through the engine's.
-    String nativeCannot = !format.equals(StoreFormat.NPY) ? "--format " + output.format + " (it writes .npy files only)"
-        : TfRecordExport.unsupportedReason(features, nativeVarLen);
+    String nativeCannot = TfRecordExport.unsupportedReason(features, nativeVarLen);
     if (engine == Engine.NATIVE && nativeCannot != null) {
       throw usage("--engine native cannot convert these features: " + nativeCannot + "; use --engine tensorflow");
     }
@@ -252,17 +250,18 @@ final class ConvertCommand implements Callable<Integer> {
     int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     ExportRun.Job job = (listener, cancellation) -> TfRecordExport.run(new TfRecordExport.Options(files, compression,
         features, nativeVarLen, padValues, limit == null ? Long.MAX_VALUE : limit, n, out, overwrite, !noSync, listener,
-        cancellation));
+        cancellation, format));
     try (ExportResult result = ExportRun.run(job, out, -1, quiet, spec.commandLine().getErr())) {
       if (!quiet) {
         if (inferred) {
           stdout.println("schema (inferred): " + schemaText(features));
         }
-        ExportRun.printSummary(stdout, result, StoreFormat.NPY, "parsing and copying into the files",
+        ExportRun.printSummary(stdout, result, format, "parsing and copying into the files",
             "indexing the records (and counting * and bytes values) and sealing");
         stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + n + " thread"
             + (n == 1 ? "" : "s") + (compression == TfRecordCompression.NONE ? "" : " (one per compressed file)"));
-        stdout.println("open in Python: " + ExportRun.pythonLoad(result.arrays().getFirst().path()));
+        stdout.println("open in Python: " + (format instanceof ZarrStoreFormat ? ExportRun.pythonOpen(result, format)
+            : ExportRun.pythonLoad(result.arrays().getFirst().path())));
         stdout.flush();
       }
     }

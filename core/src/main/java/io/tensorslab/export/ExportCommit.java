@@ -4,6 +4,7 @@ import io.tensorslab.npy.NpyArray;
 import io.tensorslab.store.RowStore;
 import io.tensorslab.store.StagedFile;
 import io.tensorslab.store.StoreCommit;
+import io.tensorslab.store.StoreDestination;
 import io.tensorslab.store.StoreFormat;
 import io.tensorslab.store.zarr.ZarrGroups;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
@@ -12,11 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * The end of an export: finish every writer's stores for the rows written, stage the manifest,
- * publish stores and manifest as one {@link StoreCommit} (all or nothing, also across a kill), and
- * map the published files for the result.
+ * The end of an export: finish every writer's stores for the rows written, stage the index (the
+ * manifest, or a Zarr store's group metadata), publish stores and index as one {@link StoreCommit}
+ * (all or nothing, also across a kill), and map the published files for the result. The native
+ * TFRecord export finishes its own stores and shares the rest ({@link #publish}, {@link #mapPublished}).
  */
 final class ExportCommit {
   private ExportCommit() {}
@@ -36,40 +39,73 @@ final class ExportCommit {
     for (int i = 0; i < finished.size(); i++) {
       entries.add(Manifest.entryOf(dir, finished.get(i), componentOf.get(i)));
     }
+    List<StagedFile> index = publish(plan.stores().destination(), plan.stores().format(), finished, entries,
+        copied.rows(), () -> Manifest.toJson(entries, copied.batches(), copied.rows(), plan.cardinality(),
+            (System.nanoTime() - start) / 1e9, copied.copyNanos() / 1e9));
+    return mapPublished(plan.stores().format(), finished, entries, index);
+  }
+
+  /**
+   * The file whose presence marks an export complete, relative to the output directory: the
+   * manifest, or a Zarr store's root group metadata. Destination checks keep outputs off it.
+   */
+  static String indexFile(StoreFormat format) {
+    return format instanceof ZarrStoreFormat zarr ? ZarrGroups.rootMetadataFile(zarr.format()) : Manifest.FILE_NAME;
+  }
+
+  /**
+   * Stages the export's index — {@code manifest.json} ({@code manifestJson}), or for a Zarr store its
+   * group metadata with the manifest as the root attributes ({@link Manifest#attributes}: what every
+   * engine and worker knows alike) — and publishes the finished {@code stores} and the index as one
+   * {@link StoreCommit}, the index last.
+   *
+   * @param entries one per store, in store order
+   * @param rows the export's rows
+   * @return the index files, published
+   */
+  static List<StagedFile> publish(StoreDestination destination, StoreFormat format, List<RowStore> stores,
+      List<Manifest.Entry> entries, long rows, Supplier<String> manifestJson) throws IOException {
+    Path dir = destination.directory();
     List<StagedFile> index;
-    if (plan.stores().format() instanceof ZarrStoreFormat zarr) {
+    if (format instanceof ZarrStoreFormat zarr) {
       // A Zarr store's manifest is its root group's attributes, written with the group metadata, last.
       index = ZarrGroups.stage(dir, zarr.format(), entries.stream().map(Manifest.Entry::name).toList(),
-          Manifest.attributes(entries, copied.rows()),
-          plan.stores().destination().durable());
+          Manifest.attributes(entries, rows), destination.durable());
     } else {
-      index = List.of(Manifest.stage(dir.resolve(Manifest.FILE_NAME), Manifest.toJson(entries, copied.batches(),
-          copied.rows(), plan.cardinality(), (System.nanoTime() - start) / 1e9, copied.copyNanos() / 1e9)));
+      index = List.of(Manifest.stage(dir.resolve(Manifest.FILE_NAME), manifestJson.get()));
     }
     try {
-      StoreCommit.publish(plan.stores().destination(), finished, index);
+      StoreCommit.publish(destination, stores, index);
     } finally {
       for (StagedFile file : index) {
         Files.deleteIfExists(file.temporary());
       }
     }
+    return index;
+  }
+
+  /**
+   * The published {@code .npy} files mapped for the result (none for a chunked format, read with
+   * Zarr readers); when one cannot be mapped, every published file goes again (all or nothing).
+   */
+  static List<ExportedArray> mapPublished(StoreFormat format, List<RowStore> stores, List<Manifest.Entry> entries,
+      List<StagedFile> index) throws IOException {
     List<ExportedArray> arrays = new ArrayList<>();
-    if (!plan.stores().format().equals(StoreFormat.NPY)) {
-      return arrays; // chunked stores are read with Zarr readers, not mapped
+    if (!format.equals(StoreFormat.NPY)) {
+      return arrays;
     }
     boolean success = false;
     try {
-      for (int i = 0; i < finished.size(); i++) {
-        arrays.add(new ExportedArray(entries.get(i).name(), componentOf.get(i),
-            NpyArray.open(finished.get(i).target())));
+      for (int i = 0; i < stores.size(); i++) {
+        arrays.add(new ExportedArray(entries.get(i).name(), entries.get(i).component(),
+            NpyArray.open(stores.get(i).target())));
       }
       success = true;
       return arrays;
     } finally {
       if (!success) {
         arrays.forEach(a -> a.array().close());
-        // All or nothing: files published but not readable go again.
-        for (RowStore store : finished) {
+        for (RowStore store : stores) {
           Files.deleteIfExists(store.target());
         }
         for (StagedFile file : index) {

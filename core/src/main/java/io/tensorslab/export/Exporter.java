@@ -98,8 +98,6 @@ final class Exporter {
    */
   private void checkDestinations(ExportPlan plan, List<ComponentWriter> writers) throws IOException {
     Path dir = plan.stores().destination().directory();
-    StoreFormat format = plan.stores().format();
-    ZarrStoreFormat zarr = format instanceof ZarrStoreFormat z ? z : null;
     Map<String, String> fileByName = new LinkedHashMap<>();
     for (ComponentWriter w : writers) {
       for (String name : w.outputNames()) {
@@ -109,20 +107,31 @@ final class Exporter {
         }
       }
     }
+    checkDestinations(dir, plan.stores().format(), plan.options().overwrite(), fileByName, createdParents);
+  }
+
+  /**
+   * The checks above for outputs already named: {@code fileByName} maps each output name to its
+   * target relative to {@code dir}; the directories made are added to {@code createdParents},
+   * outermost first, for a failed export to remove.
+   */
+  static void checkDestinations(Path dir, StoreFormat format, boolean overwrite, Map<String, String> fileByName,
+      List<Path> createdParents) throws IOException {
+    Map<String, String> files = new LinkedHashMap<>(fileByName);
     // The file that marks the export complete: manifest.json, or the Zarr root group's metadata.
-    String index = zarr == null ? Manifest.FILE_NAME : ZarrGroups.rootMetadataFile(zarr.format());
-    fileByName.put(index, index);
-    OutputNames.checkDistinct(fileByName);
-    for (String file : fileByName.values()) {
+    String index = ExportCommit.indexFile(format);
+    files.put(index, index);
+    OutputNames.checkDistinct(files);
+    for (String file : files.values()) {
       // parents first: checkTarget wants the directory to exist; a failed export removes them again
       createdParents.addAll(OutputNames.createParents(dir, dir.resolve(file)));
       if (file.equals(index)) {
-        OutputFiles.checkTarget(dir.resolve(file), plan.options().overwrite());
+        OutputFiles.checkTarget(dir.resolve(file), overwrite);
       } else {
-        format.checkTarget(dir.resolve(file), plan.options().overwrite());
+        format.checkTarget(dir.resolve(file), overwrite);
       }
     }
-    if (zarr != null && plan.options().overwrite()) {
+    if (format instanceof ZarrStoreFormat zarr && overwrite) {
       ZarrGroups.unpublish(dir, zarr.format()); // a store being rewritten must not look complete meanwhile
     }
   }

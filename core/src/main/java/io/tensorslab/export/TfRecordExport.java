@@ -1,10 +1,7 @@
 package io.tensorslab.export;
 
-import io.tensorslab.npy.NpyArray;
 import io.tensorslab.npy.NpyDtype;
-import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.OutputDirectory;
-import io.tensorslab.store.OutputNames;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.RowStore;
 import io.tensorslab.store.StagedFile;
@@ -27,9 +24,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,10 +36,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * TFRecord files of {@code tf.train.Example}s to one {@code .npy} per output, parsed by the native
- * Example reader (no TensorFlow call, TensorFlow's native library never loaded) on several threads.
- * The files equal, byte for byte, what the TensorFlow engine ({@code TFRecordDataset} +
- * {@code ParseExampleV2} + the export engine) writes for the same features, for any thread count.
+ * TFRecord files of {@code tf.train.Example}s to one {@code .npy} per output or one Zarr v2 / v3
+ * array per output (any {@link StoreFormat}), parsed by the native Example reader (no TensorFlow
+ * call, TensorFlow's native library never loaded) on several threads. The files — {@code .npy}
+ * files, or every Zarr chunk and metadata file — equal, byte for byte, what the TensorFlow engine
+ * ({@code TFRecordDataset} + {@code ParseExampleV2} + the export engine) writes for the same
+ * features and format, for any thread count.
  *
  * <p>The way through:
  * <ol>
@@ -57,10 +54,11 @@ import java.util.concurrent.Future;
  *       file exists;
  *   <li><b>range writers</b>: one task per range parses its records and copies each feature straight
  *       from the record bytes into the windows of the row stores (packed floats one copy, int64s
- *       decoded, bytes NUL-padded, {@code raw-<type>} bytes one copy), handing windows back as they fill so the store can release
- *       and write back their pages while the export goes on;
- *   <li><b>commit</b>: finish every store, publish them and the manifest all or nothing
- *       ({@link StoreCommit}).
+ *       decoded, bytes NUL-padded, {@code raw-<type>} bytes one copy), handing windows back as they
+ *       fill so the store can release and write back their pages while the export goes on (two
+ *       ranges may share a Zarr chunk: the store writes it once the rows of both are handed back);
+ *   <li><b>commit</b>: finish every store, publish them and the manifest (a Zarr store: its group
+ *       metadata, the manifest in the root attributes) all or nothing ({@link StoreCommit}).
  * </ol>
  *
  * {@snippet :
@@ -92,12 +90,15 @@ public final class TfRecordExport {
    * @param threads range writers at once, at least 1
    * @param listener told of progress from the range writers' threads (one at a time), or null
    * @param cancellation checked every few thousand rows, or null
+   * @param format what every output is written as: {@link StoreFormat#NPY}, or a
+   *     {@link io.tensorslab.store.zarr.ZarrStoreFormat} (the directory is then one Zarr group)
    */
   public record Options(List<Path> files, TfRecordCompression compression, List<FeatureSpec> features, VarLen varLen,
       Map<String, Object> padValues, long limit, int threads, Path directory, boolean overwrite, boolean durable,
-      ExportListener listener, Cancellation cancellation) {
+      ExportListener listener, Cancellation cancellation, StoreFormat format) {
     public Options {
       files = List.copyOf(files);
+      Objects.requireNonNull(format, "format");
       features = List.copyOf(features);
       padValues = Map.copyOf(padValues);
       Objects.requireNonNull(compression, "compression");
@@ -108,6 +109,14 @@ public final class TfRecordExport {
       if (limit < 0) {
         throw new IllegalArgumentException("limit must be >= 0, got " + limit);
       }
+    }
+
+    /** One {@code .npy} file per output. */
+    public Options(List<Path> files, TfRecordCompression compression, List<FeatureSpec> features, VarLen varLen,
+        Map<String, Object> padValues, long limit, int threads, Path directory, boolean overwrite, boolean durable,
+        ExportListener listener, Cancellation cancellation) {
+      this(files, compression, features, varLen, padValues, limit, threads, directory, overwrite, durable, listener,
+          cancellation, StoreFormat.NPY);
     }
   }
 
@@ -132,6 +141,8 @@ public final class TfRecordExport {
   /** Rows and bytes written so far, for the listener; guarded by itself. */
   private final long[] progress = new long[2];
   private static final int PROGRESS_EVERY_ROWS = 4096;
+  /** First row of the earliest range that failed so far; later ranges stop (see readRange). */
+  private volatile long firstFailedRow = Long.MAX_VALUE;
 
   private TfRecordExport(Options options) {
     this.options = options;
@@ -226,12 +237,13 @@ public final class TfRecordExport {
     boolean success = false;
     try {
       // As the dataset exporter does: no two outputs on one file (naming both), nested directories made
-      // without following links and removed again on failure.
+      // without following links and removed again on failure, each target allowed by its format.
+      StoreFormat format = options.format();
       Map<String, String> fileByName = new LinkedHashMap<>();
       Map<String, String> featureOf = new LinkedHashMap<>();
       for (FeatureSpec f : features) {
         for (String name : outputNames(f, options.varLen())) {
-          String file = dir.relativize(StoreFormat.NPY.target(dir, name)).toString();
+          String file = dir.relativize(format.target(dir, name)).toString();
           String other = featureOf.putIfAbsent(name, f.name());
           if (other != null) {
             throw new IllegalArgumentException("features '" + other + "' and '" + f.name() + "' would both be written to "
@@ -240,11 +252,7 @@ public final class TfRecordExport {
           fileByName.put(name, file);
         }
       }
-      fileByName.put(Manifest.FILE_NAME, Manifest.FILE_NAME);
-      OutputNames.checkDistinct(fileByName);
-      for (String file : fileByName.values()) {
-        createdParents.addAll(OutputNames.createParents(dir, dir.resolve(file)));
-      }
+      Exporter.checkDestinations(dir, format, options.overwrite(), fileByName, createdParents);
       for (int f = 0; f < features.size(); f++) {
         FeatureOutput out = layout(f, counts, destination);
         outputs.add(out);
@@ -252,11 +260,14 @@ public final class TfRecordExport {
         components.add(out.spec.name());
         if (out.second != null) {
           stores.add(out.second);
-          components.add(out.spec.name());
+          // As the TensorFlow engine names them: NAME.lengths is a component of its own (its padding
+          // graph's output), NAME.row_splits belongs to NAME; the Zarr root attributes then match too.
+          components.add(options.varLen() == VarLen.PAD ? out.second.layout().name() : out.spec.name());
         }
       }
       long copyStart = System.nanoTime();
       writeAll(outputs);
+      writeRowSplitsOfNoRows(outputs);
       long copyNanos = System.nanoTime() - copyStart;
       List<Manifest.Entry> entries = new ArrayList<>();
       long bytes = 0;
@@ -264,30 +275,13 @@ public final class TfRecordExport {
         RowStore s = stores.get(i);
         long storeRows = finishedRowsOf(s, outputs);
         s.finish(storeRows);
-        String file = dir.relativize(s.target()).toString();
-        entries.add(new Manifest.Entry(s.layout().name(), components.get(i), file, s.layout().dtype().descr(),
-            s.layout().shapeWithRows(storeRows)));
+        entries.add(Manifest.entryOf(dir, s, components.get(i)));
         bytes += storeRows * s.rowBytes();
       }
       long elapsed = System.nanoTime() - start;
-      Path manifest = dir.resolve(Manifest.FILE_NAME);
-      Path staged = TemporaryFiles.beside(manifest);
-      Files.write(staged, Manifest.toJson(entries, ranges.size(), rows, rows, elapsed / 1e9, copyNanos / 1e9)
-          .getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      try {
-        StoreCommit.publish(destination, stores, List.of(new StagedFile(staged, manifest)));
-      } finally {
-        Files.deleteIfExists(staged);
-      }
-      List<ExportedArray> arrays = new ArrayList<>();
-      try {
-        for (int i = 0; i < stores.size(); i++) {
-          arrays.add(new ExportedArray(entries.get(i).name(), components.get(i), NpyArray.open(stores.get(i).target())));
-        }
-      } catch (IOException | RuntimeException e) {
-        arrays.forEach(a -> a.array().close());
-        throw e;
-      }
+      List<StagedFile> index = ExportCommit.publish(destination, format, stores, entries, rows,
+          () -> Manifest.toJson(entries, ranges.size(), rows, rows, elapsed / 1e9, copyNanos / 1e9));
+      List<ExportedArray> arrays = ExportCommit.mapPublished(format, stores, entries, index);
       success = true;
       return new ExportResult(dir, arrays, rows, ranges.size(), bytes, rows, System.nanoTime() - start, copyNanos);
     } finally {
@@ -301,6 +295,21 @@ public final class TfRecordExport {
         }
       } else {
         stores.forEach(RowStore::close);
+      }
+    }
+  }
+
+  /**
+   * With no rows there is no range, so none wrote {@code row_splits[0]}: a zero in a fresh
+   * {@code .npy} file, but a Zarr store wants every row it holds written.
+   */
+  private void writeRowSplitsOfNoRows(List<FeatureOutput> outputs) throws IOException {
+    if (rows > 0 || options.varLen() != VarLen.RAGGED) {
+      return;
+    }
+    for (FeatureOutput o : outputs) {
+      if (o.spec.variableLength()) {
+        io.tensorslab.store.RowStores.fill(o.second, 0, 1, (window, done) -> window.bytes().fill((byte) 0));
       }
     }
   }
@@ -484,11 +493,11 @@ public final class TfRecordExport {
     return out;
   }
 
-  /** A {@code .npy} store; a failure (full disk, a file in the way) names the feature. */
-  private static RowStore create(RowLayout layout, StoreDestination destination, StoreCapacity capacity)
+  /** A store in the options' format; a failure (full disk, a file in the way) names the feature. */
+  private RowStore create(RowLayout layout, StoreDestination destination, StoreCapacity capacity)
       throws IOException {
     try {
-      return StoreFormat.NPY.create(layout, destination, capacity);
+      return options.format().create(layout, destination, capacity);
     } catch (ExportException e) {
       throw e;
     } catch (IOException e) {
@@ -789,10 +798,16 @@ public final class TfRecordExport {
         int index = i;
         Range r = ranges.get(i);
         futures.add(pool.submit(() -> {
+          boolean done = false;
           try (TfRecordReader reader = open(r)) {
             task.run(index, r, reader, examples.get(), selections.get());
+            done = true;
           } catch (IOException e) {
             throw new UncheckedIOException(e);
+          } finally {
+            if (!done) {
+              failed(r);
+            }
           }
           return null;
         }));
@@ -813,6 +828,13 @@ public final class TfRecordExport {
           throw new java.io.InterruptedIOException("conversion interrupted");
         }
       }
+      if (first != null) {
+        // A cancelled future's get() returns at once, even for a range still running: wait for the
+        // ranges under way (they stop at their next record, see readRange) to end before the
+        // caller aborts the stores they write into.
+        pool.shutdown();
+        awaitRanges(pool);
+      }
       if (first instanceof UncheckedIOException u) {
         throw u.getCause();
       }
@@ -827,6 +849,21 @@ public final class TfRecordExport {
     }
   }
 
+  private synchronized void failed(Range r) {
+    firstFailedRow = Math.min(firstFailedRow, r.firstRow());
+  }
+
+  private static void awaitRanges(ExecutorService pool) throws java.io.InterruptedIOException {
+    try {
+      while (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS)) {
+        // the ranges still running stop at their next record
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("conversion interrupted");
+    }
+  }
+
   private TfRecordReader open(Range r) throws IOException {
     TfRecordReader reader = TfRecordReader.open(r.file(), options.compression());
     if (r.seekable()) {
@@ -835,9 +872,16 @@ public final class TfRecordExport {
     return reader;
   }
 
-  private static void readRange(Range r, TfRecordReader reader, ExampleView example, FeatureSelection sel,
+  /**
+   * Reads the records of range {@code r}; stops, once a range before it has failed, at the next
+   * record (its own outcome no longer matters: the earliest failure is reported).
+   */
+  private void readRange(Range r, TfRecordReader reader, ExampleView example, FeatureSelection sel,
       RowVisitor visitor) throws IOException {
     for (int k = 0; k < r.count(); k++) {
+      if (r.firstRow() > firstFailedRow) {
+        throw new ExportCancelledException("an earlier range failed", -1);
+      }
       if (!reader.next()) {
         throw new TfRecordException("file ended before record " + (r.firstRecord() + k)
             + ", which it held when indexed (changed while reading?)", r.file(), r.firstRecord() + k, null, -1, null);

@@ -167,18 +167,27 @@ class NativeEngineTest {
     }
   }
 
-  /** The native engine runs without TensorFlow's native library; the TensorFlow engine (the control) loads it. */
+  /**
+   * The native engine runs without TensorFlow's native library, to {@code .npy} and to Zarr (the
+   * store format and codecs are pure Java and zstd-jni); the TensorFlow engine (the control) loads it.
+   */
   @Test
   void nativeEngineDoesNotLoadTensorFlow(@TempDir Path dir) throws Exception {
     List<Path> files = inputs(dir, Compression.NONE);
     String input = String.join(",", files.stream().map(Path::toString).toList());
-    for (String engine : List.of("native", "tensorflow")) {
+    for (String engine : List.of("native", "native-zarr3", "tensorflow")) {
       List<String> args = new ArrayList<>(List.of("convert", "--tfrecord", input, "--out",
-          dir.resolve("probe-" + engine).toString(), "--quiet", "--engine", engine, "--varlen", "pad"));
+          dir.resolve("probe-" + engine).toString(), "--quiet", "--engine",
+          engine.startsWith("native") ? "native" : engine, "--varlen", "pad"));
+      if (engine.endsWith("zarr3")) {
+        args.addAll(List.of("--format", "zarr3", "--codec", "zstd", "--chunk-rows", "100", "--threads", "2"));
+      }
       args.addAll(FEATURES);
       String output = probe(args);
       assertTrue(output.contains("EXIT 0"), output);
-      assertTrue(output.contains("TENSORFLOW-LOADED " + (engine.equals("native") ? "no" : "yes")), engine + ": " + output);
+      assertTrue(Files.exists(dir.resolve("probe-" + engine).resolve(engine.endsWith("zarr3") ? "zarr.json"
+          : "manifest.json")), engine + ": the conversion wrote its output");
+      assertTrue(output.contains("TENSORFLOW-LOADED " + (engine.startsWith("native") ? "no" : "yes")), engine + ": " + output);
     }
   }
 

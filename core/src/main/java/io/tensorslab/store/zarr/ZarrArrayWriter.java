@@ -35,7 +35,9 @@ import java.util.zip.CRC32C;
  * encoded chunks go straight into the shard's temporary file and only its index stays in memory.
  *
  * <p>Thread safety: all methods may be called from any thread; writers filling disjoint rows may
- * copy into their segments at the same time.
+ * copy into their segments at the same time, also rows of one chunk. Chunks are encoded and written
+ * under this writer's lock (so {@link #close} never races a chunk being written); a compressed
+ * shard's inner chunks go into its file in chunk order whatever order they complete in.
  */
 public final class ZarrArrayWriter implements AutoCloseable {
   private static final long MISSING = -1L; // 2^64 - 1 in the shard index: chunk not stored
@@ -120,6 +122,13 @@ public final class ZarrArrayWriter implements AutoCloseable {
     final long[] sizes;
     long position;
     int chunks;
+    /** Compressed: the next inner chunk to append; chunks go into the file in chunk order. */
+    int nextSlot;
+    /**
+     * Compressed inner chunks that completed before an earlier one of the shard (another writer's
+     * rows), each encoded into a temporary file of its own until the chunks before it are appended.
+     */
+    final java.util.TreeMap<Integer, Path> waiting = new java.util.TreeMap<>();
 
     Shard(Path target, Path temporary, FileChannel channel, int chunksPerFile) {
       this.target = target;
@@ -408,16 +417,59 @@ public final class ZarrArrayWriter implements AutoCloseable {
     return shard;
   }
 
+  /**
+   * Appends an encoded inner chunk to its shard file in chunk order, whatever order the chunks
+   * complete in: a shard's bytes are then the same whether one writer filled it in order or several
+   * writers filled parts of it at once. A chunk that completes before an earlier one of its shard
+   * waits in a temporary file (one write and one read more; it happens only where two writers' rows
+   * meet inside a shard).
+   */
   private void appendToShard(long chunk, ByteBuffer encoded) throws IOException {
     Shard shard = shardOf(chunk);
-    long size = encoded.remaining();
-    long offset = shard.position;
+    int slot = (int) (chunk % spec.chunksPerFile());
     try {
-      writeFully(shard.channel, encoded, offset);
+      if (slot != shard.nextSlot) {
+        Path waiting = TemporaryFiles.beside(shard.target);
+        try (FileChannel channel = OutputFiles.createTemporary(waiting, shard.target)) {
+          shard.waiting.put(slot, waiting);
+          writeFully(channel, encoded, 0);
+        }
+        return;
+      }
+      append(shard, slot, encoded);
+      appendWaiting(shard, false);
     } catch (IOException e) {
       throw new IOException("writing zarr shard failed: " + e.getMessage() + " (path=" + shard.target + ")", e);
     }
-    recordInShard(shard, (int) (chunk % spec.chunksPerFile()), offset, size);
+  }
+
+  private void append(Shard shard, int slot, ByteBuffer encoded) throws IOException {
+    long size = encoded.remaining();
+    long offset = shard.position;
+    writeFully(shard.channel, encoded, offset);
+    shard.nextSlot = slot + 1;
+    recordInShard(shard, slot, offset, size);
+  }
+
+  /**
+   * Appends the waiting chunks that now come next ({@code all}: every waiting chunk, in order, as
+   * when the shard is closed with chunks missing before them).
+   */
+  private void appendWaiting(Shard shard, boolean all) throws IOException {
+    while (!shard.waiting.isEmpty() && (all || shard.waiting.firstKey() == shard.nextSlot)) {
+      Map.Entry<Integer, Path> next = shard.waiting.pollFirstEntry();
+      try (FileChannel channel = FileChannel.open(next.getValue(), java.nio.file.StandardOpenOption.READ)) {
+        long size = channel.size();
+        long offset = shard.position;
+        for (long done = 0; done < size; ) {
+          done += channel.transferTo(done, size - done, shard.channel.position(offset + done));
+        }
+        shard.nextSlot = next.getKey() + 1;
+        recordInShard(shard, next.getKey(), offset, size);
+      } finally {
+        Files.deleteIfExists(next.getValue());
+      }
+    }
   }
 
   /** Enters a written inner chunk in its shard's index; the shard is closed when its last chunk is in. */
@@ -433,6 +485,12 @@ public final class ZarrArrayWriter implements AutoCloseable {
 
   /** Appends the shard index (offset, size per chunk, then its CRC-32C) and renames the shard into place. */
   private void closeShard(Shard shard) throws IOException {
+    if (!shard.waiting.isEmpty()) {
+      appendWaiting(shard, true); // closes the shard itself once its last chunk is in
+      if (!shards.containsValue(shard)) {
+        return;
+      }
+    }
     int entries = spec.chunksPerFile();
     ByteBuffer index = ByteBuffer.allocate(entries * 16 + 4).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < entries; i++) {
@@ -453,8 +511,16 @@ public final class ZarrArrayWriter implements AutoCloseable {
     } finally {
       shard.channel.close();
       Files.deleteIfExists(shard.temporary);
+      deleteWaiting(shard);
       shards.values().remove(shard);
     }
+  }
+
+  private static void deleteWaiting(Shard shard) throws IOException {
+    for (Path waiting : shard.waiting.values()) {
+      Files.deleteIfExists(waiting);
+    }
+    shard.waiting.clear();
   }
 
   private static void writeFully(FileChannel channel, ByteBuffer bytes, long position) throws IOException {
@@ -510,6 +576,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
       try {
         shard.channel.close();
         Files.deleteIfExists(shard.temporary);
+        deleteWaiting(shard);
       } catch (IOException ignored) {
         // best effort: the store deletes the array's directory on abort
       }

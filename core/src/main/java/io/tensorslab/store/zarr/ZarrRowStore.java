@@ -22,7 +22,9 @@ import java.util.List;
  * processes can fill one array's chunks (the scale-out plan); only metadata is staged.
  *
  * <p>Memory: one chunk buffer per chunk being filled (see {@link ZarrArrayWriter}), whatever the
- * capacity. Threads: as {@link RowStore} says.
+ * capacity. Threads: as {@link RowStore} says; the rows of two threads may meet inside a chunk
+ * (the writer counts the rows handed back per chunk and writes the chunk, once, on the thread
+ * that hands back its last row), and the files are the same bytes for any split of the rows.
  */
 public final class ZarrRowStore implements RowStore {
   private final RowLayout layout;
