@@ -44,6 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #slabWritePopulated}: {@link #slabWrite} with the mapping prefaulted in one
  *       {@code madvise(MADV_POPULATE_WRITE)} call (Linux 5.14+): an experiment for the engine.
  *   <li>{@link #slabWriteDurable}: {@link #slabWrite} with fsync of the file and directory.
+ *   <li>{@link #slabPwrite}: the bytes written with {@code pwrite} from the source's native
+ *       address into a new file, no mapping: fresh pages without the zero-fill.
  * </ul>
  *
  * <p><b>Target:</b> {@code memcpy time / slab time >= 0.5} for files in the page cache.
@@ -150,6 +152,34 @@ public class SlabWriteVsMemcpy {
   @Benchmark
   public long slabWriteDurable() throws IOException {
     return writeSlab(false, SlabOption.OVERWRITE);
+  }
+
+  /**
+   * The same bytes without a mapping: each batch written with {@code pwrite} straight from the
+   * source's native address ({@code FileChannel.write} of a direct buffer over it) into a new
+   * file, then fsync-free close. The kernel fills fresh page-cache pages with the batch's bytes
+   * without zeroing them first, where a fault on a mapping zeroes each page and then the copy
+   * overwrites it.
+   */
+  @Benchmark
+  public long slabPwrite() throws IOException {
+    java.nio.ByteBuffer batchBytes = source.asByteBuffer();
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve("x.npy"),
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      long header = 128;
+      long written = 0;
+      while (written < rows) {
+        long take = Math.min(batch, rows - written);
+        batchBytes.clear().limit((int) (take * rowBytes));
+        long at = header + written * rowBytes;
+        while (batchBytes.hasRemaining()) {
+          at += ch.write(batchBytes, at);
+        }
+        written += take;
+      }
+      return written;
+    }
   }
 
   private long writeSlab(boolean populate, SlabOption... options) throws IOException {

@@ -3,7 +3,6 @@ package io.tensorslab.bench;
 import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.RowStore;
-import io.tensorslab.store.RowStores;
 import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.store.StoreCommit;
 import io.tensorslab.store.StoreDestination;
@@ -40,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * for the same rows?
  *
  * <p>Every method writes {@code sizeMb} MiB of {@code batch x 784} float32 batches from one native
- * buffer (a stand-in for a tensor) through {@link RowStores#write}, then finishes and publishes
+ * buffer (a stand-in for a tensor) through {@link RowStore#write}, then finishes and publishes
  * the store with the export's commit (for Zarr, with the group metadata). {@link #npy} is the
  * baseline; no fsync anywhere. The export-level comparison, with TensorFlow producing the batches,
  * is {@link ZarrVsNpy}.
@@ -100,7 +99,7 @@ public class ZarrStoreWrite {
     RowLayout layout = new RowLayout("x", NpyDtype.FLOAT32, new long[] {WIDTH});
     try (RowStore store = format.create(layout, destination, StoreCapacity.growable(batch))) {
       for (long first = 0; first < rows; first += batch) {
-        RowStores.write(store, first, source, 0, Math.min(batch, rows - first));
+        store.write(first, source, 0, Math.min(batch, rows - first));
       }
       store.finish(rows);
       StoreCommit.publish(destination, List.of(store), groups == null ? List.of()

@@ -3,7 +3,6 @@ package io.tensorslab.export;
 import io.tensorslab.npy.NpyHeader;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.RowStore;
-import io.tensorslab.store.RowStores;
 import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.tf.TensorBytes;
 import io.tensorslab.tf.TfDtypes;
@@ -57,7 +56,7 @@ final class DenseWriter implements ComponentWriter {
       throw new ExportException("copying batch failed: the tensor holds " + source.byteSize()
           + " bytes, " + rows + " rows need " + length, layout.name(), batchIndex, null);
     }
-    RowStores.write(out, firstRow, source, 0, rows);
+    out.write(firstRow, source, 0, rows);
     bytes.add(length);
   }
 

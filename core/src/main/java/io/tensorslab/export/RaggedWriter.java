@@ -113,7 +113,7 @@ final class RaggedWriter implements ComponentWriter {
       throw new ExportException("copying batch failed: the tensor holds " + source.byteSize()
           + " bytes, " + rows + " rows need " + length, layout.name(), batchIndex, null);
     }
-    RowStores.write(values, valueRows, source, 0, addRows);
+    values.write(valueRows, source, 0, addRows);
     appendSplits(rows, width, valueRows, capacityHint);
     valueRows += addRows;
     bytes += length;

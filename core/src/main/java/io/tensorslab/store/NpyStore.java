@@ -31,7 +31,10 @@ import java.util.Map;
  * one shared {@link Arena} that the store owns and closes at {@link #finish}, {@link #abort} or
  * {@link #close}.
  *
- * <p>{@link #written} releases written pages from the process's resident set in steps of
+ * <p>{@link #write} copies packed rows with {@code pwrite}, without mapping them; {@link #window}
+ * lends them through the mapping for writers that fill rows in place.
+ *
+ * <p>{@link #written} (and {@link #write}) releases written pages from the process's resident set in steps of
  * {@value #UNLOAD_STEP} bytes per sequential run of rows (they stay in the page cache): otherwise RSS
  * grows with the export, and JavaCPP, which TF Java allocates through, throws once RSS passes its
  * limit. One {@code madvise} per batch would cost more than the copy for small batches. For a
@@ -244,21 +247,69 @@ public final class NpyStore implements RowStore {
 
   @Override
   public void written(RowWindow window) {
+    rowsWritten(window.first(), window.end());
+  }
+
+  /**
+   * Writes the rows with {@code pwrite} (a positional {@link FileChannel#write} of a buffer over
+   * {@code source}'s memory) rather than through the mapping: the kernel fills fresh page-cache
+   * pages with the bytes, where a first touch of a mapped page zeroes it and the copy then
+   * overwrites it (JMH {@code SlabWriteVsMemcpy}, 256 MB in batches of 1024 rows: 59 ms against
+   * 83 ms for rows of 784 float32, 70 against 94 ms for rows of 32). The pages are never mapped
+   * into this process, so they never count in its resident set. The mapping of the same rows, if
+   * another writer uses it, sees the same page-cache pages.
+   */
+  @Override
+  public void write(long first, MemorySegment source, long offset, long rows) throws IOException {
+    checkOpen();
+    if (first < 0 || rows < 0) {
+      throw new IllegalArgumentException("rows [" + first + ", " + first + " + " + rows + ") are not rows (path="
+          + target + ")");
+    }
+    if (rows == 0 || rowBytes == 0) {
+      return;
+    }
+    long end = Math.addExact(first, rows);
+    if (!growable && end > capacityRows) {
+      throw new IllegalArgumentException("rows [" + first + ", " + end + ") lie past the " + capacityRows
+          + " rows the store was made for (path=" + target + ")");
+    }
+    if (end > capacityRows) {
+      grow(end); // the file's size and its reserved blocks, as for a window
+    }
+    long length = bytesFor(rows);
+    long position = headerBytes + bytesFor(first);
+    for (long done = 0; done < length; ) {
+      int n = (int) Math.min(length - done, 1L << 30); // a ByteBuffer holds at most 2 GiB
+      java.nio.ByteBuffer bytes = source.asSlice(offset + done, n).asByteBuffer();
+      while (bytes.hasRemaining()) {
+        try {
+          channel.write(bytes, position + done + bytes.position());
+        } catch (IOException e) {
+          throw new IOException("writing rows failed: " + e.getMessage() + " (path=" + temporary + ")", e);
+        }
+      }
+      done += n;
+    }
+    rowsWritten(first, end);
+  }
+
+  /** Rows {@code [first, end)} are complete: release and write back each finished run of them. */
+  private void rowsWritten(long first, long end) {
     if (rowBytes == 0) {
       return;
     }
-    long first;
     synchronized (runs) {
-      Long start = runs.remove(window.first());
-      first = start == null ? window.first() : start;
-      if ((window.end() - first) * rowBytes < UNLOAD_STEP) {
-        runs.put(window.end(), first);
+      Long start = runs.remove(first);
+      first = start == null ? first : start;
+      if ((end - first) * rowBytes < UNLOAD_STEP) {
+        runs.put(end, first);
         return;
       }
     }
-    unload(first, window.end());
+    unload(first, end);
     if (writeback != null) {
-      writeback.start(headerBytes + first * rowBytes, (window.end() - first) * rowBytes);
+      writeback.start(headerBytes + first * rowBytes, (end - first) * rowBytes);
     }
   }
 

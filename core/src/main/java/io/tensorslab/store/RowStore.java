@@ -1,6 +1,7 @@
 package io.tensorslab.store;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -29,7 +30,7 @@ import java.util.List;
  *
  * {@code window(first, n)} returns {@code m} rows, {@code 1 <= m <= n}: a store may cut a request at
  * its own boundary (the end of a mapped extent, a Zarr chunk of {@code k} rows), and the writer asks
- * again from {@code first + m}. {@link RowStores#write} is that loop for a contiguous run of rows.
+ * again from {@code first + m}. {@link #write} is that loop for a contiguous run of rows.
  * The bytes of a window are valid until it is handed to {@link #written}; a writer must not keep
  * them longer. Bytes of rows never written are unspecified (zero in a fresh {@code .npy} store).
  *
@@ -53,7 +54,7 @@ import java.util.List;
  * RowLayout layout = new RowLayout("x", NpyDtype.FLOAT32, new long[] {784});
  * try (RowStore store = StoreFormat.NPY.create(layout, new StoreDestination(dir, false, true),
  *     StoreCapacity.exact(60_000))) {
- *   RowStores.write(store, 0, batchBytes, 0, 60_000);   // loops over windows
+ *   store.write(0, batchBytes, 0, 60_000);   // one call: the store loops over windows (or writes otherwise)
  *   store.finish(60_000);
  *   store.publish();                                     // dir/x.npy, shape (60000, 784)
  * }
@@ -86,6 +87,29 @@ public interface RowStore extends AutoCloseable {
    * @throws IOException when a chunked store fails to write out a completed chunk
    */
   void written(RowWindow window) throws IOException;
+
+  /**
+   * Copies {@code rows} rows, packed in {@code source} from byte {@code offset}, into rows
+   * {@code [first, first + rows)}; thread-safe for disjoint rows, as {@link #window}. By default
+   * window by window; a store may write them another way ({@link NpyStore}: {@code pwrite}, without
+   * mapping the pages).
+   *
+   * @throws IllegalArgumentException as {@link #window} for rows outside an exact capacity
+   * @throws IOException when growing or writing the store fails, naming the path
+   */
+  default void write(long first, MemorySegment source, long offset, long rows) throws IOException {
+    long rowBytes = rowBytes();
+    long done = 0;
+    while (done < rows) {
+      RowWindow w = window(first + done, rows - done);
+      try {
+        MemorySegment.copy(source, offset + done * rowBytes, w.bytes(), 0, w.rows() * rowBytes);
+      } finally {
+        written(w);
+      }
+      done += w.rows();
+    }
+  }
 
   /**
    * Completes the store for exactly {@code totalRows} rows (shape {@code [totalRows, *rowShape]})

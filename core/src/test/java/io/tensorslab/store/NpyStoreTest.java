@@ -41,7 +41,7 @@ class NpyStoreTest {
   private static void writeRange(RowStore store, MemorySegment data, long from, long to, long batch) throws IOException {
     for (long r = from; r < to; r += batch) {
       long n = Math.min(batch, to - r);
-      RowStores.write(store, r, data, r * store.rowBytes(), n);
+      store.write(r, data, r * store.rowBytes(), n);
     }
   }
 
@@ -199,10 +199,46 @@ class NpyStoreTest {
     }
   }
 
+  /**
+   * {@code write} (pwrite, the pages never mapped here) and windows (through the mapping) fill
+   * rows of one store alike, in any order, from native memory as a tensor's bytes are.
+   */
+  @Test
+  void pwrittenRowsAndWindowRowsMakeOneFile() throws IOException {
+    long total = 50_000;
+    MemorySegment heap = rows(total, 5);
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      MemorySegment data = arena.allocate(heap.byteSize(), 64).copyFrom(heap);
+      try (RowStore store = StoreFormat.NPY.create(LAYOUT, destination(), StoreCapacity.growable(100))) {
+        for (long r = total - 1000; r >= 0; r -= 1000) { // backwards, alternating the two ways
+          if (r / 1000 % 2 == 0) {
+            store.write(r, data, r * store.rowBytes(), 1000);
+          } else {
+            RowWindow w;
+            for (long done = 0; done < 1000; done += w.rows()) {
+              w = store.window(r + done, 1000 - done);
+              MemorySegment.copy(data, (r + done) * store.rowBytes(), w.bytes(), 0, w.bytes().byteSize());
+              store.written(w);
+            }
+          }
+        }
+        store.finish(total);
+        store.publish();
+      }
+    }
+    try (NpyArray a = NpyArray.open(dir.resolve("x.npy"))) {
+      assertArrayEquals(new long[] {total, 2, 3}, a.header().shape());
+      assertEquals(-1, a.segment().mismatch(heap));
+    }
+  }
+
   @Test
   void exactCapacityRefusesRowsPastIt() throws IOException {
     try (RowStore store = StoreFormat.NPY.create(LAYOUT, destination(), StoreCapacity.exact(10))) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.window(8, 3));
+      assertEquals("rows [8, 11) lie past the 10 rows the store was made for (path=" + dir.resolve("x.npy") + ")",
+          e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> store.write(8, rows(3, 1), 0, 3));
       assertEquals("rows [8, 11) lie past the 10 rows the store was made for (path=" + dir.resolve("x.npy") + ")",
           e.getMessage());
     }
@@ -213,7 +249,7 @@ class NpyStoreTest {
   void nestedNamesLiveInSubdirectories() throws IOException {
     RowLayout nested = new RowLayout("train/images", NpyDtype.UINT8, new long[] {4});
     try (RowStore store = StoreFormat.NPY.create(nested, destination(), StoreCapacity.exact(1))) {
-      RowStores.write(store, 0, MemorySegment.ofArray(new byte[] {1, 2, 3, 4}), 0, 1);
+      store.write(0, MemorySegment.ofArray(new byte[] {1, 2, 3, 4}), 0, 1);
       store.finish(1);
       store.publish();
     }

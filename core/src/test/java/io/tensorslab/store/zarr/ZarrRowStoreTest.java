@@ -10,7 +10,6 @@ import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.RowStore;
-import io.tensorslab.store.RowStores;
 import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.store.StoreCommit;
 import io.tensorslab.store.StoreDestination;
@@ -49,7 +48,7 @@ class ZarrRowStoreTest {
     byte[] data = bytes(10 * 4);
     try (RowStore x = format.create(new RowLayout("g/x", NpyDtype.INT32, new long[0]), destination,
         StoreCapacity.growable(0))) {
-      RowStores.write(x, 0, MemorySegment.ofArray(data), 0, 10);
+      x.write(0, MemorySegment.ofArray(data), 0, 10);
       List<Path> written = files(dir);
       assertEquals(List.of(Path.of("g/x/0"), Path.of("g/x/1"), Path.of("g/x/2")),
           written.stream().filter(p -> !TemporaryFiles.isTemporary(p)).toList(),
@@ -72,7 +71,7 @@ class ZarrRowStoreTest {
     StoreDestination destination = new StoreDestination(dir, false, false);
     try (RowStore x = ZarrStoreFormat.of(ZarrFormat.V3).create(new RowLayout("a/b/x", NpyDtype.FLOAT64,
         new long[] {2}), destination, StoreCapacity.growable(0))) {
-      RowStores.write(x, 0, MemorySegment.ofArray(bytes(16 * 5)), 0, 5);
+      x.write(0, MemorySegment.ofArray(bytes(16 * 5)), 0, 5);
       x.finish(5);
     }
     try (Stream<Path> left = Files.list(dir)) {
