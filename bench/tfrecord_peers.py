@@ -22,6 +22,8 @@ same session, gives the disk's own time for comparison. Outputs are checked equa
 
     /work/venv/bin/python bench/tfrecord_peers.py --records 200000 --runs 3
     /work/venv/bin/python bench/tfrecord_peers.py --records 1000000 --runs 3 --only seed,careful,native-2,dd
+
+--json FILE also writes the medians (and every run) for bench/tfrecord_chart.py.
 """
 import argparse
 import json
@@ -101,6 +103,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--dir", default="/tmp/tensorslab-peers")
     ap.add_argument("--only", default="seed,careful,tf,native-1,native-2,nosync-1,nosync-2,dd")
+    ap.add_argument("--json", help="write the medians and every run here")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     src = f"{args.dir}/data-{args.records}.tfrecord"
@@ -158,6 +161,14 @@ def main():
             i = statistics.median(ins)
             line += f"  in-process {i:.2f} s = {array_bytes / 1e9 / i:.2f} GB/s"
         print(line)
+    if args.json:
+        summary = {"records": args.records, "array_bytes": array_bytes, "load_average": os.getloadavg()[0],
+                   "contenders": {n: {"wall": statistics.median(x[0] for x in results[n]),
+                                      "rss_mb": statistics.median(x[1] for x in results[n]),
+                                      "in_process": statistics.median([x[2] for x in results[n] if x[2]] or [0]) or None,
+                                      "runs": results[n]} for n in names}}
+        with open(args.json, "w") as f:
+            json.dump(summary, f, indent=1)
 
 
 CHECK = r"""
