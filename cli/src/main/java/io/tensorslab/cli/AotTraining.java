@@ -24,7 +24,8 @@ import org.tensorflow.proto.Int64List;
 
 /**
  * The training run behind the launcher's ahead-of-time cache (JDK 25 {@code -XX:AOTCacheOutput}):
- * a few typical commands on a small synthetic TFRecord, so that the cache holds the classes they
+ * a few typical commands on a small synthetic TFRecord (inspect; native converts to {@code .npy} and
+ * Zarr; a TensorFlow-engine convert), so that the cache holds the classes they
  * load and the method profiles they make, and later runs compile the reader's hot loops at once
  * instead of after thousands of interpreted records. The commands and their outputs live in a
  * temporary directory that is removed at the end.
@@ -55,6 +56,9 @@ public final class AotTraining {
               "--feature", "tokens:int64:*", "--feature", "id:bytes:", "--varlen", "pad", "--no-sync",
               "--out", dir.resolve("padded").toString(), "--quiet"},
           new String[] {"inspect", dir.resolve("padded").resolve("img.npy").toString()},
+          new String[] {"convert", "--tfrecord", in, "--feature", "img:float32:" + WIDTH, "--feature", "label:int64:",
+              "--format", "zarr3", "--codec", "zstd", "--chunk-rows", "4096", "--no-sync",
+              "--out", dir.resolve("zarr").toString(), "--quiet"},
           new String[] {"convert", "--tfrecord", in, "--feature", "img:float32:" + WIDTH, "--feature", "label:int64:",
               "--engine", "tensorflow", "--limit", "2000", "--out", dir.resolve("tf").toString(), "--quiet"});
       for (String[] command : commands) {

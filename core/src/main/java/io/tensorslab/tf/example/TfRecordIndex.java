@@ -102,7 +102,7 @@ public final class TfRecordIndex {
       int regions = maxRecords == Long.MAX_VALUE ? (int) Math.max(1, Math.min(threads, size / minRegionBytes)) : 1;
       try (Arena arena = regions > 1 ? Arena.ofShared() : Arena.ofConfined()) {
         MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-        return regions > 1 ? buildInRegions(path, file, regions) : finish(path, file, walk(file, 0, size, maxRecords), 0, maxRecords);
+        return regions > 1 ? buildInRegions(path, file, regions) : finish(path, walk(file, 0, size, maxRecords), maxRecords);
       }
     }
   }
@@ -183,13 +183,13 @@ public final class TfRecordIndex {
   }
 
   /**
-   * The index of a walk from record {@code firstIndex}; a walk that stopped at a bad header
+   * The index of a walk from record 0; a walk that stopped at a bad header
    * before {@code max} records throws the reader's error for that record.
    */
-  private static TfRecordIndex finish(Path path, MemorySegment file, Walk w, long firstIndex, long max)
+  private static TfRecordIndex finish(Path path, Walk w, long max)
       throws IOException {
     if (w.broken && w.count < max) {
-      throw badHeader(path, firstIndex + w.count, w.end);
+      throw badHeader(path, w.count, w.end);
     }
     return new TfRecordIndex(path, Arrays.copyOf(w.offsets, w.count), w.end);
   }
@@ -251,14 +251,14 @@ public final class TfRecordIndex {
       if (next == null || starts[k] != joined.end) {
         Walk rest = walk(file, joined.end, size, Long.MAX_VALUE); // an unconfirmed start: walk on alone
         append(joined, rest);
-        return finish(path, file, joined, 0, Long.MAX_VALUE);
+        return finish(path, joined, Long.MAX_VALUE);
       }
       append(joined, next);
     }
     if (!joined.broken && joined.end < size) {
       append(joined, walk(file, joined.end, size, Long.MAX_VALUE)); // never in practice: the last region ends at size
     }
-    return finish(path, file, joined, 0, Long.MAX_VALUE);
+    return finish(path, joined, Long.MAX_VALUE);
   }
 
   private static void append(Walk to, Walk from) {
