@@ -294,6 +294,12 @@ public final class NpyStore implements RowStore {
     rowsWritten(first, end);
   }
 
+  /** True: {@link #write} fills fresh pages without the zero-fill a first touch of the mapping costs. */
+  @Override
+  public boolean prefersWrite() {
+    return true;
+  }
+
   /** Rows {@code [first, end)} are complete: release and write back each finished run of them. */
   private void rowsWritten(long first, long end) {
     if (rowBytes == 0) {

@@ -112,6 +112,15 @@ public interface RowStore extends AutoCloseable {
   }
 
   /**
+   * Whether {@link #write} of packed rows costs less than filling the same rows through
+   * {@link #window}: a writer that can stage rows in memory of its own then should. False by
+   * default; the {@code .npy} store writes without mapping the pages.
+   */
+  default boolean prefersWrite() {
+    return false;
+  }
+
+  /**
    * Completes the store for exactly {@code totalRows} rows (shape {@code [totalRows, *rowShape]})
    * under temporary names: header or metadata written, sizes exact, data forced to disk when the
    * destination is durable. Rows {@code [0, totalRows)} must all have been written.

@@ -140,6 +140,43 @@ class NativeEngineTest {
   }
 
   /**
+   * Rows larger than a range writer's 1 MiB staging buffer (1.2 MB each) and rows that fill many
+   * buffers: the same bytes as the TensorFlow engine on 1 and 2 threads.
+   */
+  @Test
+  void rowsLargerThanAStagingBufferMatchTensorFlow(@TempDir Path dir) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    java.util.Random rnd = new java.util.Random(3);
+    for (int i = 0; i < 12; i++) {
+      float[] big = new float[300_000];
+      for (int j = 0; j < big.length; j += 997) {
+        big[j] = rnd.nextFloat();
+      }
+      big[big.length - 1] = i;
+      records.add(TfRecordWriter.example().floats("big", big).int64s("label", i).toByteArray());
+    }
+    Path in = TfRecordWriter.write(dir.resolve("big.tfrecord"), Compression.NONE, records);
+    List<String> common = List.of("convert", "--tfrecord", in.toString(), "--feature", "big:float32:300000",
+        "--feature", "label:int64:");
+    Path reference = dir.resolve("tf");
+    List<String> tf = new ArrayList<>(common);
+    tf.addAll(List.of("--engine", "tensorflow", "--batch", "5", "--out", reference.toString()));
+    RunCli ran = RunCli.run(tf);
+    assertEquals(0, ran.code(), ran.err());
+    for (String threads : List.of("1", "2")) {
+      Path out = dir.resolve("native-" + threads);
+      List<String> nat = new ArrayList<>(common);
+      nat.addAll(List.of("--engine", "native", "--threads", threads, "--out", out.toString()));
+      ran = RunCli.run(nat);
+      assertEquals(0, ran.code(), ran.err());
+      for (String name : List.of("big.npy", "label.npy")) {
+        assertArrayEquals(Files.readAllBytes(reference.resolve(name)), Files.readAllBytes(out.resolve(name)),
+            name + " differs from the TensorFlow engine's (threads=" + threads + ")");
+      }
+    }
+  }
+
+  /**
    * The files are indexed side by side on several threads; a damaged header in the second file
    * (and another in the third) is the second file's error for every thread count, as when
    * indexed one after the other.
