@@ -164,23 +164,14 @@ public class NativeConvert {
       MemorySegment from = in.map(FileChannel.MapMode.READ_ONLY, 0, arrayBytes, arena);
       out.truncate(arrayBytes);
       MemorySegment to = out.map(FileChannel.MapMode.READ_WRITE, 0, arrayBytes, arena);
-      long part = (arrayBytes / threads + 4095) & -4096L;
-      List<Thread> workers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        long start = Math.min(arrayBytes, t * part);
-        long end = Math.min(arrayBytes, start + part);
-        workers.add(Thread.ofPlatform().start(() -> {
-          for (long at = start; at < end; at += WINDOW) {
-            long n = Math.min(WINDOW, end - at);
-            MemoryAdvice.populateWrite(to.asSlice(at, n));
-            MemorySegment.copy(from, at, to, at, n);
-            to.asSlice(at, n).unload();
-          }
-        }));
-      }
-      for (Thread w : workers) {
-        w.join();
-      }
+      onThreads((start, end) -> {
+        for (long at = start; at < end; at += WINDOW) {
+          long n = Math.min(WINDOW, end - at);
+          MemoryAdvice.populateWrite(to.asSlice(at, n));
+          MemorySegment.copy(from, at, to, at, n);
+          to.asSlice(at, n).unload();
+        }
+      });
       return to.byteSize();
     }
   }
@@ -198,32 +189,51 @@ public class NativeConvert {
         FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         Arena arena = Arena.ofShared()) {
       MemorySegment from = in.map(FileChannel.MapMode.READ_ONLY, 0, arrayBytes, arena);
-      long part = (arrayBytes / threads + 4095) & -4096L;
-      List<Thread> workers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        long start = Math.min(arrayBytes, t * part);
-        long end = Math.min(arrayBytes, start + part);
-        workers.add(Thread.ofPlatform().start(() -> {
-          try (Arena own = Arena.ofConfined()) {
-            MemorySegment staging = own.allocate(STAGING, 4096);
-            for (long at = start; at < end; at += STAGING) {
-              long n = Math.min(STAGING, end - at);
-              MemorySegment.copy(from, at, staging, 0, n);
-              java.nio.ByteBuffer b = staging.asSlice(0, n).asByteBuffer();
-              long pos = at;
-              while (b.hasRemaining()) {
-                pos += out.write(b, pos);
-              }
+      onThreads((start, end) -> {
+        try (Arena own = Arena.ofConfined()) {
+          MemorySegment staging = own.allocate(STAGING, 4096);
+          for (long at = start; at < end; at += STAGING) {
+            long n = Math.min(STAGING, end - at);
+            MemorySegment.copy(from, at, staging, 0, n);
+            java.nio.ByteBuffer b = staging.asSlice(0, n).asByteBuffer();
+            long pos = at;
+            while (b.hasRemaining()) {
+              pos += out.write(b, pos);
             }
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
           }
-        }));
-      }
-      for (Thread w : workers) {
-        w.join();
-      }
+        }
+      });
       return arrayBytes;
+    }
+  }
+
+  /** A part {@code [start, end)} of the array bytes, for one thread. */
+  @FunctionalInterface
+  private interface Part {
+    void run(long start, long end) throws IOException;
+  }
+
+  /** Runs {@code part} over {@code threads} page-aligned parts of the array bytes, one thread each. */
+  private void onThreads(Part part) throws Exception {
+    long size = (arrayBytes / threads + 4095) & -4096L;
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < threads; t++) {
+      long start = Math.min(arrayBytes, t * size);
+      long end = Math.min(arrayBytes, start + size);
+      workers.add(Thread.ofPlatform().start(() -> {
+        try {
+          part.run(start, end);
+        } catch (IOException | RuntimeException e) {
+          failures.add(e);
+        }
+      }));
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    if (!failures.isEmpty()) {
+      throw new IllegalStateException("a copying thread failed", failures.get(0));
     }
   }
 
