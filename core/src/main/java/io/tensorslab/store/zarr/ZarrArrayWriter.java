@@ -232,16 +232,20 @@ public final class ZarrArrayWriter implements AutoCloseable {
     synchronized (this) {
       checkWritable();
       long end = first + count;
+      for (long row = first; rowBytes != 0 && row < end; ) { // checked first: nothing is counted for a bad range
+        long chunk = row / spec.chunkRows();
+        long chunkEnd = Math.min(end, (chunk + 1) * spec.chunkRows());
+        if (!filling.containsKey(chunk)) {
+          throw new IllegalStateException("rows [" + row + ", " + chunkEnd + ") were never asked for with rows()"
+              + " (path=" + spec.path() + ")");
+        }
+        row = chunkEnd;
+      }
       for (long row = first; row < end; ) {
         long chunk = row / spec.chunkRows();
         long chunkEnd = Math.min(end, (chunk + 1) * spec.chunkRows());
         if (rowBytes != 0) {
           Chunk c = filling.get(chunk);
-          if (c == null) {
-            complete.forEach(this::release);
-            throw new IllegalStateException("rows [" + row + ", " + chunkEnd + ") were never asked for with rows()"
-                + " (path=" + spec.path() + ")");
-          }
           c.rows += chunkEnd - row;
           if (c.rows == spec.chunkRows()) {
             if (c.mapped()) {
@@ -471,19 +475,26 @@ public final class ZarrArrayWriter implements AutoCloseable {
           appendToShard(claimed.chunk(), encoded);
         }
       }
-    } catch (IOException e) {
-      synchronized (this) {
-        if (failure == null) {
-          failure = e;
-        }
-      }
+    } catch (IOException | RuntimeException | Error e) {
+      // The chunk counts as written since its claim: finish must not take the array for complete.
+      failed(e instanceof IOException io ? io
+          : new IOException("writing zarr chunk " + claimed.chunk() + " failed: " + e + " (path=" + target + ")", e));
       throw e;
     } finally {
       release(claimed);
     }
   }
 
-  /** Gives a claimed chunk's buffer and encoder back for reuse and wakes whoever waits for chunks in flight. */
+  private synchronized void failed(IOException e) {
+    if (failure == null) {
+      failure = e;
+    }
+  }
+
+  /**
+   * Gives a claimed chunk's buffer and encoder back for reuse and wakes whoever waits for chunks in
+   * flight. A chunk released without being written is left to the failure of the one before it.
+   */
   private synchronized void release(Claimed claimed) {
     freeBuffers.push(claimed.buffer());
     freeEncoders.push(claimed.encoder());
