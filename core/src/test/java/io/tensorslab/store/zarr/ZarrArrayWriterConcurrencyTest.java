@@ -1,6 +1,5 @@
 package io.tensorslab.store.zarr;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,14 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,16 +56,6 @@ class ZarrArrayWriterConcurrencyTest {
       rows.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) ((first * 4 + i) * 2_654_435_761L));
     }
     writer.written(first, CHUNK_ROWS);
-  }
-
-  private static Map<String, byte[]> files(Path root) throws IOException {
-    Map<String, byte[]> files = new TreeMap<>();
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        files.put(root.relativize(p).toString(), Files.readAllBytes(p));
-      }
-    }
-    return files;
   }
 
   private static Throwable failureOf(Future<?> future) throws InterruptedException {
@@ -129,13 +116,9 @@ class ZarrArrayWriterConcurrencyTest {
       two.finish(4 * CHUNK_ROWS);
     }
 
-    Map<String, byte[]> expected = files(reference);
-    Map<String, byte[]> actual = files(together);
-    assertEquals(expected.keySet(), actual.keySet());
+    Map<String, byte[]> expected = ZarrRowStoreThreadsTest.files(reference);
     assertEquals(4 / chunksPerFile, expected.size());
-    for (String name : expected.keySet()) {
-      assertArrayEquals(expected.get(name), actual.get(name), name);
-    }
+    ZarrRowStoreThreadsTest.assertSameFiles(expected, ZarrRowStoreThreadsTest.files(together), "two threads");
   }
 
   @ParameterizedTest(name = "{0} {1} x{2}")
@@ -181,7 +164,7 @@ class ZarrArrayWriterConcurrencyTest {
           failure.getMessage());
       assertTrue(failure.getMessage().contains("path=" + array.resolve(spec.chunkFile(0))), failure.getMessage());
     }
-    assertEquals(Map.of(), files(array), "no chunk file and no temporary file after close");
+    assertEquals(Map.of(), ZarrRowStoreThreadsTest.files(array), "no chunk file and no temporary file after close");
     assertThrows(IllegalStateException.class, () -> writer.rows(CHUNK_ROWS, 1));
   }
 
@@ -204,6 +187,6 @@ class ZarrArrayWriterConcurrencyTest {
       IOException atFinish = assertThrows(IOException.class, () -> writer.finish(2 * CHUNK_ROWS));
       assertEquals("zarr array cannot finish: " + e.getMessage(), atFinish.getMessage());
     }
-    assertEquals(List.of(spec.chunkFile(0)), List.copyOf(files(array).keySet()));
+    assertEquals(List.of(spec.chunkFile(0)), List.copyOf(ZarrRowStoreThreadsTest.files(array).keySet()));
   }
 }
