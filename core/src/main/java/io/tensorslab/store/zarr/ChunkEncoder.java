@@ -12,7 +12,8 @@ import java.util.zip.Deflater;
 
 /**
  * Encodes one chunk's bytes with a {@link ZarrCodec}, off the heap: the input is the chunk buffer,
- * the output a reused native buffer. One per array writer; used by one thread at a time.
+ * the output a reused native buffer. One per chunk being compressed: the array writer hands an
+ * encoder to one thread at a time and pools them, so threads compress chunks of one array at once.
  */
 final class ChunkEncoder implements AutoCloseable {
   /** gzip member header: magic, deflate, no flags, mtime 0 (deterministic bytes), no extra flags, OS unknown. */

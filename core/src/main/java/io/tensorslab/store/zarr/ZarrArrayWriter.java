@@ -14,8 +14,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
@@ -31,13 +33,21 @@ import java.util.zip.CRC32C;
  * <p>Memory: one chunk per chunk being filled — a writer that fills rows in order holds one (two
  * while a batch spans a chunk boundary). Uncompressed, a chunk is its own temporary file mapped
  * into memory, so rows are copied once, straight into the file's pages, and unmapped when the chunk
- * is complete; compressed, a reused native buffer that is encoded and written. Sharded (v3, several chunks per file), the
- * encoded chunks go straight into the shard's temporary file and only its index stays in memory.
+ * is complete; compressed, a reused native buffer that is encoded and written, plus, per chunk
+ * being compressed, one encoder with its output buffer (so at most one of each per thread handing
+ * rows back). Sharded (v3, several chunks per file), the encoded chunks go straight into the shard's
+ * temporary file and only its index stays in memory.
  *
  * <p>Thread safety: all methods may be called from any thread; writers filling disjoint rows may
- * copy into their segments at the same time, also rows of one chunk. Chunks are encoded and written
- * under this writer's lock (so {@link #close} never races a chunk being written); a compressed
- * shard's inner chunks go into its file in chunk order whatever order they complete in.
+ * copy into their segments at the same time, also rows of one chunk. The bookkeeping (which rows
+ * are in, which chunk is complete) is under this writer's lock. A complete compressed chunk is
+ * taken out of it under the lock (so it is written once) and then compressed and written as its own
+ * file outside the lock, on the thread that handed back its last rows: threads compress different
+ * chunks of one array at once. A compressed shard's inner chunks are compressed outside the lock
+ * too and appended under it, in chunk order whatever order they complete in. Uncompressed chunks
+ * (an unmap and a rename) are written under the lock. {@link #finish}, {@link #finishPart} and
+ * {@link #close} wait for the chunks being compressed and written, so no chunk file appears after
+ * {@code close} returns and nothing is written into a closed writer.
  */
 public final class ZarrArrayWriter implements AutoCloseable {
   private static final long MISSING = -1L; // 2^64 - 1 in the shard index: chunk not stored
@@ -48,13 +58,30 @@ public final class ZarrArrayWriter implements AutoCloseable {
   private final long rowBytes;
   private final long chunkBytes;
   private final Arena arena = Arena.ofShared();
-  private final ChunkEncoder encoder;
   private final Map<Long, Chunk> filling = new HashMap<>();
   private final ArrayDeque<MemorySegment> freeBuffers = new ArrayDeque<>();
+  /** One per chunk being compressed at once (an encoder's output buffer is in use until its chunk is written). */
+  private final ArrayDeque<ChunkEncoder> freeEncoders = new ArrayDeque<>();
+  /** Compressed chunks taken out of {@link #filling} and not yet written; guarded by this. */
+  private int inFlight;
+  /** The first chunk that failed to compress or write, reported again by {@link #finish}. */
+  private IOException failure;
+  private volatile EncodeHook encodeHook;
   private final Map<Long, Shard> shards = new HashMap<>();
   private final BitSet writtenChunks = new BitSet();
   private long finishedRows = -1;
   private boolean closed;
+
+  /** Sees each compressed chunk just before it is encoded, outside the writer's lock (tests observe concurrency). */
+  interface EncodeHook {
+    void beforeEncode(long chunk) throws IOException;
+  }
+
+  /**
+   * A complete compressed chunk claimed under the lock by the thread that completed it, which then
+   * encodes and writes it outside the lock.
+   */
+  private record Claimed(long chunk, MemorySegment buffer, ChunkEncoder encoder) {}
 
   /**
    * A chunk being filled: its bytes and how many of its rows are written. Uncompressed, the bytes
@@ -151,7 +178,11 @@ public final class ZarrArrayWriter implements AutoCloseable {
     this.force = force;
     this.rowBytes = spec.rowBytes();
     this.chunkBytes = spec.chunkBytes();
-    this.encoder = new ChunkEncoder(spec.codec());
+  }
+
+  /** Installs a hook called before each compressed chunk is encoded (null: none). */
+  void encodeHook(EncodeHook hook) {
+    this.encodeHook = hook;
   }
 
   public ZarrArraySpec spec() {
@@ -194,26 +225,48 @@ public final class ZarrArrayWriter implements AutoCloseable {
 
   /**
    * Records that rows {@code [first, first + count)} hold their data; every chunk thereby complete
-   * is encoded and written.
+   * is encoded and written, a compressed one on this thread outside the writer's lock.
    */
-  public synchronized void written(long first, long count) throws IOException {
-    checkWritable();
-    long end = first + count;
-    for (long row = first; row < end; ) {
-      long chunk = row / spec.chunkRows();
-      long chunkEnd = Math.min(end, (chunk + 1) * spec.chunkRows());
-      if (rowBytes != 0) {
-        Chunk c = filling.get(chunk);
-        if (c == null) {
+  public void written(long first, long count) throws IOException {
+    List<Claimed> complete = new ArrayList<>(1);
+    synchronized (this) {
+      checkWritable();
+      long end = first + count;
+      for (long row = first; rowBytes != 0 && row < end; ) { // checked first: nothing is counted for a bad range
+        long chunk = row / spec.chunkRows();
+        long chunkEnd = Math.min(end, (chunk + 1) * spec.chunkRows());
+        if (!filling.containsKey(chunk)) {
           throw new IllegalStateException("rows [" + row + ", " + chunkEnd + ") were never asked for with rows()"
               + " (path=" + spec.path() + ")");
         }
-        c.rows += chunkEnd - row;
-        if (c.rows == spec.chunkRows()) {
-          writeChunk(chunk, c, spec.chunkRows());
-        }
+        row = chunkEnd;
       }
-      row = chunkEnd;
+      for (long row = first; row < end; ) {
+        long chunk = row / spec.chunkRows();
+        long chunkEnd = Math.min(end, (chunk + 1) * spec.chunkRows());
+        if (rowBytes != 0) {
+          Chunk c = filling.get(chunk);
+          c.rows += chunkEnd - row;
+          if (c.rows == spec.chunkRows()) {
+            if (c.mapped()) {
+              writeChunk(chunk, c, spec.chunkRows());
+            } else {
+              complete.add(claim(chunk, c));
+            }
+          }
+        }
+        row = chunkEnd;
+      }
+    }
+    int next = 0;
+    try {
+      for (; next < complete.size(); next++) {
+        encodeAndWrite(complete.get(next));
+      }
+    } finally {
+      for (next++; next < complete.size(); next++) {
+        release(complete.get(next)); // after a failure: the chunks not yet encoded are given up
+      }
     }
   }
 
@@ -225,6 +278,8 @@ public final class ZarrArrayWriter implements AutoCloseable {
    */
   public synchronized void finish(long rows) throws IOException {
     checkWritable();
+    awaitInFlight();
+    checkNoFailure();
     long chunks = spec.chunkCount(rows);
     if (rowBytes != 0) {
       for (Map.Entry<Long, Chunk> e : Map.copyOf(filling).entrySet()) {
@@ -267,6 +322,8 @@ public final class ZarrArrayWriter implements AutoCloseable {
    */
   public synchronized void finishPart(long firstRow, long endRow, long totalRows) throws IOException {
     checkWritable();
+    awaitInFlight();
+    checkNoFailure();
     long rowsPerFile = spec.chunkRows() * spec.chunksPerFile();
     boolean empty = firstRow == endRow;
     if (firstRow < 0 || firstRow > endRow || endRow > totalRows
@@ -374,21 +431,111 @@ public final class ZarrArrayWriter implements AutoCloseable {
         throw new IOException("writing zarr chunk failed: " + e.getMessage() + " (path=" + c.target + ")", e);
       }
     } else {
-      MemorySegment buffer = c.buffer; // rows past the end of a partial last chunk are still zero
-      ByteBuffer encoded = encoder.encode(buffer);
-      if (spec.chunksPerFile() == 1) {
-        writeFile(directory.resolve(spec.chunkFile(chunk)), encoded);
-      } else {
-        appendToShard(chunk, encoded);
-      }
-      freeBuffers.push(buffer);
+      encodeAndWrite(claim(chunk, c)); // under the lock here: finish's partial last chunk
+      return;
     }
     writtenChunks.set(Math.toIntExact(chunk));
   }
 
-  private void writeFile(Path target, ByteBuffer bytes) throws IOException {
+  /**
+   * Takes a complete compressed chunk out of the filling ones (under the lock): it counts as
+   * written from now on, so no other thread writes it, and {@link #close} waits for it.
+   */
+  private Claimed claim(long chunk, Chunk c) {
+    filling.remove(chunk);
+    writtenChunks.set(Math.toIntExact(chunk));
+    inFlight++;
+    ChunkEncoder encoder = freeEncoders.poll();
+    return new Claimed(chunk, c.buffer, encoder != null ? encoder : new ChunkEncoder(spec.codec()));
+  }
+
+  /**
+   * Encodes a claimed chunk and writes it: its own file outside the lock, or appended to its shard
+   * under the lock. Rows past the end of a partial last chunk are still zero in its buffer.
+   */
+  private void encodeAndWrite(Claimed claimed) throws IOException {
+    Path target = directory.resolve(spec.chunkFile(claimed.chunk()));
+    try {
+      ByteBuffer encoded;
+      try {
+        EncodeHook hook = encodeHook;
+        if (hook != null) {
+          hook.beforeEncode(claimed.chunk());
+        }
+        encoded = claimed.encoder().encode(claimed.buffer());
+      } catch (IOException e) {
+        throw new IOException("compressing zarr chunk " + claimed.chunk() + " failed: " + e.getMessage() + " (path="
+            + target + ")", e);
+      }
+      if (spec.chunksPerFile() == 1) {
+        writeFile(claimed.chunk(), target, encoded);
+      } else {
+        synchronized (this) {
+          checkOpenWhileWriting(claimed.chunk(), target);
+          appendToShard(claimed.chunk(), encoded);
+        }
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      // The chunk counts as written since its claim: finish must not take the array for complete.
+      failed(e instanceof IOException io ? io
+          : new IOException("writing zarr chunk " + claimed.chunk() + " failed: " + e + " (path=" + target + ")", e));
+      throw e;
+    } finally {
+      release(claimed);
+    }
+  }
+
+  private synchronized void failed(IOException e) {
+    if (failure == null) {
+      failure = e;
+    }
+  }
+
+  /**
+   * Gives a claimed chunk's buffer and encoder back for reuse and wakes whoever waits for chunks in
+   * flight. A chunk released without being written is left to the failure of the one before it.
+   */
+  private synchronized void release(Claimed claimed) {
+    freeBuffers.push(claimed.buffer());
+    freeEncoders.push(claimed.encoder());
+    inFlight--;
+    notifyAll();
+  }
+
+  /** Waits (holding the lock only between waits) until no compressed chunk is being encoded or written. */
+  private void awaitInFlight() {
+    boolean interrupted = false;
+    while (inFlight > 0) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        interrupted = true; // the chunks in flight must end before their buffers are freed: keep waiting
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void checkNoFailure() throws IOException {
+    if (failure != null) {
+      throw new IOException("zarr array cannot finish: " + failure.getMessage(), failure);
+    }
+  }
+
+  /** A chunk compressed while the writer was closed (an aborted export) is dropped, never put in place. */
+  private synchronized void checkOpenWhileWriting(long chunk, Path target) {
+    if (closed) {
+      throw new IllegalStateException("zarr array writer was closed while chunk " + chunk + " was being written;"
+          + " the chunk is dropped (path=" + target + ")");
+    }
+  }
+
+  /** Writes one compressed chunk's file (temporary, then renamed); called outside the lock. */
+  private void writeFile(long chunk, Path target, ByteBuffer bytes) throws IOException {
     Files.createDirectories(target.getParent());
     Path temporary = TemporaryFiles.beside(target);
+    boolean placed = false;
     try {
       try (FileChannel channel = OutputFiles.createTemporary(temporary, target)) {
         writeFully(channel, bytes, 0);
@@ -396,10 +543,15 @@ public final class ZarrArrayWriter implements AutoCloseable {
           channel.force(false);
         }
       }
+      checkOpenWhileWriting(chunk, target);
       moveIntoPlace(temporary, target);
+      placed = true;
     } catch (IOException e) {
-      Files.deleteIfExists(temporary);
       throw new IOException("writing zarr chunk failed: " + e.getMessage() + " (path=" + target + ")", e);
+    } finally {
+      if (!placed) {
+        Files.deleteIfExists(temporary);
+      }
     }
   }
 
@@ -559,19 +711,26 @@ public final class ZarrArrayWriter implements AutoCloseable {
     }
     filling.clear();
     freeBuffers.clear();
-    encoder.close();
+    freeEncoders.forEach(ChunkEncoder::close);
+    freeEncoders.clear();
     if (arena.scope().isAlive()) {
       arena.close();
     }
   }
 
-  /** Releases memory and deletes the temporary files of unfinished shards; written chunk files stay (the store removes them). */
+  /**
+   * Waits for the chunks being compressed and written (a chunk not yet in place by then is dropped),
+   * then releases memory and deletes the temporary files of unfinished shards; written chunk files
+   * stay (the store removes them).
+   */
   @Override
   public synchronized void close() {
     if (closed) {
+      awaitInFlight(); // a second close returns only once the first one's chunks are done too
       return;
     }
     closed = true;
+    awaitInFlight();
     for (Shard shard : shards.values()) {
       try {
         shard.channel.close();

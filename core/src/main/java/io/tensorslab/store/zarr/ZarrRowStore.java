@@ -24,7 +24,8 @@ import java.util.List;
  * <p>Memory: one chunk buffer per chunk being filled (see {@link ZarrArrayWriter}), whatever the
  * capacity. Threads: as {@link RowStore} says; the rows of two threads may meet inside a chunk
  * (the writer counts the rows handed back per chunk and writes the chunk, once, on the thread
- * that hands back its last row), and the files are the same bytes for any split of the rows.
+ * that hands back its last row, compressing it outside the writer's lock so threads compress
+ * different chunks at once), and the files are the same bytes for any split of the rows.
  */
 public final class ZarrRowStore implements RowStore {
   private final RowLayout layout;

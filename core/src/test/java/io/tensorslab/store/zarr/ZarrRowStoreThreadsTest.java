@@ -77,7 +77,8 @@ class ZarrRowStoreThreadsTest {
         ZarrGroups.stage(root, format.format(), List.of("x"), Map.of("rows", (long) ROWS), false));
   }
 
-  private static Map<String, byte[]> files(Path root) throws IOException {
+  /** Every regular file under {@code root} by relative path, with its bytes. */
+  static Map<String, byte[]> files(Path root) throws IOException {
     Map<String, byte[]> files = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : walk.filter(Files::isRegularFile).toList()) {
@@ -87,7 +88,7 @@ class ZarrRowStoreThreadsTest {
     return files;
   }
 
-  private static void assertSameFiles(Map<String, byte[]> expected, Map<String, byte[]> actual, String what) {
+  static void assertSameFiles(Map<String, byte[]> expected, Map<String, byte[]> actual, String what) {
     assertEquals(expected.keySet(), actual.keySet(), what);
     for (String name : expected.keySet()) {
       assertArrayEquals(expected.get(name), actual.get(name), what + ": " + name);
