@@ -96,6 +96,11 @@ public final class ZarrStoreReader {
       throw new IOException("ambiguous zarr store: both .zgroup (v2) and zarr.json (v3) are at its root; remove"
           + " the stale one (path=" + root + ")");
     }
+    if (Files.isRegularFile(root.resolve(".zarray"))
+        || (isV3 && Files.readString(v3, StandardCharsets.UTF_8).contains("\"node_type\": \"array\""))) {
+      throw new IOException("a zarr array, not a store: open the store directory that holds it (path=" + root
+          + ")");
+    }
     if (!isV2 && !isV3) {
       if (looksLikeStore(root)) {
         throw new NoSuchFileException(root.toString(), null, "zarr store not complete: its root metadata"
