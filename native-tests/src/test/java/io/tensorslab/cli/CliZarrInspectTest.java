@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.npy.NpyArray;
+import io.tensorslab.slab.TemporaryFiles;
+import io.tensorslab.store.StoreCommit;
 import io.tensorslab.store.zarr.ZarrArrayReader;
 import io.tensorslab.store.zarr.ZarrStoreReader;
 import io.tensorslab.testutil.TfRecordWriter;
@@ -146,6 +148,24 @@ class CliZarrInspectTest {
         "\"name\": \"tok.lengths\"")) {
       assertTrue(json.out().contains(part), part + " in " + json.out());
     }
+  }
+
+  @Test
+  void inspectCompletesAnInterruptedCommit(@TempDir Path dir) throws Exception {
+    Path zarr = dir.resolve("killed.zarr");
+    convert(zarr, "ragged", "native", "--format zarr3 --chunk-rows 4");
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    // killed inside its commit, before the root metadata (staged last) was moved into place
+    String staged = ".zarr.json." + gone.pid() + "-1" + TemporaryFiles.SUFFIX;
+    Files.move(zarr.resolve("zarr.json"), zarr.resolve(staged));
+    Files.writeString(zarr.resolve(".commit." + gone.pid() + "-2" + StoreCommit.JOURNAL_SUFFIX),
+        "tensorslab-commit/1\nno-overwrite\n" + staged + "\tzarr.json\n");
+    RunCli r = RunCli.run("inspect", zarr.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals("completed an interrupted export (path=" + zarr + ")", r.err().strip());
+    assertTrue(r.out().contains("format:         zarr3 (Zarr v3)\nrows:           23"), r.out());
+    assertTrue(Files.exists(zarr.resolve("zarr.json")) && Files.notExists(zarr.resolve(staged)));
   }
 
   @Test
