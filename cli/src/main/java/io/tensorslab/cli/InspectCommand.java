@@ -5,6 +5,7 @@ import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.npy.NpyHeader;
 import io.tensorslab.store.OutputNames;
 import io.tensorslab.store.StoreCommit;
+import io.tensorslab.store.zarr.ZarrStoreReader;
 import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordInputs;
@@ -45,17 +46,20 @@ import picocli.CommandLine.Spec;
         "For TFRecord files (the input forms of convert: files, quoted globs, directories): per feature its name, "
         + "value kind, values per record (min-max), records lacking it, and for bytes the image format and shapes "
         + "read from the image headers (no decode) or the byte-length range; then the --feature list convert "
-        + "infers, ready to paste."},
+        + "infers, ready to paste.",
+        "For a Zarr store TensorSlab wrote (--format zarr or zarr3): per array its name, component, descr, shape, "
+        + "chunk shape, codec, chunks per file (v3) and first values, and the manifest held in the root attributes."},
     footer = {"", "Examples:", "  tensorslab inspect data/images.npy",
         "  tensorslab inspect 'data/train-*-of-01024' --scan 10000",
-        "", "Exit codes: 0 ok, 1 missing or malformed file (one line on stderr), 2 usage error."})
+        "  tensorslab inspect train.zarr --json",
+        "", "Exit codes: 0 ok, 1 missing or malformed file or store (one line on stderr), 2 usage error."})
 final class InspectCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
 
-  @Parameters(arity = "1..*", paramLabel = "FILE.npy|TFRECORD",
-      description = "A .npy file, or TFRecord input(s): files, quoted globs, directories.")
+  @Parameters(arity = "1..*", paramLabel = "FILE.npy|STORE.zarr|TFRECORD",
+      description = "A .npy file, a Zarr store directory, or TFRecord input(s): files, quoted globs, directories.")
   List<String> inputs;
 
   @Option(names = "--scan", paramLabel = "N",
@@ -66,7 +70,7 @@ final class InspectCommand implements Callable<Integer> {
       description = "TFRecords: how every file is compressed (default: detected from the files' first bytes).")
   TfRecordCompression compression;
 
-  @Option(names = "--json", description = "TFRecords: print one JSON object instead of the table.")
+  @Option(names = "--json", description = "TFRecords and Zarr stores: print one JSON object instead of the table.")
   boolean json;
 
   /** Values shown, in C order. */
@@ -76,6 +80,9 @@ final class InspectCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (inputs.size() == 1 && isNpy(Path.of(inputs.getFirst()))) {
       return inspectNpy(Path.of(inputs.getFirst()));
+    }
+    if (inputs.size() == 1 && isZarr(Path.of(inputs.getFirst()))) {
+      return inspectZarr(Path.of(inputs.getFirst()));
     }
     if (scan != null && scan < 1) {
       throw new ParameterException(spec.commandLine(), "Invalid value for option '--scan': must be at least 1, got "
@@ -121,6 +128,29 @@ final class InspectCommand implements Callable<Integer> {
       return head.length == 6 && (head[0] & 0xff) == 0x93 && new String(head, 1, 5, StandardCharsets.ISO_8859_1)
           .equals("NUMPY");
     }
+  }
+
+  /** A directory holding Zarr metadata (at its root or an array's), or named {@code *.zarr}. */
+  private static boolean isZarr(Path p) throws IOException {
+    return Files.isDirectory(p) && (ZarrStoreReader.looksLikeStore(p)
+        || (p.getFileName() != null && p.getFileName().toString().endsWith(".zarr")));
+  }
+
+  private int inspectZarr(Path root) throws IOException {
+    // An export killed inside its commit left a journal in the store's root: complete it first, so the
+    // store is whole (root metadata present) or visibly unfinished.
+    if (StoreCommit.recover(root) > 0) {
+      spec.commandLine().getErr().println("completed an interrupted export (path=" + root + ")");
+    }
+    ZarrStoreReader store = ZarrStoreReader.open(root);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.print(ZarrReport.json(store));
+    } else {
+      ZarrReport.table(out, store);
+    }
+    out.flush();
+    return 0;
   }
 
   private int inspectNpy(Path file) throws IOException {

@@ -85,8 +85,8 @@ final class ExportCommit {
   }
 
   /**
-   * The published {@code .npy} files mapped for the result (none for a chunked format, read with
-   * Zarr readers); when one cannot be mapped, every published file goes again (all or nothing).
+   * The published {@code .npy} files mapped for the result (none for a Zarr store, whose arrays
+   * {@link ExportResult#zarrArrays()} reads); when one cannot be mapped, every published file goes again (all or nothing).
    */
   static List<ExportedArray> mapPublished(StoreFormat format, List<RowStore> stores, List<Manifest.Entry> entries,
       List<StagedFile> index) throws IOException {

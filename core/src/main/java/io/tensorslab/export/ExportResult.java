@@ -1,5 +1,7 @@
 package io.tensorslab.export;
 
+import io.tensorslab.store.zarr.ZarrArrayReader;
+import io.tensorslab.store.zarr.ZarrStoreReader;
 import io.tensorslab.tf.NpyRowDatasets;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +34,8 @@ public final class ExportResult implements AutoCloseable {
   private final long sourceCardinality;
   private final long elapsedNanos;
   private final long copyNanos;
+  /** A Zarr export's store, opened by the first {@link #zarrArrays()}. */
+  private ZarrStoreReader zarr;
 
   ExportResult(Path directory, List<ExportedArray> arrays, long rows, long batches, long bytes,
       long sourceCardinality, long elapsedNanos, long copyNanos) {
@@ -55,9 +59,47 @@ public final class ExportResult implements AutoCloseable {
     return directory.resolve(Manifest.FILE_NAME);
   }
 
-  /** Every file written, in component order. */
+  /** Every {@code .npy} file written, in component order; empty for a Zarr export (see {@link #zarrArrays()}). */
   public List<ExportedArray> arrays() {
     return arrays;
+  }
+
+  /**
+   * The arrays of a Zarr export ({@code format(new ZarrStoreFormat(...))}), in component order, read
+   * from the store's metadata on the first call: dtype and shape as the {@code .npy} export would
+   * have them, rows read on demand into a {@link java.lang.foreign.MemorySegment} of your arena
+   * ({@link ZarrArrayReader#readRows}), chunks decoded as they are read. Nothing is mapped or held
+   * open, so they stay usable after this result is closed.
+   *
+   * {@snippet :
+   * try (ExportResult r = TensorSlab.export(ds).to(dir).format(ZarrStoreFormat.of(ZarrFormat.V3)).run();
+   *     Arena arena = Arena.ofConfined()) {
+   *   MemorySegment first = r.zarrArray("x").readRows(0, 10, arena);
+   * }
+   * }
+   *
+   * @throws IllegalStateException for a {@code .npy} export: use {@link #arrays()}
+   * @throws IOException when the store is incomplete or not what TensorSlab writes
+   */
+  public synchronized List<ZarrArrayReader> zarrArrays() throws IOException {
+    if (!arrays.isEmpty()) {
+      throw new IllegalStateException("not a Zarr export: its .npy files are mapped in arrays() (path=" + directory
+          + ")");
+    }
+    if (zarr == null) {
+      zarr = ZarrStoreReader.open(directory);
+    }
+    return zarr.arrays();
+  }
+
+  /**
+   * The Zarr array named {@code name} ({@link #zarrArrays()}).
+   *
+   * @throws NoSuchElementException naming the arrays there are
+   */
+  public ZarrArrayReader zarrArray(String name) throws IOException {
+    zarrArrays();
+    return zarr.array(name);
   }
 
   /**

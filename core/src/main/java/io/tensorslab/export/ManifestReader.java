@@ -3,6 +3,7 @@ package io.tensorslab.export;
 import io.tensorslab.npy.NpyArray;
 import io.tensorslab.npy.NpyFormatException;
 import io.tensorslab.npy.NpyHeader;
+import io.tensorslab.store.zarr.JsonReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,14 +20,7 @@ import java.util.Map;
  * writes (JSON objects, arrays, strings, integers and decimals), so no JSON library is needed.
  */
 final class ManifestReader {
-  private final String text;
-  private final Path path;
-  private int at;
-
-  private ManifestReader(String text, Path path) {
-    this.text = text;
-    this.path = path;
-  }
+  private ManifestReader() {}
 
   static ExportResult open(Path directory) throws IOException {
     Path manifestPath = directory.resolve(Manifest.FILE_NAME);
@@ -35,8 +28,8 @@ final class ManifestReader {
       throw new NoSuchFileException(manifestPath.toString(), null, "no export here: " + Manifest.FILE_NAME
           + " is missing (an export writes it last, so an export that did not finish has none)");
     }
-    Map<String, Object> root = asObject(new ManifestReader(Files.readString(manifestPath, StandardCharsets.UTF_8),
-        manifestPath).document(), "the manifest", manifestPath);
+    Map<String, Object> root = asObject(JsonReader.parse(Files.readString(manifestPath, StandardCharsets.UTF_8),
+        "manifest", manifestPath), "the manifest", manifestPath);
     if (!"tensorslab-manifest/1".equals(root.get("format"))) {
       throw new IOException("unknown manifest: format is " + root.get("format") + ", expected"
           + " \"tensorslab-manifest/1\" (path=" + manifestPath + ")");
@@ -87,152 +80,19 @@ final class ManifestReader {
     return value instanceof Number n ? Math.round(n.doubleValue() * 1e9) : 0;
   }
 
-  private Object document() throws IOException {
-    Object value = value();
-    skipSpace();
-    if (at != text.length()) {
-      throw error("text after the end of the document");
-    }
-    return value;
-  }
-
-  private Object value() throws IOException {
-    skipSpace();
-    if (at >= text.length()) {
-      throw error("unexpected end");
-    }
-    char c = text.charAt(at);
-    if (c == '{') {
-      Map<String, Object> object = new LinkedHashMap<>();
-      at++;
-      skipSpace();
-      if (peek('}')) {
-        return object;
-      }
-      do {
-        skipSpace();
-        String key = string();
-        skipSpace();
-        expect(':');
-        object.put(key, value());
-        skipSpace();
-      } while (peek(','));
-      expect('}');
-      return object;
-    }
-    if (c == '[') {
-      List<Object> list = new ArrayList<>();
-      at++;
-      skipSpace();
-      if (peek(']')) {
-        return list;
-      }
-      do {
-        list.add(value());
-        skipSpace();
-      } while (peek(','));
-      expect(']');
-      return list;
-    }
-    if (c == '"') {
-      return string();
-    }
-    int start = at;
-    while (at < text.length() && "+-0123456789.eE".indexOf(text.charAt(at)) >= 0) {
-      at++;
-    }
-    String number = text.substring(start, at);
-    try {
-      return number.matches("-?[0-9]+") ? (Object) Long.parseLong(number) : (Object) Double.parseDouble(number);
-    } catch (NumberFormatException e) {
-      at = start;
-      throw error("not a value");
-    }
-  }
-
-  private String string() throws IOException {
-    expect('"');
-    StringBuilder sb = new StringBuilder();
-    while (at < text.length()) {
-      char c = text.charAt(at++);
-      if (c == '"') {
-        return sb.toString();
-      }
-      if (c != '\\') {
-        sb.append(c);
-        continue;
-      }
-      if (at >= text.length()) {
-        break;
-      }
-      char e = text.charAt(at++);
-      switch (e) {
-        case 'n' -> sb.append('\n');
-        case 'r' -> sb.append('\r');
-        case 't' -> sb.append('\t');
-        case 'u' -> {
-          if (at + 4 > text.length()) {
-            throw error("truncated \\u escape");
-          }
-          sb.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
-          at += 4;
-        }
-        default -> sb.append(e);
-      }
-    }
-    throw error("unterminated string");
-  }
-
-  private void skipSpace() {
-    while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
-      at++;
-    }
-  }
-
-  private boolean peek(char c) {
-    if (at < text.length() && text.charAt(at) == c) {
-      at++;
-      return true;
-    }
-    return false;
-  }
-
-  private void expect(char c) throws IOException {
-    if (!peek(c)) {
-      throw error("expected '" + c + "'");
-    }
-  }
-
-  private IOException error(String why) {
-    return new IOException("malformed manifest: " + why + " at character " + at + " (path=" + path + ")");
-  }
-
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> asObject(Object value, String what, Path path) throws IOException {
-    if (value instanceof Map<?, ?> map) {
-      return (Map<String, Object>) map;
-    }
-    throw new IOException("malformed manifest: " + what + " is not an object (path=" + path + ")");
+    return JsonReader.asObject(value, "manifest", what, path);
   }
 
   private static List<?> asList(Object value, String what, Path path) throws IOException {
-    if (value instanceof List<?> list) {
-      return list;
-    }
-    throw new IOException("malformed manifest: " + what + " is not a list (path=" + path + ")");
+    return JsonReader.asList(value, "manifest", what, path);
   }
 
   private static String asString(Object value, String what, Path path) throws IOException {
-    if (value instanceof String s) {
-      return s;
-    }
-    throw new IOException("malformed manifest: " + what + " is not a string (path=" + path + ")");
+    return JsonReader.asString(value, "manifest", what, path);
   }
 
   private static long asLong(Object value, String what, Path path) throws IOException {
-    if (value instanceof Long l) {
-      return l;
-    }
-    throw new IOException("malformed manifest: " + what + " is not an integer (path=" + path + ")");
+    return JsonReader.asLong(value, "manifest", what, path);
   }
 }

@@ -1,13 +1,18 @@
 package io.tensorslab.export;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorslab.store.zarr.ZarrArrayReader;
 import io.tensorslab.store.zarr.ZarrCodec;
 import io.tensorslab.store.zarr.ZarrFormat;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.testutil.ZarrReaders;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +26,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
-/** The Java API's Zarr output: unknown cardinality, an empty dataset, what the result holds. */
+/** The Java API's Zarr output: unknown cardinality, an empty dataset, what the result holds and reads back. */
 class ExportZarrTest {
 
   /**
@@ -42,6 +47,14 @@ class ExportZarrTest {
       assertEquals(-2, result.sourceCardinality());
       assertEquals(1000, result.rows());
       assertEquals(List.of(), result.arrays(), "a Zarr export maps nothing");
+      assertEquals(List.of("i"), result.zarrArrays().stream().map(ZarrArrayReader::name).toList());
+      try (Arena arena = Arena.ofConfined()) {
+        long[] read = result.zarrArray("i").readAll(arena).toArray(ValueLayout.JAVA_LONG);
+        assertEquals(1000, read.length);
+        for (int x = 0; x < 1000; x++) {
+          assertEquals(x * 3L, read[x], "row " + x);
+        }
+      }
     }
     assertTrue(Files.readString(out.resolve("i/.zarray")).contains("\"shape\": [1000]"));
     assertTrue(Files.exists(out.resolve("i/15")) && !Files.exists(out.resolve("i/16")), "16 chunks of 64 rows");
@@ -66,6 +79,10 @@ class ExportZarrTest {
     try (ExportResult result = TestData.eager(build, out, b -> b.names("i", "f").format(
         ZarrStoreFormat.of(ZarrFormat.V3)))) {
       assertEquals(0, result.rows());
+      assertArrayEquals(new long[] {0, 3}, result.zarrArray("f").shape());
+      try (Arena arena = Arena.ofConfined()) {
+        assertEquals(0, result.zarrArray("i").readAll(arena).byteSize());
+      }
     }
     try (Stream<Path> files = Files.walk(out)) {
       assertEquals(List.of("f/zarr.json", "i/zarr.json", "zarr.json"), files.filter(Files::isRegularFile)
@@ -78,5 +95,17 @@ class ExportZarrTest {
     String read = ZarrReaders.checkAll(out, ZarrFormat.V3, cases);
     assertTrue(read.contains("tensorstore zarr3: 2 arrays equal"), read);
     assertFalse(Files.exists(out.resolve("manifest.json")));
+  }
+
+  /** A .npy export's files are mapped in arrays(): asking it for Zarr arrays says so. */
+  @Test
+  void npyExportHasNoZarrArrays(@TempDir Path dir) throws Exception {
+    Function<Ops, Dataset> build = tf -> Dataset.fromTensorSlices(tf, List.of(tf.constant(new long[] {1, 2})),
+        List.of(TInt64.class)).batch(2);
+    Path out = dir.resolve("npy");
+    try (ExportResult result = TestData.eager(build, out, b -> b.names("i"))) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, result::zarrArrays);
+      assertEquals("not a Zarr export: its .npy files are mapped in arrays() (path=" + out + ")", e.getMessage());
+    }
   }
 }
