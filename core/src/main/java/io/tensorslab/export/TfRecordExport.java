@@ -522,6 +522,7 @@ public final class TfRecordExport {
     forEachRange((index, r, reader, example, sel) -> {
       RangeWriter w = new RangeWriter(outputs, index, r.firstRow());
       try {
+        w.begin();
         readRange(r, reader, example, sel, w::write);
         w.report();
       } finally {
@@ -542,7 +543,8 @@ public final class TfRecordExport {
     private long pendingRows;
     private long pendingBytes;
 
-    RangeWriter(List<FeatureOutput> outputs, int rangeIndex, long firstRow) throws IOException {
+    /** Sets up the cursors; no store is touched until {@link #begin} (so {@link #close} always runs). */
+    RangeWriter(List<FeatureOutput> outputs, int rangeIndex, long firstRow) {
       this.outputs = outputs;
       int n = outputs.size();
       main = new Cursor[n];
@@ -558,12 +560,22 @@ public final class TfRecordExport {
           nextValue[f] = o.valueStart[rangeIndex];
           main[f] = new Cursor(o.main, o.valueStart[rangeIndex + 1], staging);
           second[f] = new Cursor(o.second, endRow + 1, staging);
-          if (firstRow == 0) {
-            second[f].longAt(0, 0); // row_splits[0]
-          }
         } else {
           main[f] = new Cursor(o.main, endRow, staging);
           second[f] = o.second == null ? null : new Cursor(o.second, endRow, staging);
+        }
+      }
+    }
+
+    /** Writes what belongs to the range before its first record: {@code row_splits[0]} for the first range. */
+    void begin() throws IOException {
+      if (range.firstRow() != 0) {
+        return;
+      }
+      for (int f = 0; f < outputs.size(); f++) {
+        FeatureOutput o = outputs.get(f);
+        if (o.spec.variableLength() && options.varLen() == VarLen.RAGGED) {
+          second[f].longAt(0, 0); // row_splits[0]
         }
       }
     }
