@@ -367,11 +367,7 @@ public final class TfRecordExport {
       return indexes;
     }
     int perFile = Math.max(1, threads / files.size());
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, files.size()), runnable -> {
-      Thread t = new Thread(runnable, "tensorslab-index");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = daemonPool(Math.min(threads, files.size()), "tensorslab-index");
     try {
       List<Future<TfRecordIndex>> futures = new ArrayList<>();
       for (Path file : files) {
@@ -843,11 +839,7 @@ public final class TfRecordExport {
     }
     ThreadLocal<ExampleView> examples = ThreadLocal.withInitial(ExampleView::new);
     ThreadLocal<FeatureSelection> selections = ThreadLocal.withInitial(selection::copy);
-    ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
-      Thread t = new Thread(runnable, "tensorslab-range-writer");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = daemonPool(threads, "tensorslab-range-writer");
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int i = 0; i < ranges.size(); i++) {
@@ -905,7 +897,16 @@ public final class TfRecordExport {
     }
   }
 
-  private synchronized void failed(Range r) {
+  /** A fixed pool of daemon threads named {@code name}: a stuck task never keeps the JVM alive. */
+  private static ExecutorService daemonPool(int threads, String name) {
+    return Executors.newFixedThreadPool(threads, runnable -> {
+      Thread t = new Thread(runnable, name);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+    private synchronized void failed(Range r) {
     firstFailedRow = Math.min(firstFailedRow, r.firstRow());
   }
 

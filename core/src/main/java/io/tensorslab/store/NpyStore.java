@@ -206,10 +206,7 @@ public final class NpyStore implements RowStore {
       throw new IllegalArgumentException("rows [" + first + ", " + first + " + " + n + ") are not a window (path="
           + target + ")");
     }
-    if (!growable && (first + n > capacityRows || first + n < 0)) {
-      throw new IllegalArgumentException("rows [" + first + ", " + (first + n) + ") lie past the " + capacityRows
-          + " rows the store was made for (path=" + target + ")");
-    }
+    checkCapacity(first, first + n);
     if (rowBytes == 0) {
       return new RowWindow(first, n, MemorySegment.NULL);
     }
@@ -225,6 +222,17 @@ public final class NpyStore implements RowStore {
       }
     }
     throw new IllegalStateException("no mapped extent holds row " + first + " (path=" + target + ")");
+  }
+
+  /**
+   * Refuses rows {@code [first, end)} past an exact capacity (an {@code end} that overflowed is past
+   * it too); a growable store takes any.
+   */
+  private void checkCapacity(long first, long end) {
+    if (!growable && (end > capacityRows || end < 0)) {
+      throw new IllegalArgumentException("rows [" + first + ", " + end + ") lie past the " + capacityRows
+          + " rows the store was made for (path=" + target + ")");
+    }
   }
 
   private void grow(long needed) throws IOException {
@@ -270,10 +278,7 @@ public final class NpyStore implements RowStore {
       return;
     }
     long end = Math.addExact(first, rows);
-    if (!growable && end > capacityRows) {
-      throw new IllegalArgumentException("rows [" + first + ", " + end + ") lie past the " + capacityRows
-          + " rows the store was made for (path=" + target + ")");
-    }
+    checkCapacity(first, end);
     if (end > capacityRows) {
       grow(end); // the file's size and its reserved blocks, as for a window
     }

@@ -99,16 +99,8 @@ public interface RowStore extends AutoCloseable {
    */
   default void write(long first, MemorySegment source, long offset, long rows) throws IOException {
     long rowBytes = rowBytes();
-    long done = 0;
-    while (done < rows) {
-      RowWindow w = window(first + done, rows - done);
-      try {
-        MemorySegment.copy(source, offset + done * rowBytes, w.bytes(), 0, w.rows() * rowBytes);
-      } finally {
-        written(w);
-      }
-      done += w.rows();
-    }
+    RowStores.fill(this, first, rows,
+        (w, done) -> MemorySegment.copy(source, offset + done * rowBytes, w.bytes(), 0, w.rows() * rowBytes));
   }
 
   /**

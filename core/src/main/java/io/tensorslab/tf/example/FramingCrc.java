@@ -10,7 +10,6 @@ package io.tensorslab.tf.example;
  */
 final class FramingCrc {
   private static final int POLY = 0x82f63b78; // CRC-32C (Castagnoli), reflected
-  private static final int MASK_DELTA = 0xa282ead8;
   private static final int[][] TABLE = new int[8][256];
 
   static {
@@ -37,7 +36,6 @@ final class FramingCrc {
     int[][] t = TABLE;
     int c = t[7][lo & 0xff] ^ t[6][(lo >>> 8) & 0xff] ^ t[5][(lo >>> 16) & 0xff] ^ t[4][lo >>> 24]
         ^ t[3][hi & 0xff] ^ t[2][(hi >>> 8) & 0xff] ^ t[1][(hi >>> 16) & 0xff] ^ t[0][hi >>> 24];
-    c = ~c;
-    return ((c >>> 15) | (c << 17)) + MASK_DELTA;
+    return TfRecordReader.mask(~c);
   }
 }

@@ -282,9 +282,7 @@ public final class TfRecordIndex {
       if (length < 0 || length > MAX_RECORD_BYTES || length > size - p - 16 || FramingCrc.maskedOfLong(length) != file.get(INT, p + 8)) {
         continue;
       }
-      crc.reset();
-      crc.update(file.asSlice(p + 12, length).asByteBuffer());
-      if (TfRecordReader.mask((int) crc.getValue()) == file.get(INT, p + 12 + length)) {
+      if (TfRecordReader.maskedCrc32c(crc, file.asSlice(p + 12, length)) == file.get(INT, p + 12 + length)) {
         return p;
       }
     }

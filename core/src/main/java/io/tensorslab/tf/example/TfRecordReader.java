@@ -338,6 +338,11 @@ public final class TfRecordReader implements AutoCloseable {
 
   /** TensorFlow's masked CRC-32C ({@code crc32c::Mask}) of {@code bytes}. */
   int maskedCrc32c(MemorySegment bytes) {
+    return maskedCrc32c(crc, bytes);
+  }
+
+  /** The masked CRC-32C of {@code bytes}, computed with {@code crc} (reset first). */
+  static int maskedCrc32c(CRC32C crc, MemorySegment bytes) {
     crc.reset();
     crc.update(bytes.asByteBuffer());
     return mask((int) crc.getValue());
