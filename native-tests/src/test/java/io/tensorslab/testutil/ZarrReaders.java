@@ -22,18 +22,18 @@ public final class ZarrReaders {
   public static String zarrPython() {
     return find("import zarr, dask.array; assert zarr.__version__.startswith('2')",
         List.of(env("TENSORSLAB_ZARR_PYTHON"), "python3", "/usr/bin/python3"),
-        "zarr-python 2 and Dask are missing: install Debian's python3-zarr and python3-dask (what .ci/run does),"
+        "zarr-python 2 and Dask are missing: install Debian's python3-zarr and python3-dask (what ./build verify does when they are missing),"
             + " or point TENSORSLAB_ZARR_PYTHON at a python that has zarr 2.x and dask");
   }
 
   /**
    * A python that imports tensorstore: $TENSORSLAB_TENSORSTORE_PYTHON, the project's
-   * .tensorslab/tensorstore-venv (made by .ci/run), or python3.
+   * .tensorslab/tensorstore-venv (made by ./build verify), or python3.
    */
   public static String tensorstorePython() {
     Path venv = Path.of("..", ".tensorslab", "tensorstore-venv", "bin", "python").toAbsolutePath().normalize();
     return find("import tensorstore, numpy", List.of(env("TENSORSLAB_TENSORSTORE_PYTHON"), venv.toString(), "python3"),
-        "tensorstore is missing, so the Zarr v3 and tensorstore reader checks cannot run: make the venv .ci/run makes"
+        "tensorstore is missing, so the Zarr v3 and tensorstore reader checks cannot run: make the venv ./build verify makes"
             + " (python3 -m venv .tensorslab/tensorstore-venv && .tensorslab/tensorstore-venv/bin/pip install"
             + " tensorstore numpy), or point TENSORSLAB_TENSORSTORE_PYTHON at a python that has it");
   }
