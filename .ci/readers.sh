@@ -38,7 +38,7 @@ tensorslab_provision_test_readers() { # $1: the repository root
       tensorslab_apt_install python3-venv || true
       python3 -m venv "$venv" >/dev/null 2>&1 || true
     fi
-    if [ -x "$venv/bin/pip" ] && "$venv/bin/pip" install -q tensorstore numpy >&2; then :; else
+    if [ -x "$venv/bin/pip" ] && "$venv/bin/pip" install -q --retries 0 --timeout 20 tensorstore numpy >&2; then :; else
       echo "build: could not install tensorstore; the Zarr reader tests will fail saying so" >&2
     fi
   fi

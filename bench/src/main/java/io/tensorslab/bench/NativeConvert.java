@@ -1,7 +1,7 @@
 package io.tensorslab.bench;
 
 import io.tensorslab.export.ExportResult;
-import io.tensorslab.export.TfRecordExport;
+import io.tensorslab.export.TfRecordConversion;
 import io.tensorslab.slab.MemoryAdvice;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordCompression;
@@ -21,7 +21,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -52,7 +51,7 @@ import org.tensorflow.proto.Int64List;
  * <p>The input is {@code tfrecord_peers.py}'s: {@code records} Examples of {@code img}
  * float32[256] + {@code label} int64 (200 000 records: 215 MB of TFRecord, 206 MB of arrays),
  * written once per trial to {@code java.io.tmpdir}. Each invocation is one whole
- * {@link TfRecordExport#run} with {@code durable = false} (no fsync: the time before the final
+ * {@link TfRecordConversion#run} with the native engine and {@code durable(false)} (no fsync: the time before the final
  * sync), its output deleted after the invocation. GB/s = 206 MB / score.
  * <ul>
  *   <li>{@link #convert}: plan (index), range writers on {@code threads} threads, commit;
@@ -132,9 +131,10 @@ public class NativeConvert {
     List<FeatureSpec> features = List.of(
         new FeatureSpec("img", FeatureSpec.Dtype.FLOAT32, List.of((long) WIDTH), false),
         new FeatureSpec("label", FeatureSpec.Dtype.INT64, List.of(), false));
-    var options = new TfRecordExport.Options(List.of(input), TfRecordCompression.NONE, features,
-        TfRecordExport.VarLen.RAGGED, Map.of(), Long.MAX_VALUE, threads, output, false, false, null, null);
-    try (ExportResult result = TfRecordExport.run(options)) {
+    TfRecordConversion conversion = TfRecordConversion.builder().inputs(List.of(input))
+        .compression(TfRecordCompression.NONE).features(features).threads(threads).to(output).durable(false)
+        .engine(TfRecordConversion.Engine.NATIVE).build();
+    try (ExportResult result = conversion.run()) {
       if (result.bytes() != arrayBytes) {
         throw new IllegalStateException("wrote " + result.bytes() + " bytes, expected " + arrayBytes);
       }

@@ -1,28 +1,17 @@
 package io.tensorslab.cli;
 
-import io.tensorslab.export.ExportBuilder;
-import io.tensorslab.export.ExportException;
 import io.tensorslab.export.ExportResult;
-import io.tensorslab.export.TensorSlab;
-import io.tensorslab.export.TfRecordExport;
+import io.tensorslab.export.TfRecordConversion;
 import io.tensorslab.shard.Shard;
-import io.tensorslab.shard.ShardConversion;
 import io.tensorslab.shard.ShardLedger;
 import io.tensorslab.shard.ShardPlan;
 import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.store.StoreFormat;
 import io.tensorslab.store.zarr.ZarrGroups;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
-import io.tensorslab.tf.DatasetReadException;
 import io.tensorslab.tf.FeatureSpec;
-import io.tensorslab.tf.TfRecordBatches;
 import io.tensorslab.tf.TfRecordCompression;
-import io.tensorslab.tf.TfRecordDatasets;
-import io.tensorslab.tf.TfRecordErrors;
-import io.tensorslab.tf.TfRecordException;
 import io.tensorslab.tf.TfRecordInputs;
-import io.tensorslab.tf.TfRecordPrescan;
-import io.tensorslab.tf.TfRecordSurvey;
 import io.tensorslab.tf.VarLenPadding;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -30,13 +19,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.tensorflow.EagerSession;
-import org.tensorflow.op.Ops;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -48,13 +34,9 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code tensorslab convert}: TFRecord files of {@code tf.train.Example} records to one
- * {@code .npy} per feature, parsed by TensorFlow's own {@code TFRecordDataset} and
- * {@code ParseExampleV2} and written by the export engine.
- *
- * <p>Before TensorFlow reads anything, every input file's framing is walked once in Java
- * ({@link TfRecordPrescan}, no CRCs: a plain file costs one seek per record). That counts the rows
- * (the progress bar's total and an exact preallocation) and catches a file cut inside a record
- * header, which TensorFlow's reader takes for a clean end and would silently drop.
+ * {@code .npy} per feature, a Zarr store, or one shard of a Zarr store. Turns flags into a
+ * {@link TfRecordConversion} (which decides the engine and refuses what cannot be done) and its
+ * errors into one line; converts nothing itself.
  */
 @Command(
     name = "convert",
@@ -144,7 +126,8 @@ final class ConvertCommand implements Callable<Integer> {
   boolean overwrite;
 
   @Option(names = "--no-sync", description = "Do not force the files to disk before they appear (scratch output: "
-      + "a crash may then leave complete-looking files with lost pages). Native engine only.")
+      + "a crash may then leave complete-looking files with lost pages; with --shard, shards marked done whose chunks "
+      + "may be lost).")
   boolean noSync;
 
   @Mixin
@@ -162,64 +145,62 @@ final class ConvertCommand implements Callable<Integer> {
           + "(docs/scale-out.md).")
   Shard shard;
 
-  /** Pad value per '*' feature name, parsed for its dtype. */
-  private final Map<String, Object> padValues = new HashMap<>();
-  /** Longest row per '*' feature name and largest image per 'image:*,*,C' one, from the pre-scan. */
-  private TfRecordPrescan prescan;
 
   @Override
   public Integer call() throws Exception {
     List<FeatureSpec> given = checkUsage();
     if (shard != null) {
-      if (given == null) {
-        // Every worker must use one schema; inferring it would scan every input in every worker.
-        throw usage("option '--shard' needs the features given with '--feature': run 'tensorslab inspect' on the "
-            + "inputs once and give every worker the --feature list it prints");
-      }
-      return convertShard(shardJob(given));
+      checkShardUsage(given);
     }
     checkInputs();
-    checkOutputDirectory();
-    PrintWriter stdout = spec.commandLine().getOut();
-    List<FeatureSpec> features = given != null ? given : inferSchema();
-    checkPadValues(features);
-    TfRecordExport.VarLen nativeVarLen = varlen == VarLen.PAD ? TfRecordExport.VarLen.PAD : TfRecordExport.VarLen.RAGGED;
-    String nativeCannot = TfRecordExport.unsupportedReason(features, nativeVarLen);
-    if (engine == Engine.NATIVE && nativeCannot != null) {
-      throw usage("--engine native cannot convert these features: " + nativeCannot + "; use --engine tensorflow");
+    if (shard != null) {
+      checkShardStore(out.toAbsolutePath().normalize());
+    } else {
+      checkOutputDirectory();
     }
-    if (engine != Engine.TENSORFLOW && nativeCannot == null) {
-      return convertNatively(features, nativeVarLen, stdout, given == null);
+    TfRecordConversion conversion = conversion(given);
+    if (shard != null) {
+      return convertShard(conversion);
     }
-    if (noSync) {
-      throw usage("option '--no-sync' applies only to the native engine"
-          + (nativeCannot == null ? " (not with --engine tensorflow)" : ", which cannot convert " + nativeCannot));
-    }
-    String engineLine = engine == Engine.TENSORFLOW ? "engine: tensorflow (--engine tensorflow)"
-        : "engine: tensorflow (auto: the native reader cannot convert " + nativeCannot + ")";
-    long rows = countRows(features);
-    EagerSession session = EagerSession.create();
+    EagerSession session = null;
     try {
-      Ops tf = Ops.create(session);
-      // A limit below the batch size is the batch size: records past the limit are then never parsed.
-      long batchSize = limit != null && limit > 0 ? Math.min(batch, limit) : batch;
-      TfRecordBatches batches = TfRecordDatasets.build(tf, files, compression, features, batchSize,
-          prescan.imageSizes(), varlen == VarLen.RAGGED);
-      try (ExportResult result = export(tf, batches, rows)) {
+      if (conversion.engine() == TfRecordConversion.Engine.TENSORFLOW) {
+        // The command's own session: left open when the process exits right after (TensorSlabCommand.release).
+        session = EagerSession.create();
+        conversion = conversion.withSession(session);
+      }
+      TfRecordConversion job = conversion;
+      try (ExportResult result = ExportRun.run(job::run, out, -1, quiet, spec.commandLine().getErr())) {
         if (!quiet) {
-          if (given == null) {
-            stdout.println("schema (inferred): " + schemaText(features));
-          }
-          ExportRun.printSummary(stdout, result, format);
-          stdout.println(engineLine);
-          stdout.println("open in Python: " + ExportRun.pythonOpen(result, format));
-          stdout.flush();
+          printSummary(spec.commandLine().getOut(), job, result);
         }
       }
     } finally {
-      TensorSlabCommand.release(session);
+      if (session != null) {
+        TensorSlabCommand.release(session);
+      }
     }
     return 0;
+  }
+
+  private void printSummary(PrintWriter stdout, TfRecordConversion c, ExportResult result) {
+    if (c.schemaInferred()) {
+      stdout.println("schema (inferred): " + schemaText(c.features()));
+    }
+    if (c.engine() == TfRecordConversion.Engine.NATIVE) {
+      ExportRun.printSummary(stdout, result, format, "parsing and copying into the files",
+          "indexing the records (and counting * and bytes values) and sealing");
+      int n = c.threads();
+      stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + n + " thread"
+          + (n == 1 ? "" : "s") + (c.compression() == TfRecordCompression.NONE ? "" : " (one per compressed file)"));
+    } else {
+      ExportRun.printSummary(stdout, result, format);
+      stdout.println(engine == Engine.TENSORFLOW ? "engine: tensorflow (--engine tensorflow)"
+          : "engine: tensorflow (auto: the native reader cannot convert " + c.nativeUnsupportedReason() + ")");
+    }
+    stdout.println("open in Python: " + (format instanceof ZarrStoreFormat || c.engine() != TfRecordConversion.Engine.NATIVE
+        ? ExportRun.pythonOpen(result, format) : ExportRun.pythonLoad(result.arrays().getFirst().path())));
+    stdout.flush();
   }
 
   /** The {@code --feature} list, ready to paste. */
@@ -231,112 +212,80 @@ final class ConvertCommand implements Callable<Integer> {
     return sb.toString();
   }
 
-  /** Every feature of the inputs, with the schema {@link TfRecordSurvey#inferSchema} gives for a scan of all records. */
-  private List<FeatureSpec> inferSchema() throws IOException {
-    TfRecordSurvey survey = TfRecordSurvey.scan(files, compression, limit == null ? Long.MAX_VALUE : limit);
+  /**
+   * The conversion these options describe (without {@code --feature}: the schema a scan infers); an
+   * option the conversion refuses is a usage error with its reason.
+   */
+  TfRecordConversion conversion(List<FeatureSpec> given) throws IOException {
+    TfRecordConversion.Builder b = TfRecordConversion.builder().inputs(files)
+        .varLen(varlen == VarLen.PAD ? TfRecordConversion.VarLen.PAD : TfRecordConversion.VarLen.RAGGED)
+        .batchSize(batch).to(out).format(format).overwrite(overwrite).durable(!noSync)
+        .engine(switch (engine) {
+          case AUTO -> TfRecordConversion.Engine.AUTO;
+          case NATIVE -> TfRecordConversion.Engine.NATIVE;
+          case TENSORFLOW -> TfRecordConversion.Engine.TENSORFLOW;
+        });
+    if (compression != null) {
+      b.compression(compression);
+    }
+    if (given != null) {
+      b.features(given);
+    }
+    if (padValue != null) {
+      b.padValue(padValue);
+    }
+    if (threads != null) {
+      b.threads(threads);
+    }
+    if (limit != null) {
+      b.limit(limit);
+    }
+    TfRecordConversion c;
     try {
-      return survey.inferSchema();
+      c = b.build();
     } catch (IllegalArgumentException e) {
-      throw new TfRecordException("cannot infer the schema: " + e.getMessage(), null, -1, null, -1, null);
+      throw usage(e.getMessage());
     }
+    return c;
   }
 
-  /**
-   * The native engine: no TensorFlow session, TensorFlow's native library never loaded. The
-   * pre-scan is part of its plan (it indexes every file), so {@link #countRows} is not called.
-   */
-  private int convertNatively(List<FeatureSpec> features, TfRecordExport.VarLen nativeVarLen, PrintWriter stdout,
-      boolean inferred) throws IOException {
-    int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-    ExportRun.Job job = (listener, cancellation) -> TfRecordExport.run(new TfRecordExport.Options(files, compression,
-        features, nativeVarLen, padValues, limit == null ? Long.MAX_VALUE : limit, n, out, overwrite, !noSync, listener,
-        cancellation, format));
-    try (ExportResult result = ExportRun.run(job, out, -1, quiet, spec.commandLine().getErr())) {
-      if (!quiet) {
-        if (inferred) {
-          stdout.println("schema (inferred): " + schemaText(features));
-        }
-        ExportRun.printSummary(stdout, result, format, "parsing and copying into the files",
-            "indexing the records (and counting * and bytes values) and sealing");
-        stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + n + " thread"
-            + (n == 1 ? "" : "s") + (compression == TfRecordCompression.NONE ? "" : " (one per compressed file)"));
-        stdout.println("open in Python: " + (format instanceof ZarrStoreFormat ? ExportRun.pythonOpen(result, format)
-            : ExportRun.pythonLoad(result.arrays().getFirst().path())));
-        stdout.flush();
-      }
+  /** {@code --shard} joins a Zarr store rather than replacing one. */
+  private void checkShardUsage(List<FeatureSpec> given) {
+    if (given == null) {
+      // Every worker must use one schema; inferring it would scan every input in every worker.
+      throw usage("option '--shard' needs the features given with '--feature': run 'tensorslab inspect' on the "
+          + "inputs once and give every worker the --feature list it prints");
     }
-    return 0;
-  }
-
-  private ExportResult export(Ops tf, TfRecordBatches b, long rows) throws IOException {
-    ExportBuilder builder;
-    if (prescan.maxLengths().isEmpty()) {
-      // TensorFlow's parse gives a '*' feature as (values, row_splits) per batch: written as one ragged array.
-      builder = TensorSlab.export(b);
-    } else {
-      VarLenPadding p = VarLenPadding.of(tf, b, prescan.maxLengths(), padValues);
-      builder = TensorSlab.export(p.variant(), p.types(), p.shapes()).names(p.names());
-      b.writeAs().forEach(builder::writeAs);
-    }
-    try {
-      // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
-      return ExportRun.run(builder.limit(rows).overwrite(overwrite).format(format), out, rows, quiet, spec.commandLine().getErr());
-    } catch (ExportException e) {
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof DatasetReadException dre && dre.getCause() instanceof RuntimeException tfError) {
-          throw TfRecordErrors.explain(tfError, b, dre.batch());
-        }
-      }
-      throw e;
-    }
-  }
-
-  /**
-   * The sharded conversion's job for these options: {@code --shard} needs Zarr output and ragged
-   * {@code *} features, and joins a store rather than replacing one.
-   */
-  ShardConversion.Job shardJob(List<FeatureSpec> features) throws IOException {
-    // format: set from the --format options by checkUsage()
-    if (!(format instanceof ZarrStoreFormat zarr)) {
+    if (!(format instanceof ZarrStoreFormat)) {
       throw usage("option '--shard' needs '--format zarr' or '--format zarr3': several processes can fill one Zarr "
           + "store chunk by chunk, but not one .npy file");
-    }
-    if (varlen == VarLen.PAD && features.stream().anyMatch(FeatureSpec::variableLength)) {
-      throw usage("option '--shard' writes '*' features ragged only: '--varlen pad' needs the longest row of the "
-          + "whole input before the first chunk; drop '--varlen pad'");
     }
     if (overwrite) {
       throw usage("option '--overwrite' does not apply with '--shard': workers join the store in DIR; to start "
           + "over, remove DIR first");
     }
-    checkInputs(); // expands globs and directories and detects the compression: the job needs both
-    ShardConversion.Job job;
-    try {
-      job = new ShardConversion.Job(files, compression, features, limit == null ? Long.MAX_VALUE : limit,
-          out.toAbsolutePath().normalize(), zarr, false);
-    } catch (IllegalArgumentException e) {
-      throw usage("option '--shard': " + e.getMessage());
-    }
-    checkShardStore(job.store());
-    return job;
   }
 
   /** Runs this worker's shard; finishes the store when it finds every shard done. */
-  private int convertShard(ShardConversion.Job job) throws IOException {
-    long start = System.nanoTime();
-    ShardConversion.Planned planned = ShardConversion.plan(job, shard.count());
-    ShardConversion.Outcome o = ShardConversion.run(planned, shard, true);
+  private int convertShard(TfRecordConversion conversion) throws IOException {
+    TfRecordConversion.ShardOutcome o;
+    try {
+      o = conversion.runShard(shard, true);
+    } catch (IllegalArgumentException e) {
+      throw usage("option '--shard': " + e.getMessage());
+    }
     if (!quiet) {
       PrintWriter stdout = spec.commandLine().getOut();
       ShardPlan.Range r = o.range();
-      ShardLedger.Status status = ShardLedger.status(job.store());
+      Path store = conversion.directory();
+      ShardLedger.Status status = ShardLedger.status(store);
       stdout.printf(Locale.ROOT, "shard %s: rows [%d, %d) of %d, chunks [%d, %d) of %d,%s in %.2f s%n", shard,
-          r.firstRow(), r.endRow(), planned.plan().rows(), r.firstChunk(), r.endChunk(), planned.plan().chunks(),
-          o.alreadyDone() ? " were already complete" : " written", (System.nanoTime() - start) / 1e9);
+          r.firstRow(), r.endRow(), o.rows(), r.firstChunk(), r.endChunk(), o.chunks(),
+          o.alreadyDone() ? " were already complete" : " written", o.elapsedNanos() / 1e9);
       stdout.println(o.storeComplete() || status.complete()
-          ? "store complete: all " + shard.count() + " shards done, metadata written: " + job.store()
+          ? "store complete: all " + shard.count() + " shards done, metadata written: " + store
           : status.done().size() + " of " + shard.count() + " shards complete; missing: "
-              + StatusCommand.ranges(status.missing()) + " (tensorslab status " + job.store() + ")");
+              + StatusCommand.ranges(status.missing()) + " (tensorslab status " + store + ")");
       stdout.flush();
     }
     return 0;
@@ -394,19 +343,19 @@ final class ConvertCommand implements Callable<Integer> {
     return features;
   }
 
+  /** A {@code --pad-value} that a given {@code *} feature's dtype cannot hold is a usage error naming the flag. */
   private void checkPadValues(List<FeatureSpec> features) {
+    if (padValue == null) {
+      return;
+    }
     for (FeatureSpec f : features) {
-      if (!f.variableLength()) {
-        continue;
-      }
-      if (varlen == VarLen.RAGGED) {
-        continue;
-      }
-      try {
-        padValues.put(f.name(), VarLenPadding.padValue(padValue, f.dtype()));
-      } catch (NumberFormatException e) {
-        throw usage("Invalid value for option '--pad-value': '" + padValue + "' is not a " + f.dtype().cliName()
-            + " value, as feature '" + f.name() + "' needs");
+      if (f.variableLength()) {
+        try {
+          VarLenPadding.padValue(padValue, f.dtype());
+        } catch (NumberFormatException e) {
+          throw usage("Invalid value for option '--pad-value': '" + padValue + "' is not a " + f.dtype().cliName()
+              + " value, as feature '" + f.name() + "' needs");
+        }
       }
     }
   }
@@ -415,28 +364,12 @@ final class ConvertCommand implements Callable<Integer> {
     return new ParameterException(spec.commandLine(), message);
   }
 
-  /** Expands the inputs; missing, directory or unreadable files named before anything is read or written. */
+  /** Expands the inputs (globs, directories); the conversion checks each file before anything is read or written. */
   private void checkInputs() throws IOException {
     try {
       files = TfRecordInputs.expand(inputs);
-      if (compression == null) {
-        compression = TfRecordInputs.detectCompression(files);
-      }
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
-    }
-    for (Path p : files) {
-      String problem = null;
-      if (!Files.exists(p)) {
-        problem = "input file does not exist";
-      } else if (Files.isDirectory(p)) {
-        problem = "input is a directory, not a file";
-      } else if (!Files.isReadable(p)) {
-        problem = "input file is not readable (permission denied)";
-      }
-      if (problem != null) {
-        throw new TfRecordException(problem, p, -1, null, -1, null);
-      }
     }
   }
 
@@ -471,19 +404,6 @@ final class ConvertCommand implements Callable<Integer> {
       throw new IOException("output directory already holds " + npy.size() + " .npy file"
           + (npy.size() == 1 ? "" : "s") + " (" + shown + "); pass --overwrite to replace them (path=" + dir + ")");
     }
-  }
-
-  /**
-   * Rows to export: every record of every file, or the first {@code --limit}. Walks the framing
-   * only as far as needed; reads records where features need a look ahead (padding, images, raw
-   * bytes); a file cut inside a record or a value that cannot be decoded fails here, naming file and record.
-   */
-  private long countRows(List<FeatureSpec> features) throws IOException {
-    // Only padding needs the longest row of each '*' feature ahead; ragged output takes rows as they come.
-    List<String> padded = varlen != VarLen.PAD ? List.of()
-        : features.stream().filter(FeatureSpec::variableLength).map(FeatureSpec::name).toList();
-    prescan = TfRecordPrescan.run(files, compression, features, padded, limit == null ? Long.MAX_VALUE : limit);
-    return prescan.rows();
   }
 
   static final class CompressionConverter implements ITypeConverter<TfRecordCompression> {

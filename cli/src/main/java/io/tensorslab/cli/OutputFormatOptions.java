@@ -1,9 +1,7 @@
 package io.tensorslab.cli;
 
 import io.tensorslab.store.StoreFormat;
-import io.tensorslab.store.zarr.ZarrCodec;
-import io.tensorslab.store.zarr.ZarrFormat;
-import io.tensorslab.store.zarr.ZarrStoreFormat;
+import io.tensorslab.store.StoreFormats;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -37,35 +35,11 @@ final class OutputFormatOptions {
 
   /** The store format asked for; a usage error names the flag that does not fit. */
   StoreFormat storeFormat() {
-    ZarrFormat zarr = switch (format) {
-      case "npy" -> null;
-      case "zarr" -> ZarrFormat.V2;
-      case "zarr3" -> ZarrFormat.V3;
-      default -> throw usage("--format must be npy, zarr or zarr3, got '" + format + "'");
-    };
-    if (zarr == null) {
-      if (chunkRows != null || codec != null || chunksPerFile != null) {
-        throw usage((chunkRows != null ? "--chunk-rows" : codec != null ? "--codec" : "--chunks-per-file")
-            + " applies to Zarr output: add --format zarr or --format zarr3");
-      }
-      return StoreFormat.NPY;
-    }
-    if (chunkRows != null && chunkRows < 1) {
-      throw usage("--chunk-rows must be at least 1, got " + chunkRows);
-    }
-    if (chunksPerFile != null && chunksPerFile < 1) {
-      throw usage("--chunks-per-file must be at least 1, got " + chunksPerFile);
-    }
-    if (chunksPerFile != null && chunksPerFile > 1 && zarr != ZarrFormat.V3) {
-      throw usage("--chunks-per-file " + chunksPerFile + " needs --format zarr3 (Zarr v2 has one file per chunk)");
-    }
-    ZarrCodec chosen;
     try {
-      chosen = codec == null ? ZarrCodec.NONE : ZarrCodec.parse(codec);
+      return StoreFormats.fromOptions(format, chunkRows, codec, chunksPerFile);
     } catch (IllegalArgumentException e) {
-      throw usage("--codec: " + e.getMessage());
+      throw usage(e.getMessage());
     }
-    return new ZarrStoreFormat(zarr, chunkRows == null ? 0 : chunkRows, chosen, chunksPerFile == null ? 1 : chunksPerFile);
   }
 
   private ParameterException usage(String message) {

@@ -1,5 +1,6 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.shard.Shard;
 import io.tensorslab.shard.ShardLedger;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -46,24 +47,7 @@ final class StatusCommand implements Callable<Integer> {
 
   /** {@code 0-3, 5, 7-9}: shard indexes folded into runs, "none" for none. */
   static String ranges(List<Integer> indexes) {
-    if (indexes.isEmpty()) {
-      return "none";
-    }
-    StringBuilder sb = new StringBuilder();
-    int start = indexes.getFirst();
-    int prev = start;
-    for (int i = 1; i <= indexes.size(); i++) {
-      Integer next = i < indexes.size() ? indexes.get(i) : null;
-      if (next != null && next == prev + 1) {
-        prev = next;
-        continue;
-      }
-      sb.append(sb.isEmpty() ? "" : ", ").append(start == prev ? String.valueOf(start) : start + "-" + prev);
-      if (next != null) {
-        start = next;
-        prev = next;
-      }
-    }
-    return sb.toString();
+    return Shard.ranges(indexes);
   }
+
 }

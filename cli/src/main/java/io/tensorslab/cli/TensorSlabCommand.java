@@ -1,5 +1,6 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.export.Failures;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -107,7 +108,7 @@ public final class TensorSlabCommand implements Runnable {
 
   /** Folds a message onto one line: scripts read stderr line by line. */
   static String oneLine(String message) {
-    return message == null ? "" : message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    return Failures.oneLine(message);
   }
 
   /** {@code --version}: the jar's implementation version, when run from a jar. */

@@ -1,14 +1,25 @@
 package io.tensorslab.export;
 
 import io.tensorslab.npy.NpyDtype;
+import io.tensorslab.shard.Shard;
+import io.tensorslab.shard.ShardLedger;
+import io.tensorslab.shard.ShardPlan;
+import io.tensorslab.slab.MemoryAdvice;
+import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.RowStore;
+import io.tensorslab.store.RowStores;
+import io.tensorslab.store.RowWindow;
 import io.tensorslab.store.StagedFile;
 import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.store.StoreCommit;
 import io.tensorslab.store.StoreDestination;
 import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrArraySpec;
+import io.tensorslab.store.zarr.ZarrPartStore;
+import io.tensorslab.store.zarr.ZarrStore;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordException;
@@ -21,132 +32,108 @@ import io.tensorslab.tf.example.MalformedExampleException;
 import io.tensorslab.tf.example.TfRecordIndex;
 import io.tensorslab.tf.example.TfRecordReader;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
- * TFRecord files of {@code tf.train.Example}s to one {@code .npy} per output or one Zarr v2 / v3
- * array per output (any {@link StoreFormat}), parsed by the native Example reader (no TensorFlow
- * call, TensorFlow's native library never loaded) on several threads. The files — {@code .npy}
- * files, or every Zarr chunk and metadata file — equal, byte for byte, what the TensorFlow engine
- * ({@code TFRecordDataset} + {@code ParseExampleV2} + the export engine) writes for the same
- * features and format, for any thread count.
+ * The conversion engine for TFRecord files of {@code tf.train.Example}s read by the native Example
+ * reader (no TensorFlow call, TensorFlow's native library never loaded): one record loop and one set
+ * of row writers for every mode — one {@code .npy} per output or one Zarr v2 / v3 array per output
+ * ({@link StoreFormat}), on any number of threads, and as one worker's part of a Zarr store that
+ * several processes fill at once ({@code --shard I/N}, Spark tasks). The files equal, byte for byte,
+ * what the TensorFlow engine writes for the same features and format, for any thread count and any
+ * split into shards. Reached through {@link TfRecordConversion}.
  *
  * <p>The way through:
  * <ol>
  *   <li><b>plan</b>: every file is indexed ({@link TfRecordIndex}: record offsets, the row count up
  *       to the limit) and cut into ranges of whole records, each with its first output row;
- *   <li><b>count</b> (only when a {@code *} or bytes feature needs it): every range is parsed once
- *       to sum its values per {@code *} feature and find the longest row and bytes value, so every
+ *   <li><b>count</b> (only when a {@code *}, bytes or padded feature needs it): every range is parsed
+ *       once to sum its values per {@code *} feature and find the longest row and bytes value, so every
  *       store is made with its exact size and every range knows where its values start — ragged
  *       values are then placed once, never staged and moved; a bad record fails here, before any
  *       file exists;
  *   <li><b>range writers</b>: one task per range parses its records and copies each feature straight
- *       from the record bytes into the windows of the row stores (packed floats one copy, int64s
- *       decoded, bytes NUL-padded, {@code raw-<type>} bytes one copy), handing windows back as they
- *       fill so the store can release and write back their pages while the export goes on (two
- *       ranges may share a Zarr chunk: the store writes it once the rows of both are handed back);
+ *       from the record bytes into the row stores (packed floats one copy, int64s decoded, bytes
+ *       NUL-padded, {@code raw-<type>} bytes one copy), handing rows back as they fill so the store
+ *       can write them (two ranges may share a Zarr chunk: the store writes it once the rows of
+ *       both are handed back);
  *   <li><b>commit</b>: finish every store, publish them and the manifest (a Zarr store: its group
- *       metadata, the manifest in the root attributes) all or nothing ({@link StoreCommit}).
+ *       metadata, the manifest in the root attributes) all or nothing ({@link StoreCommit}). A
+ *       shard instead marks itself done in the store's {@link ShardLedger}; the worker that finds
+ *       every shard done writes the metadata.
  * </ol>
  *
- * {@snippet :
- * var options = new TfRecordExport.Options(files, TfRecordCompression.NONE, specs, VarLen.RAGGED,
- *     Map.of(), Long.MAX_VALUE, 4, dir, false, true);
- * try (ExportResult result = TfRecordExport.run(options)) { ... }
- * }
+ * <p><b>A shard</b> is the same engine over a restricted part of a shared Zarr store. Every worker
+ * makes the same plan alone (index, counts, array specs): the rows are split into whole chunk files
+ * of every row array ({@link ShardPlan}); a ragged feature's values array belongs, file by file, to
+ * the worker in whose values the file starts, which reads on into the next worker's records to
+ * complete its last values file. Each store is a {@link ZarrPartStore} that writes the chunks the
+ * worker owns and drops the rows it does not, so the range writers do not know they write a part.
+ * The count (for {@code *}, bytes and padded features) is of the whole input in every worker: widths
+ * and value offsets are global, and recomputing them costs a parse, not a coordinator.
  */
-public final class TfRecordExport {
-
-  /** How a {@code *} feature is written. */
-  public enum VarLen {
-    /** {@code NAME.values.npy} + {@code NAME.row_splits.npy}, as {@code tf.RaggedTensor}. */
-    RAGGED,
-    /** {@code NAME.npy} padded to the longest row + {@code NAME.lengths.npy}. */
-    PAD
-  }
-
-  /** Suffix of the row lengths beside a padded feature. */
-  public static final String LENGTHS_SUFFIX = ".lengths";
-
-  /**
-   * What to convert.
-   *
-   * @param files read in this order; rows follow the records across files
-   * @param padValues per {@code *} feature under {@link VarLen#PAD}: a {@code Float}, {@code Long} or
-   *     {@code String}; a missing entry pads with 0 or empty bytes
-   * @param limit rows at most
-   * @param threads range writers at once, at least 1
-   * @param listener told of progress from the range writers' threads (one at a time), or null
-   * @param cancellation checked every few thousand rows, or null
-   * @param format what every output is written as: {@link StoreFormat#NPY}, or a
-   *     {@link io.tensorslab.store.zarr.ZarrStoreFormat} (the directory is then one Zarr group)
-   */
-  public record Options(List<Path> files, TfRecordCompression compression, List<FeatureSpec> features, VarLen varLen,
-      Map<String, Object> padValues, long limit, int threads, Path directory, boolean overwrite, boolean durable,
-      ExportListener listener, Cancellation cancellation, StoreFormat format) {
-    public Options {
-      files = List.copyOf(files);
-      Objects.requireNonNull(format, "format");
-      features = List.copyOf(features);
-      padValues = Map.copyOf(padValues);
-      Objects.requireNonNull(compression, "compression");
-      Objects.requireNonNull(varLen, "varLen");
-      if (threads < 1) {
-        throw new IllegalArgumentException("threads must be at least 1, got " + threads);
-      }
-      if (limit < 0) {
-        throw new IllegalArgumentException("limit must be >= 0, got " + limit);
-      }
-    }
-
-    /** One {@code .npy} file per output. */
-    public Options(List<Path> files, TfRecordCompression compression, List<FeatureSpec> features, VarLen varLen,
-        Map<String, Object> padValues, long limit, int threads, Path directory, boolean overwrite, boolean durable,
-        ExportListener listener, Cancellation cancellation) {
-      this(files, compression, features, varLen, padValues, limit, threads, directory, overwrite, durable, listener,
-          cancellation, StoreFormat.NPY);
-    }
-  }
+final class TfRecordExport {
 
   private static final NpyDtype INT64 = NpyDtype.INT64;
   private static final NpyDtype FLOAT32 = NpyDtype.FLOAT32;
+  private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   /**
    * Ranges per thread. One: the {@code .npy} store releases written pages in 32 MiB runs of
    * consecutive rows, and the tail of each range's last run stays resident until the end, so more
    * ranges cost RSS (4 per thread: 426 MB peak instead of 275 MB at 1 GB on 2 threads), while
-   * ranges of equal bytes already balance the threads.
+   * ranges of equal bytes already balance the threads. A shard cuts the input finer (per thread
+   * and shard), so that its own rows still make a range per thread.
    */
   private static final int RANGES_PER_THREAD = 1;
+  private static final int PROGRESS_EVERY_ROWS = 4096;
 
-  private final Options options;
+  private final TfRecordConversion job;
   private final List<FeatureSpec> features;
   private final FeatureSelection selection;
   /** Per feature: the bytes a {@code raw-<type>} value holds (its row in the store), or -1 for another feature. */
   private final long[] rawBytes;
+  private final List<TfRecordIndex> indexes = new ArrayList<>();
+  /** Ranges over all rows, in row order. */
   private final List<Range> ranges = new ArrayList<>();
   private long rows;
   private long startNanos;
   /** Rows and bytes written so far, for the listener; guarded by itself. */
   private final long[] progress = new long[2];
-  private static final int PROGRESS_EVERY_ROWS = 4096;
+  /** Rows the listener is told of as the total. */
+  private long progressTotal;
   /** First row of the earliest range that failed so far; later ranges stop (see readRange). */
   private volatile long firstFailedRow = Long.MAX_VALUE;
 
-  private TfRecordExport(Options options) {
-    this.options = options;
-    this.features = options.features();
+  private final ExportListener listener;
+  private final Cancellation cancellation;
+
+  TfRecordExport(TfRecordConversion job, ExportListener listener, Cancellation cancellation) {
+    this.job = job;
+    this.listener = listener;
+    this.cancellation = cancellation;
+    this.features = job.features();
     this.selection = FeatureSelection.of(features);
     this.rawBytes = features.stream()
         .mapToLong(f -> f.decoder() instanceof FeatureSpec.Decoder.Raw ? TfRecordPrescan.rawByteLength(f) : -1)
@@ -159,7 +146,7 @@ public final class TfRecordExport {
    *
    * @return null when it can, else why not (for the summary's engine line)
    */
-  public static String unsupportedReason(List<FeatureSpec> features, VarLen varLen) {
+  static String unsupportedReason(List<FeatureSpec> features, TfRecordConversion.VarLen varLen) {
     for (FeatureSpec f : features) {
       if (f.isImage()) {
         // image decoding is TensorFlow's DecodeImage
@@ -176,20 +163,39 @@ public final class TfRecordExport {
     return null;
   }
 
-  private static List<String> outputNames(FeatureSpec f, VarLen varLen) {
+  private static List<String> outputNames(FeatureSpec f, TfRecordConversion.VarLen varLen) {
     if (!f.variableLength()) {
       return List.of(f.name());
     }
-    return varLen == VarLen.RAGGED ? f.componentNames() : List.of(f.name(), f.name() + LENGTHS_SUFFIX);
+    return varLen == TfRecordConversion.VarLen.RAGGED ? f.componentNames()
+        : List.of(f.name(), f.name() + TfRecordConversion.LENGTHS_SUFFIX);
   }
 
-  /** Converts; see the class comment. On failure nothing is left at a final path. */
-  public static ExportResult run(Options options) throws IOException {
-    return new TfRecordExport(options).run();
+  private boolean ragged(FeatureSpec f) {
+    return f.variableLength() && job.varLen() == TfRecordConversion.VarLen.RAGGED;
   }
 
-  /** Records of one file that one task reads, and the output row of the first. */
-  private record Range(Path file, int firstRecord, int count, long offset, boolean seekable, long firstRow) {}
+  private boolean padded(FeatureSpec f) {
+    return f.variableLength() && job.varLen() == TfRecordConversion.VarLen.PAD;
+  }
+
+  /**
+   * Records of one file that one task reads, and the output row of the first.
+   *
+   * @param index which of {@link #indexes} the file is
+   */
+  private record Range(int index, Path file, int firstRecord, int count, long offset, boolean seekable,
+      long firstRow) {
+    long endRow() {
+      return firstRow + count;
+    }
+  }
+
+  /**
+   * A range as a range writer writes it: per feature, the first value of a ragged feature's range
+   * and the end of its values (both -1 for another feature).
+   */
+  private record Task(Range range, long[] valueStart, long[] valueEnd) {}
 
   /** What the count pass found in one range, per feature. */
   private static final class RangeCounts {
@@ -203,34 +209,50 @@ public final class TfRecordExport {
       longestRow = new long[n];
       shortestRow = new long[n];
       longestBytes = new long[n];
-      java.util.Arrays.fill(shortestRow, Long.MAX_VALUE);
+      Arrays.fill(shortestRow, Long.MAX_VALUE);
     }
   }
 
-  /** The stores of one feature and, for {@code *}, where each range's values start. */
+  /**
+   * One feature's outputs: their layouts and sizes, from the plan and the counts; then the stores
+   * they are written to.
+   */
   private static final class FeatureOutput {
     final FeatureSpec spec;
-    RowStore main;       // NAME, or NAME.values
-    RowStore second;     // NAME.row_splits or NAME.lengths; null for a fixed feature
-    long width;          // values per row of a padded feature
-    long bytesWidth;     // |S width of a bytes feature
-    byte[] padItem;      // one pad item of a padded feature
-    long[] valueStart;   // per range: its first value (ragged)
+    RowLayout mainLayout;   // NAME, or NAME.values
+    RowLayout secondLayout; // NAME.row_splits or NAME.lengths; null for a fixed feature
+    long mainRows;          // rows of the main store when finished
+    long secondRows;
+    long width;             // values per row of a padded feature
+    byte[] padItem;         // one pad item of a padded feature
+    long[] valueStart;      // ragged: per range of the plan its first value, and the total last
+    RowStore main;
+    RowStore second;
+    /** Ragged: one past the last value this export writes (a shard's owned end; the total otherwise). */
+    long valuesOwnedEnd = Long.MAX_VALUE;
 
     FeatureOutput(FeatureSpec spec) {
       this.spec = spec;
     }
+
+    long totalValues() {
+      return valueStart[valueStart.length - 1];
+    }
   }
 
-  private ExportResult run() throws IOException {
+  // ------------------------------------------------------------------ whole export
+
+  /** Converts into {@code .npy} files or one Zarr store; on failure nothing is left at a final path. */
+  ExportResult run() throws IOException {
     long start = System.nanoTime();
     startNanos = start;
-    plan();
+    plan(job.threads() * RANGES_PER_THREAD);
+    progressTotal = rows;
     RangeCounts[] counts = needsCounts() ? countAll() : null;
-    Path dir = options.directory().toAbsolutePath().normalize();
+    List<FeatureOutput> outputs = layouts(counts);
+    Path dir = job.directory().toAbsolutePath().normalize();
     boolean created = OutputDirectory.prepare(dir);
-    StoreDestination destination = new StoreDestination(dir, options.overwrite(), options.durable());
-    List<FeatureOutput> outputs = new ArrayList<>();
+    StoreDestination destination = new StoreDestination(dir, job.overwrite(), job.durable());
     List<RowStore> stores = new ArrayList<>();
     List<String> components = new ArrayList<>();
     List<Path> createdParents = new ArrayList<>();
@@ -238,36 +260,27 @@ public final class TfRecordExport {
     try {
       // As the dataset exporter does: no two outputs on one file (naming both), nested directories made
       // without following links and removed again on failure, each target allowed by its format.
-      StoreFormat format = options.format();
-      Map<String, String> fileByName = new LinkedHashMap<>();
-      Map<String, String> featureOf = new LinkedHashMap<>();
-      for (FeatureSpec f : features) {
-        for (String name : outputNames(f, options.varLen())) {
-          String file = dir.relativize(format.target(dir, name)).toString();
-          String other = featureOf.putIfAbsent(name, f.name());
-          if (other != null) {
-            throw new IllegalArgumentException("features '" + other + "' and '" + f.name() + "' would both be written to "
-                + file + "; rename or drop one of them");
-          }
-          fileByName.put(name, file);
-        }
-      }
-      Exporter.checkDestinations(dir, format, options.overwrite(), fileByName, createdParents);
-      for (int f = 0; f < features.size(); f++) {
-        FeatureOutput out = layout(f, counts, destination);
-        outputs.add(out);
+      StoreFormat format = job.format();
+      Exporter.checkDestinations(dir, format, job.overwrite(), fileNames(dir, format), createdParents);
+      for (FeatureOutput out : outputs) {
+        out.main = create(out.mainLayout, destination, out.mainRows);
         stores.add(out.main);
         components.add(out.spec.name());
-        if (out.second != null) {
+        if (out.secondLayout != null) {
+          out.second = create(out.secondLayout, destination, out.secondRows);
           stores.add(out.second);
           // As the TensorFlow engine names them: NAME.lengths is a component of its own (its padding
           // graph's output), NAME.row_splits belongs to NAME; the Zarr root attributes then match too.
-          components.add(options.varLen() == VarLen.PAD ? out.second.layout().name() : out.spec.name());
+          components.add(padded(out.spec) ? out.secondLayout.name() : out.spec.name());
         }
       }
       long copyStart = System.nanoTime();
-      writeAll(outputs);
-      writeRowSplitsOfNoRows(outputs);
+      List<Task> tasks = new ArrayList<>();
+      for (int k = 0; k < ranges.size(); k++) {
+        tasks.add(taskOf(ranges.get(k), k, outputs));
+      }
+      writeAll(outputs, tasks, false);
+      writeLastRowSplits(outputs);
       long copyNanos = System.nanoTime() - copyStart;
       List<Manifest.Entry> entries = new ArrayList<>();
       long bytes = 0;
@@ -299,17 +312,50 @@ public final class TfRecordExport {
     }
   }
 
-  /**
-   * With no rows there is no range, so none wrote {@code row_splits[0]}: a zero in a fresh
-   * {@code .npy} file, but a Zarr store wants every row it holds written.
-   */
-  private void writeRowSplitsOfNoRows(List<FeatureOutput> outputs) throws IOException {
-    if (rows > 0 || options.varLen() != VarLen.RAGGED) {
-      return;
+  /** Output name to its file relative to {@code dir}; two features on one file are refused, naming both. */
+  private Map<String, String> fileNames(Path dir, StoreFormat format) {
+    Map<String, String> fileByName = new LinkedHashMap<>();
+    Map<String, String> featureOf = new LinkedHashMap<>();
+    for (FeatureSpec f : features) {
+      for (String name : outputNames(f, job.varLen())) {
+        String file = dir.relativize(format.target(dir, name)).toString();
+        String other = featureOf.putIfAbsent(name, f.name());
+        if (other != null) {
+          throw new IllegalArgumentException("features '" + other + "' and '" + f.name() + "' would both be written to "
+              + file + "; rename or drop one of them");
+        }
+        fileByName.put(name, file);
+      }
     }
+    return fileByName;
+  }
+
+  /** A whole range of the plan as a task: its values from the counts. */
+  private Task taskOf(Range r, int k, List<FeatureOutput> outputs) {
+    long[] start = new long[outputs.size()];
+    long[] end = new long[outputs.size()];
+    Arrays.fill(start, -1);
+    Arrays.fill(end, -1);
+    for (int f = 0; f < outputs.size(); f++) {
+      FeatureOutput o = outputs.get(f);
+      if (ragged(o.spec)) {
+        start[f] = o.valueStart[k];
+        end[f] = o.valueStart[k + 1];
+      }
+    }
+    return new Task(r, start, end);
+  }
+
+  /**
+   * {@code row_splits[rows]}, the total: the range writers write {@code row_splits[r]} for each of
+   * their rows, so the last entry (the only one when there are no rows) is written here, by the
+   * export that owns it.
+   */
+  private void writeLastRowSplits(List<FeatureOutput> outputs) throws IOException {
     for (FeatureOutput o : outputs) {
-      if (o.spec.variableLength()) {
-        io.tensorslab.store.RowStores.fill(o.second, 0, 1, (window, done) -> window.bytes().fill((byte) 0));
+      if (ragged(o.spec)) {
+        long total = o.totalValues();
+        RowStores.fill(o.second, rows, 1, (window, done) -> window.bytes().set(LONG_LE, 0, total));
       }
     }
   }
@@ -317,28 +363,341 @@ public final class TfRecordExport {
   private long finishedRowsOf(RowStore s, List<FeatureOutput> outputs) {
     for (FeatureOutput o : outputs) {
       if (o.main == s) {
-        return o.spec.variableLength() && options.varLen() == VarLen.RAGGED ? totalValues(o) : rows;
+        return o.mainRows;
       }
       if (o.second == s) {
-        return options.varLen() == VarLen.RAGGED ? rows + 1 : rows;
+        return o.secondRows;
       }
     }
     throw new IllegalStateException("store of no feature: " + s.target());
   }
 
-  private static long totalValues(FeatureOutput o) {
-    return o.valueStart[o.valueStart.length - 1];
+  /** A store in the job's format; a failure (full disk, a file in the way) names the feature. */
+  private RowStore create(RowLayout layout, StoreDestination destination, long storeRows) throws IOException {
+    try {
+      return job.format().create(layout, destination, StoreCapacity.exact(storeRows));
+    } catch (ExportException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new ExportException("writing failed: " + e.getMessage(), layout.name(), -1, e);
+    }
+  }
+
+  // ------------------------------------------------------------------ a shard of a shared Zarr store
+
+  /** The plan of a sharded store as every worker computes it alone; set by {@link #planShards}. */
+  private ShardPlan shardPlan;
+  private String planJson;
+  private List<FeatureOutput> shardOutputs;
+
+  /**
+   * Plans a Zarr store written as {@code shards} shards: the index, the counts and the arrays'
+   * specs, the split of the rows into whole chunk files of every row array, and the plan's JSON
+   * that every worker's must equal. The same on every worker given the same arguments, whatever
+   * its thread count.
+   */
+  ShardPlan planShards(int shards) throws IOException {
+    ZarrStoreFormat zarr = zarrFormat();
+    plan(Math.multiplyExact(job.threads() * RANGES_PER_THREAD, shards));
+    shardOutputs = layouts(needsCounts() ? countAll() : null);
+    long unit = 1;
+    List<String> arrays = new ArrayList<>();
+    for (FeatureOutput o : shardOutputs) {
+      for (RowLayout layout : layoutsOf(o)) {
+        ZarrArraySpec a = zarr.spec(layout);
+        arrays.add("{\"path\": " + ShardPlan.quote(a.path()) + ", \"chunk_rows\": " + a.chunkRows() + "}");
+        if (ragged(o.spec) && layout == o.mainLayout) {
+          continue; // values arrays are not row arrays: a values file belongs to the shard its values start in
+        }
+        long perFile = Math.multiplyExact(a.chunkRows(), a.chunksPerFile());
+        unit = Math.multiplyExact(unit / gcd(unit, perFile), perFile);
+      }
+    }
+    shardPlan = new ShardPlan(rows, unit, shards);
+    List<String> members = new ArrayList<>();
+    members.add("\"store_format\": " + ShardPlan.quote(zarr.format().optionName()));
+    members.add("\"compression\": " + ShardPlan.quote(job.compression().name().toLowerCase(Locale.ROOT)));
+    members.add("\"codec\": " + ShardPlan.quote(zarr.codec().toString()));
+    members.add("\"chunks_per_file\": " + zarr.chunksPerFile());
+    members.add("\"features\": [" + String.join(", ", features.stream().map(f -> ShardPlan.quote(f.toString()))
+        .toList()) + "]");
+    if (features.stream().anyMatch(this::padded)) {
+      members.add("\"varlen\": \"pad\", \"pad_values\": " + ShardPlan.quote(new java.util.TreeMap<>(job.padValues())
+          .toString()));
+    }
+    members.add("\"arrays\": [" + String.join(", ", arrays) + "]");
+    List<ShardPlan.Input> inputs = new ArrayList<>();
+    for (TfRecordIndex index : indexes) {
+      inputs.add(new ShardPlan.Input(index.path(), Files.size(index.path()), index.count()));
+    }
+    planJson = shardPlan.toJson(inputs, members);
+    return shardPlan;
+  }
+
+  /** The plan's JSON, as the store's ledger holds it; after {@link #planShards}. */
+  String planJson() {
+    return planJson;
+  }
+
+  private ZarrStoreFormat zarrFormat() {
+    if (!(job.format() instanceof ZarrStoreFormat zarr)) {
+      throw new IllegalStateException("shards write Zarr stores, not " + job.format());
+    }
+    return zarr;
+  }
+
+  private static List<RowLayout> layoutsOf(FeatureOutput o) {
+    return o.secondLayout == null ? List.of(o.mainLayout) : List.of(o.mainLayout, o.secondLayout);
+  }
+
+  private static long gcd(long a, long b) {
+    return b == 0 ? a : gcd(b, a % b);
+  }
+
+  private static long ceilTo(long x, long unit) {
+    return (x + unit - 1) / unit * unit;
+  }
+
+  /**
+   * Joins the store's ledger as {@code shard} (refused when the store was planned otherwise),
+   * writes the shard's chunks unless it is already done, marks it done, and when {@code finish}
+   * and every shard is done writes the store's metadata.
+   */
+  TfRecordConversion.ShardOutcome runShard(Shard shard, boolean finish) throws IOException {
+    long start = System.nanoTime();
+    startNanos = start;
+    planShards(shard.count());
+    Path store = job.directory().toAbsolutePath().normalize();
+    Files.createDirectories(store);
+    ShardLedger ledger = ShardLedger.join(store, shard, planJson, job.durable());
+    ShardPlan.Range part = shardPlan.range(shard);
+    boolean alreadyDone = ledger.isDone(shard.index());
+    if (!alreadyDone) {
+      ledger.markDone(part, writePart(store, part));
+    }
+    boolean complete = finish && finishShards(ledger);
+    return new TfRecordConversion.ShardOutcome(shard, part, shardPlan.rows(), shardPlan.chunks(), alreadyDone,
+        complete, System.nanoTime() - start);
+  }
+
+  /**
+   * Writes the chunks of {@code part} into the shared store: its rows of every row array, and of
+   * each ragged feature's values the files that start in its values. Returns, per values array, the
+   * values before the part's end (recorded in its done marker).
+   */
+  private Map<String, Long> writePart(Path storeDir, ShardPlan.Range part) throws IOException {
+    List<FeatureOutput> outputs = shardOutputs;
+    ZarrStoreFormat zarr = zarrFormat();
+    long a = part.firstRow();
+    long b = part.endRow();
+    boolean lastShard = part.shard() == shardPlan.shards() - 1;
+    progressTotal = b - a;
+    long[] before = valuesBefore(outputs, a);
+    long[] upTo = valuesBefore(outputs, b);
+    Map<String, Long> valueEnds = new LinkedHashMap<>();
+    List<RowStore> stores = new ArrayList<>();
+    boolean success = false;
+    try (ZarrStore store = ZarrStore.shared(storeDir, zarr.format(), job.durable())) {
+      for (int f = 0; f < outputs.size(); f++) {
+        FeatureOutput o = outputs.get(f);
+        if (ragged(o.spec)) {
+          ZarrArraySpec values = zarr.spec(o.mainLayout);
+          long perFile = values.chunkRows() * values.chunksPerFile();
+          long total = o.totalValues();
+          long ownedFirst = Math.min(ceilTo(before[f], perFile), total);
+          long ownedEnd = lastShard ? total : upTo[f] > ownedFirst ? Math.min(ceilTo(upTo[f], perFile), total) : ownedFirst;
+          o.valuesOwnedEnd = ownedEnd;
+          o.main = part(store, o.mainLayout, ownedFirst, ownedEnd, total);
+          o.second = part(store, o.secondLayout, a, lastShard ? rows + 1 : b, rows + 1);
+          valueEnds.put(o.mainLayout.name(), upTo[f]);
+        } else {
+          o.main = part(store, o.mainLayout, a, b, rows);
+          if (o.secondLayout != null) {
+            o.second = part(store, o.secondLayout, a, b, rows);
+          }
+        }
+        stores.add(o.main);
+        if (o.second != null) {
+          stores.add(o.second);
+        }
+      }
+      List<Task> tasks = new ArrayList<>();
+      List<Task> tail = new ArrayList<>();
+      for (int k = 0; k < ranges.size(); k++) {
+        Range r = ranges.get(k);
+        if (r.endRow() > a && r.firstRow() < b) {
+          tasks.add(clipped(r, k, Math.max(a, r.firstRow()), Math.min(b, r.endRow()), outputs, before, upTo));
+        }
+        // Past the part's rows, only to complete the values files that start inside its values.
+        if (r.endRow() > b && outputs.stream().anyMatch(o -> o.valuesOwnedEnd != Long.MAX_VALUE)) {
+          tail.add(clipped(r, k, Math.max(b, r.firstRow()), r.endRow(), outputs, upTo, null));
+        }
+      }
+      writeAll(outputs, tasks, false);
+      for (Task t : tail) {
+        // The tail is read in order and only as far as a values file is still open (usually a few records).
+        if (valuesOwnedEndReached(outputs, t)) {
+          break;
+        }
+        writeAll(outputs, List.of(t), true);
+      }
+      if (lastShard) {
+        writeLastRowSplits(outputs);
+      }
+      for (FeatureOutput o : outputs) {
+        o.main.finish(o.mainRows);
+        if (o.second != null) {
+          o.second.finish(o.secondRows);
+        }
+      }
+      success = true;
+      return valueEnds;
+    } finally {
+      for (RowStore s : stores) {
+        if (success) {
+          s.close();
+        } else {
+          s.abort();
+        }
+      }
+    }
+  }
+
+  /** True when a tail task starts at or past every ragged feature's owned end: nothing left to write. */
+  private static boolean valuesOwnedEndReached(List<FeatureOutput> outputs, Task t) {
+    for (int f = 0; f < outputs.size(); f++) {
+      if (t.valueStart()[f] >= 0 && t.valueStart()[f] < outputs.get(f).valuesOwnedEnd) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private RowStore part(ZarrStore store, RowLayout layout, long ownedFirst, long ownedEnd, long total)
+      throws IOException {
+    try {
+      return ZarrPartStore.create(store, zarrFormat().spec(layout), layout, ownedFirst, ownedEnd, total,
+          job.durable());
+    } catch (IOException e) {
+      throw new ExportException("writing failed: " + e.getMessage(), layout.name(), -1, e);
+    }
+  }
+
+  /**
+   * Rows {@code [lo, hi)} of range {@code k} as a task; {@code lo} past the range's start has the values
+   * {@code atLo} before it, {@code hi} before its end {@code atHi} (null: {@code hi} is the range's end).
+   */
+  private Task clipped(Range r, int k, long lo, long hi, List<FeatureOutput> outputs, long[] atLo, long[] atHi) {
+    Task whole = taskOf(r, k, outputs);
+    int skip = Math.toIntExact(lo - r.firstRow());
+    Range sub = skip == 0 && hi == r.endRow() ? r : new Range(r.index(), r.file(), r.firstRecord() + skip,
+        Math.toIntExact(hi - lo), r.seekable() ? indexes.get(r.index()).offset(r.firstRecord() + skip) : r.offset(),
+        r.seekable(), lo);
+    long[] start = whole.valueStart().clone();
+    long[] end = whole.valueEnd().clone();
+    for (int f = 0; f < outputs.size(); f++) {
+      if (start[f] >= 0) {
+        if (lo != r.firstRow()) {
+          start[f] = atLo[f];
+        }
+        if (hi != r.endRow()) {
+          end[f] = atHi[f];
+        }
+      }
+    }
+    return new Task(sub, start, end);
+  }
+
+  /**
+   * Per feature, the values of a ragged feature in rows {@code [0, row)}: from the counts, plus a
+   * count of the rows of {@code row}'s range before it (-1 for other features).
+   */
+  private long[] valuesBefore(List<FeatureOutput> outputs, long row) throws IOException {
+    long[] values = new long[outputs.size()];
+    Arrays.fill(values, -1);
+    int k = rangeHolding(row);
+    RangeCounts partial = null;
+    if (k >= 0 && row > ranges.get(k).firstRow() && outputs.stream().anyMatch(o -> ragged(o.spec))) {
+      Range r = ranges.get(k);
+      Range head = new Range(r.index(), r.file(), r.firstRecord(), Math.toIntExact(row - r.firstRow()), r.offset(),
+          r.seekable(), r.firstRow());
+      partial = countRange(head);
+    }
+    for (int f = 0; f < outputs.size(); f++) {
+      FeatureOutput o = outputs.get(f);
+      if (ragged(o.spec)) {
+        values[f] = k < 0 ? o.totalValues() : o.valueStart[k] + (partial == null ? 0 : partial.values[f]);
+      }
+    }
+    return values;
+  }
+
+  /** The range holding row {@code row}, or -1 past the last row. */
+  private int rangeHolding(long row) {
+    for (int k = 0; k < ranges.size(); k++) {
+      if (row < ranges.get(k).endRow()) {
+        return k;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Writes the store's metadata when every shard is done (the same bytes, whoever does it; the bytes
+   * a one-process export of the same inputs writes); false, writing nothing, while a shard is missing.
+   * After {@link #planShards}.
+   */
+  boolean finishShards(ShardLedger ledger) throws IOException {
+    if (!ledger.allDone()) {
+      return false;
+    }
+    ZarrStoreFormat zarr = zarrFormat();
+    Path dir = job.directory().toAbsolutePath().normalize();
+    Map<ZarrArraySpec, Long> shapes = new LinkedHashMap<>();
+    List<Manifest.Entry> entries = new ArrayList<>();
+    for (FeatureOutput o : shardOutputs) {
+      for (RowLayout layout : layoutsOf(o)) {
+        long n = layout == o.mainLayout ? o.mainRows : o.secondRows;
+        ZarrArraySpec spec = zarr.spec(layout);
+        shapes.put(spec, n);
+        String component = layout == o.secondLayout && padded(o.spec) ? layout.name() : o.spec.name();
+        entries.add(new Manifest.Entry(layout.name(), component, dir.relativize(zarr.target(dir, layout.name()))
+            .toString(), layout.dtype().descr(), layout.shapeWithRows(n)));
+      }
+    }
+    for (ZarrArraySpec a : shapes.keySet()) {
+      removeTemporaryFiles(dir.resolve(a.path()));
+    }
+    // The root attributes the one-process export writes for the same arrays.
+    ZarrStore.commitMetadata(dir, zarr.format(), job.durable(), shapes, Manifest.attributes(entries, rows));
+    ledger.markComplete();
+    return true;
+  }
+
+  /** Work files of killed workers: harmless to readers, removed once no worker writes any more. */
+  private static void removeTemporaryFiles(Path arrayDir) throws IOException {
+    if (!Files.isDirectory(arrayDir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(arrayDir)) {
+      for (Path p : files.filter(TemporaryFiles::isTemporary).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   // ------------------------------------------------------------------ plan
 
-  private void plan() throws IOException {
+  /** Indexes every file and cuts each into at most {@code parts} ranges of whole records. */
+  private void plan(int parts) throws IOException {
     for (TfRecordIndex index : indexAll()) { // each within the limit
-      boolean seekable = options.compression() == TfRecordCompression.NONE;
-      List<TfRecordIndex.Range> parts = seekable ? index.split(options.threads() * RANGES_PER_THREAD)
+      int i = indexes.size();
+      indexes.add(index);
+      boolean seekable = job.compression() == TfRecordCompression.NONE;
+      List<TfRecordIndex.Range> pieces = seekable ? index.split(parts)
           : index.count() == 0 ? List.of() : List.of(new TfRecordIndex.Range(0, index.count(), 0));
-      for (TfRecordIndex.Range p : parts) {
-        ranges.add(new Range(index.path(), p.first(), p.count(), p.offset(), seekable, rows + p.first()));
+      for (TfRecordIndex.Range p : pieces) {
+        ranges.add(new Range(i, index.path(), p.first(), p.count(), p.offset(), seekable, rows + p.first()));
       }
       rows += index.count();
     }
@@ -351,46 +710,40 @@ public final class TfRecordExport {
    * in file order gives the error, whatever the thread count.
    */
   private List<TfRecordIndex> indexAll() throws IOException {
-    List<Path> files = options.files();
-    int threads = options.threads();
-    List<TfRecordIndex> indexes = new ArrayList<>();
-    if (options.limit() != Long.MAX_VALUE || threads == 1 || files.size() == 1) {
-      long left = options.limit();
+    List<Path> files = job.files();
+    int threads = job.threads();
+    List<TfRecordIndex> built = new ArrayList<>();
+    if (job.limit() != Long.MAX_VALUE || threads == 1 || files.size() == 1) {
+      long left = job.limit();
       for (Path file : files) {
         if (left == 0) {
           break;
         }
-        TfRecordIndex index = TfRecordIndex.build(file, options.compression(), left, threads);
-        indexes.add(index);
+        TfRecordIndex index = TfRecordIndex.build(file, job.compression(), left, threads);
+        built.add(index);
         left -= index.count();
       }
-      return indexes;
+      return built;
     }
     int perFile = Math.max(1, threads / files.size());
     ExecutorService pool = daemonPool(Math.min(threads, files.size()), "tensorslab-index");
     try {
       List<Future<TfRecordIndex>> futures = new ArrayList<>();
       for (Path file : files) {
-        futures.add(pool.submit(() -> TfRecordIndex.build(file, options.compression(), Long.MAX_VALUE, perFile)));
+        futures.add(pool.submit(() -> TfRecordIndex.build(file, job.compression(), Long.MAX_VALUE, perFile)));
       }
       for (Future<TfRecordIndex> f : futures) {
         try {
-          indexes.add(f.get());
+          built.add(f.get());
         } catch (ExecutionException e) {
           futures.forEach(x -> x.cancel(true));
-          if (e.getCause() instanceof IOException io) {
-            throw io;
-          }
-          if (e.getCause() instanceof RuntimeException re) {
-            throw re;
-          }
-          throw new IOException(e.getCause());
+          throw unwrap(e.getCause());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("conversion interrupted");
+          throw new InterruptedIOException("conversion interrupted");
         }
       }
-      return indexes;
+      return built;
     } finally {
       pool.shutdownNow();
     }
@@ -412,32 +765,51 @@ public final class TfRecordExport {
 
   private RangeCounts[] countAll() throws IOException {
     RangeCounts[] counts = new RangeCounts[ranges.size()];
-    forEachRange((index, r, reader, example, sel) -> {
-      RangeCounts c = new RangeCounts(features.size());
-      readRange(r, reader, example, sel, (row, s) -> {
-        for (int f = 0; f < features.size(); f++) {
-          FeatureValues v = s.values(f);
-          if (rawBytes[f] >= 0) {
-            checkRawLength(f, v, r, row); // failing here, before any file exists
-            continue;
-          }
-          int n = v.count();
-          c.values[f] += n;
-          c.longestRow[f] = Math.max(c.longestRow[f], n);
-          c.shortestRow[f] = Math.min(c.shortestRow[f], n);
-          if (features.get(f).dtype() == FeatureSpec.Dtype.BYTES) {
-            for (int i = 0; i < n; i++) {
-              c.longestBytes[f] = Math.max(c.longestBytes[f], v.bytesLength(i));
-            }
-          }
-        }
-      });
-      counts[index] = c;
-    });
+    forEachRange(ranges, (index, r, reader, example, sel) -> counts[index] = countRange(r, reader, example, sel));
     return counts;
   }
 
-  private FeatureOutput layout(int f, RangeCounts[] counts, StoreDestination destination) throws IOException {
+  /** Counts one range on the caller's thread. */
+  private RangeCounts countRange(Range r) throws IOException {
+    try (TfRecordReader reader = open(r)) {
+      return countRange(r, reader, new ExampleView(), selection.copy());
+    }
+  }
+
+  private RangeCounts countRange(Range r, TfRecordReader reader, ExampleView example, FeatureSelection sel)
+      throws IOException {
+    RangeCounts c = new RangeCounts(features.size());
+    readRange(r, reader, example, sel, (row, s) -> {
+      for (int f = 0; f < features.size(); f++) {
+        FeatureValues v = s.values(f);
+        if (rawBytes[f] >= 0) {
+          checkRawLength(f, v, r, row); // failing here, before any file exists
+          continue;
+        }
+        int n = v.count();
+        c.values[f] += n;
+        c.longestRow[f] = Math.max(c.longestRow[f], n);
+        c.shortestRow[f] = Math.min(c.shortestRow[f], n);
+        if (features.get(f).dtype() == FeatureSpec.Dtype.BYTES) {
+          for (int i = 0; i < n; i++) {
+            c.longestBytes[f] = Math.max(c.longestBytes[f], v.bytesLength(i));
+          }
+        }
+      }
+    }, null);
+    return c;
+  }
+
+  /** Every feature's outputs: dtypes, row shapes and sizes, from the plan and the counts. */
+  private List<FeatureOutput> layouts(RangeCounts[] counts) throws IOException {
+    List<FeatureOutput> outputs = new ArrayList<>();
+    for (int f = 0; f < features.size(); f++) {
+      outputs.add(layout(f, counts));
+    }
+    return outputs;
+  }
+
+  private FeatureOutput layout(int f, RangeCounts[] counts) throws IOException {
     FeatureSpec spec = features.get(f);
     FeatureOutput out = new FeatureOutput(spec);
     long longestRow = 0;
@@ -452,8 +824,8 @@ public final class TfRecordExport {
         longestBytes = Math.max(longestBytes, counts[r].longestBytes[f]);
       }
     }
-    boolean padded = spec.variableLength() && options.varLen() == VarLen.PAD;
-    Object pad = options.padValues().get(spec.name());
+    boolean padded = padded(spec);
+    Object pad = job.padValues().get(spec.name());
     byte[] padBytes = pad instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : new byte[0];
     NpyDtype dtype = spec.decoder() instanceof FeatureSpec.Decoder.Raw raw ? raw.type().npy() : switch (spec.dtype()) {
       case FLOAT32 -> FLOAT32;
@@ -466,44 +838,32 @@ public final class TfRecordExport {
           throw new ExportException("strings too long for a NumPy |S dtype: the longest is " + w + " bytes",
               spec.name(), -1, null);
         }
-        out.bytesWidth = w;
         yield NpyDtype.bytes((int) w);
       }
     };
     if (!spec.variableLength()) {
       long[] shape = spec.shape().stream().mapToLong(Long::longValue).toArray();
-      out.main = create(new RowLayout(spec.name(), dtype, shape), destination, StoreCapacity.exact(rows));
+      out.mainLayout = new RowLayout(spec.name(), dtype, shape);
+      out.mainRows = rows;
     } else if (!padded) {
-      out.main = create(new RowLayout(spec.name() + FeatureSpec.VALUES_SUFFIX, dtype, new long[0]), destination,
-          StoreCapacity.exact(totalValues(out)));
-      out.second = create(new RowLayout(spec.name() + FeatureSpec.ROW_SPLITS_SUFFIX, INT64, new long[0]),
-          destination, StoreCapacity.exact(rows + 1));
+      out.mainLayout = new RowLayout(spec.name() + FeatureSpec.VALUES_SUFFIX, dtype, new long[0]);
+      out.mainRows = out.totalValues();
+      out.secondLayout = new RowLayout(spec.name() + FeatureSpec.ROW_SPLITS_SUFFIX, INT64, new long[0]);
+      out.secondRows = rows + 1;
     } else {
       out.width = longestRow;
       out.padItem = padItem(spec, pad, dtype, padBytes);
-      out.main = create(new RowLayout(spec.name(), dtype, new long[] {out.width}), destination,
-          StoreCapacity.exact(rows));
-      out.second = create(new RowLayout(spec.name() + LENGTHS_SUFFIX, INT64, new long[0]), destination,
-          StoreCapacity.exact(rows));
+      out.mainLayout = new RowLayout(spec.name(), dtype, new long[] {out.width});
+      out.mainRows = rows;
+      out.secondLayout = new RowLayout(spec.name() + TfRecordConversion.LENGTHS_SUFFIX, INT64, new long[0]);
+      out.secondRows = rows;
     }
     return out;
   }
 
-  /** A store in the options' format; a failure (full disk, a file in the way) names the feature. */
-  private RowStore create(RowLayout layout, StoreDestination destination, StoreCapacity capacity)
-      throws IOException {
-    try {
-      return options.format().create(layout, destination, capacity);
-    } catch (ExportException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new ExportException("writing failed: " + e.getMessage(), layout.name(), -1, e);
-    }
-  }
-
   private static byte[] padItem(FeatureSpec spec, Object pad, NpyDtype dtype, byte[] padBytes) {
     byte[] item = new byte[(int) dtype.itemSize()];
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(item).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(item).order(ByteOrder.LITTLE_ENDIAN);
     switch (spec.dtype()) {
       case FLOAT32 -> b.putFloat(0, pad == null ? 0f : (Float) pad);
       case INT64 -> b.putLong(0, pad == null ? 0L : (Long) pad);
@@ -514,12 +874,17 @@ public final class TfRecordExport {
 
   // ------------------------------------------------------------------ range writers
 
-  private void writeAll(List<FeatureOutput> outputs) throws IOException {
-    forEachRange((index, r, reader, example, sel) -> {
-      RangeWriter w = new RangeWriter(outputs, index, r.firstRow());
+  /**
+   * Runs a range writer per task, on the job's threads. With {@code stopWhenValuesOwned}, a task
+   * stops at the first record past which no ragged feature has values left to write (a shard's tail).
+   */
+  private void writeAll(List<FeatureOutput> outputs, List<Task> tasks, boolean stopWhenValuesOwned)
+      throws IOException {
+    List<Range> taskRanges = tasks.stream().map(Task::range).toList();
+    forEachRange(taskRanges, (index, r, reader, example, sel) -> {
+      RangeWriter w = new RangeWriter(outputs, tasks.get(index));
       try {
-        w.begin();
-        readRange(r, reader, example, sel, w::write);
+        readRange(r, reader, example, sel, w::write, stopWhenValuesOwned ? w::valuesOwnedWritten : null);
         w.report();
       } finally {
         w.close();
@@ -527,10 +892,10 @@ public final class TfRecordExport {
     });
   }
 
-  /** Writes the rows of one range; one per task, never shared. */
+  /** Writes the rows of one task; one per task, never shared. */
   private final class RangeWriter {
     /** The cursors' staging buffers: this range writer's thread alone uses them. */
-    private final java.lang.foreign.Arena staging = java.lang.foreign.Arena.ofConfined();
+    private final Arena staging = Arena.ofConfined();
     private final List<FeatureOutput> outputs;
     private final Range range;
     private final Cursor[] main;
@@ -539,40 +904,24 @@ public final class TfRecordExport {
     private long pendingRows;
     private long pendingBytes;
 
-    /** Sets up the cursors; no store is touched until {@link #begin} (so {@link #close} always runs). */
-    RangeWriter(List<FeatureOutput> outputs, int rangeIndex, long firstRow) {
+    /** Sets up the cursors; no store is touched before the first row (so {@link #close} always runs). */
+    RangeWriter(List<FeatureOutput> outputs, Task task) {
       this.outputs = outputs;
+      this.range = task.range();
       int n = outputs.size();
       main = new Cursor[n];
       second = new Cursor[n];
       nextValue = new long[n];
-      Range r = ranges.get(rangeIndex);
-      range = r;
-      long endRow = firstRow + r.count();
+      long endRow = range.endRow();
       for (int f = 0; f < n; f++) {
         FeatureOutput o = outputs.get(f);
-        boolean ragged = o.spec.variableLength() && options.varLen() == VarLen.RAGGED;
-        if (ragged) {
-          nextValue[f] = o.valueStart[rangeIndex];
-          main[f] = new Cursor(o.main, o.valueStart[rangeIndex + 1], staging);
-          second[f] = new Cursor(o.second, endRow + 1, staging);
+        if (ragged(o.spec)) {
+          nextValue[f] = task.valueStart()[f];
+          main[f] = new Cursor(o.main, task.valueEnd()[f], staging);
         } else {
           main[f] = new Cursor(o.main, endRow, staging);
-          second[f] = o.second == null ? null : new Cursor(o.second, endRow, staging);
         }
-      }
-    }
-
-    /** Writes what belongs to the range before its first record: {@code row_splits[0]} for the first range. */
-    void begin() throws IOException {
-      if (range.firstRow() != 0) {
-        return;
-      }
-      for (int f = 0; f < outputs.size(); f++) {
-        FeatureOutput o = outputs.get(f);
-        if (o.spec.variableLength() && options.varLen() == VarLen.RAGGED) {
-          second[f].longAt(0, 0); // row_splits[0]
-        }
+        second[f] = o.second == null ? null : new Cursor(o.second, endRow, staging);
       }
     }
 
@@ -590,10 +939,10 @@ public final class TfRecordExport {
           if (n > 0) {
             writeValues(o, v, n, main[f], row * n);
           }
-        } else if (options.varLen() == VarLen.RAGGED) {
+        } else if (ragged(o.spec)) {
+          second[f].longAt(row, nextValue[f]); // row_splits[row]: the values before this row
           writeValues(o, v, n, main[f], nextValue[f]);
           nextValue[f] += n;
-          second[f].longAt(row + 1, nextValue[f]);
         } else {
           writePadded(o, v, main[f], row);
           second[f].longAt(row, n);
@@ -601,6 +950,15 @@ public final class TfRecordExport {
       }
     }
 
+    /** True when every ragged feature's values up to its owned end are written. */
+    boolean valuesOwnedWritten() {
+      for (int f = 0; f < outputs.size(); f++) {
+        if (ragged(outputs.get(f).spec) && nextValue[f] < outputs.get(f).valuesOwnedEnd) {
+          return false;
+        }
+      }
+      return true;
+    }
     /** The {@code n} values of {@code v} as items {@code [item, item + n)} of the store, across windows. */
     private void writeValues(FeatureOutput o, FeatureValues v, int n, Cursor c, long item)
         throws IOException {
@@ -659,22 +1017,23 @@ public final class TfRecordExport {
       long itemBytes = o.padItem.length;
       long at = (row - c.window.first()) * o.width * itemBytes + n * itemBytes;
       for (long i = n; i < o.width; i++, at += itemBytes) {
-        MemorySegment.copy(o.padItem, 0, c.window.bytes(), java.lang.foreign.ValueLayout.JAVA_BYTE, at, o.padItem.length);
+        MemorySegment.copy(o.padItem, 0, c.window.bytes(), ValueLayout.JAVA_BYTE, at, o.padItem.length);
       }
     }
 
     /** Passes the rows written since the last report to the listener; checks for cancellation. */
     void report() throws IOException {
-      Cancellation c = options.cancellation();
+      Cancellation c = cancellation;
       if (c != null && c.isCancelled()) {
         throw new ExportCancelledException("cancel() was called", -1);
       }
-      ExportListener l = options.listener();
+      ExportListener l = listener;
       synchronized (progress) {
         progress[0] += pendingRows;
         progress[1] += pendingBytes;
         if (l != null) {
-          l.onBatch(new ExportProgress(progress[0], progress[0], progress[1], System.nanoTime() - startNanos, rows));
+          l.onBatch(new ExportProgress(progress[0], progress[0], progress[1], System.nanoTime() - startNanos,
+              progressTotal));
         }
       }
       pendingRows = 0;
@@ -734,13 +1093,13 @@ public final class TfRecordExport {
     final RowStore store;
     final long end;
     /** Non-null when rows are staged; the staging buffer is allocated from it. */
-    final java.lang.foreign.Arena staging;
+    final Arena staging;
     MemorySegment buffer;
     /** One past the last row written from a staged window. */
     long stagedTo = Long.MIN_VALUE;
-    io.tensorslab.store.RowWindow window;
+    RowWindow window;
 
-    Cursor(RowStore store, long end, java.lang.foreign.Arena staging) {
+    Cursor(RowStore store, long end, Arena staging) {
       this.store = store;
       this.end = end;
       this.staging = store.prefersWrite() ? staging : null;
@@ -765,25 +1124,24 @@ public final class TfRecordExport {
         }
         MemorySegment rows = buffer.asSlice(0, bytes);
         rows.fill((byte) 0); // a row part the writer leaves alone is zero, as in a fresh file
-        window = new io.tensorslab.store.RowWindow(row, n, rows);
+        window = new RowWindow(row, n, rows);
         return;
       }
       // Bounded windows: each is handed back after a few MiB, so the store can release its pages
       // from the resident set as the range goes on (one window over the whole range kept them all).
       window = store.window(row, Math.min(end - row, Math.max(1, WINDOW_BYTES / rowBytes)));
       // The window's fresh pages in one call rather than one fault per page during the copies.
-      io.tensorslab.slab.MemoryAdvice.populateWrite(window.bytes());
+      MemoryAdvice.populateWrite(window.bytes());
     }
 
     void longAt(long row, long value) throws IOException {
       ensure(row);
-      window.bytes().set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
-          (row - window.first()) * 8, value);
+      window.bytes().set(LONG_LE, (row - window.first()) * 8, value);
     }
 
     void release() throws IOException {
       if (window != null) {
-        io.tensorslab.store.RowWindow w = window;
+        RowWindow w = window;
         window = null;
         if (staging != null) {
           stagedTo = w.end();
@@ -821,18 +1179,18 @@ public final class TfRecordExport {
   }
 
   /**
-   * Runs {@code task} over every range on {@code threads} threads (the caller's thread alone for
-   * one). When ranges fail, the error of the earliest range is thrown: the same one whatever the
-   * thread count.
+   * Runs {@code task} over every range of {@code list} on the job's threads (the caller's thread
+   * alone for one). When ranges fail, the error of the earliest range is thrown: the same one
+   * whatever the thread count.
    */
-  private void forEachRange(RangeTask task) throws IOException {
-    int threads = Math.min(options.threads(), Math.max(1, ranges.size()));
+  private void forEachRange(List<Range> list, RangeTask task) throws IOException {
+    int threads = Math.min(job.threads(), Math.max(1, list.size()));
     if (threads == 1) {
       ExampleView example = new ExampleView();
       FeatureSelection sel = selection.copy();
-      for (int i = 0; i < ranges.size(); i++) {
-        try (TfRecordReader reader = open(ranges.get(i))) {
-          task.run(i, ranges.get(i), reader, example, sel);
+      for (int i = 0; i < list.size(); i++) {
+        try (TfRecordReader reader = open(list.get(i))) {
+          task.run(i, list.get(i), reader, example, sel);
         }
       }
       return;
@@ -842,9 +1200,9 @@ public final class TfRecordExport {
     ExecutorService pool = daemonPool(threads, "tensorslab-range-writer");
     try {
       List<Future<?>> futures = new ArrayList<>();
-      for (int i = 0; i < ranges.size(); i++) {
+      for (int i = 0; i < list.size(); i++) {
         int index = i;
-        Range r = ranges.get(i);
+        Range r = list.get(i);
         futures.add(pool.submit(() -> {
           boolean done = false;
           try (TfRecordReader reader = open(r)) {
@@ -869,11 +1227,11 @@ public final class TfRecordExport {
             first = e.getCause();
             futures.forEach(x -> x.cancel(false)); // ranges not started yet need not run
           }
-        } catch (java.util.concurrent.CancellationException e) {
+        } catch (CancellationException e) {
           // cancelled after an earlier range failed
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("conversion interrupted");
+          throw new InterruptedIOException("conversion interrupted");
         }
       }
       if (first != null) {
@@ -883,18 +1241,26 @@ public final class TfRecordExport {
         pool.shutdown();
         awaitRanges(pool);
       }
-      if (first instanceof UncheckedIOException u) {
-        throw u.getCause();
-      }
-      if (first instanceof RuntimeException re) {
-        throw re;
-      }
-      if (first instanceof Error err) {
-        throw err;
+      if (first != null) {
+        throw unwrap(first instanceof UncheckedIOException u ? u.getCause() : first);
       }
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** A task's failure as thrown here: an {@code IOException} or unchecked one as it is, anything else wrapped. */
+  private static IOException unwrap(Throwable t) {
+    if (t instanceof IOException io) {
+      return io;
+    }
+    if (t instanceof RuntimeException re) {
+      throw re;
+    }
+    if (t instanceof Error err) {
+      throw err;
+    }
+    return new IOException(t);
   }
 
   /** A fixed pool of daemon threads named {@code name}: a stuck task never keeps the JVM alive. */
@@ -906,38 +1272,57 @@ public final class TfRecordExport {
     });
   }
 
-    private synchronized void failed(Range r) {
+  private synchronized void failed(Range r) {
     firstFailedRow = Math.min(firstFailedRow, r.firstRow());
   }
 
-  private static void awaitRanges(ExecutorService pool) throws java.io.InterruptedIOException {
+  private static void awaitRanges(ExecutorService pool) throws InterruptedIOException {
     try {
-      while (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS)) {
+      while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
         // the ranges still running stop at their next record
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("conversion interrupted");
+      throw new InterruptedIOException("conversion interrupted");
     }
   }
 
+  /** A reader at the range's first record: sought to in a plain file; a compressed one is inflated up to it, not parsed. */
   private TfRecordReader open(Range r) throws IOException {
-    TfRecordReader reader = TfRecordReader.open(r.file(), options.compression());
-    if (r.seekable()) {
-      reader.seek(r.firstRecord(), r.offset());
+    TfRecordReader reader = TfRecordReader.open(r.file(), job.compression());
+    boolean success = false;
+    try {
+      if (r.seekable()) {
+        reader.seek(r.firstRecord(), r.offset());
+      } else if (r.firstRecord() > 0) {
+        reader.checkCrc(false);
+        for (int k = 0; k < r.firstRecord(); k++) {
+          reader.next();
+        }
+        reader.checkCrc(true);
+      }
+      success = true;
+      return reader;
+    } finally {
+      if (!success) {
+        reader.close();
+      }
     }
-    return reader;
   }
 
   /**
    * Reads the records of range {@code r}; stops, once a range before it has failed, at the next
-   * record (its own outcome no longer matters: the earliest failure is reported).
+   * record (its own outcome no longer matters: the earliest failure is reported), and, when
+   * {@code stop} says so, before the next record.
    */
   private void readRange(Range r, TfRecordReader reader, ExampleView example, FeatureSelection sel,
-      RowVisitor visitor) throws IOException {
+      RowVisitor visitor, BooleanSupplier stop) throws IOException {
     for (int k = 0; k < r.count(); k++) {
       if (r.firstRow() > firstFailedRow) {
         throw new ExportCancelledException("an earlier range failed", -1);
+      }
+      if (stop != null && stop.getAsBoolean()) {
+        return;
       }
       if (!reader.next()) {
         throw new TfRecordException("file ended before record " + (r.firstRecord() + k)

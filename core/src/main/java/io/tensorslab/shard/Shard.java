@@ -1,5 +1,7 @@
 package io.tensorslab.shard;
 
+import java.util.List;
+
 /**
  * One worker's place among {@code count} workers: {@code index} is 0-based, as a Kubernetes
  * Indexed Job's {@code JOB_COMPLETION_INDEX} and a Slurm array started at 0 give it.
@@ -49,4 +51,26 @@ public record Shard(int index, int count) {
   public String toString() {
     return index + "/" + count;
   }
-}
+
+  /** Shard indexes as ranges, {@code 0-2, 5}, or {@code none}. */
+  public static String ranges(List<Integer> indexes) {
+    if (indexes.isEmpty()) {
+      return "none";
+    }
+    StringBuilder sb = new StringBuilder();
+    int start = indexes.getFirst();
+    int prev = start;
+    for (int i = 1; i <= indexes.size(); i++) {
+      Integer next = i < indexes.size() ? indexes.get(i) : null;
+      if (next != null && next == prev + 1) {
+        prev = next;
+        continue;
+      }
+      sb.append(sb.isEmpty() ? "" : ", ").append(start == prev ? String.valueOf(start) : start + "-" + prev);
+      if (next != null) {
+        start = next;
+        prev = next;
+      }
+    }
+    return sb.toString();
+  }}

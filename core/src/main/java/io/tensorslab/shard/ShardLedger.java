@@ -1,6 +1,10 @@
 package io.tensorslab.shard;
 
+import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.slab.TemporaryFiles;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -56,11 +60,19 @@ public final class ShardLedger {
   private final Path store;
   private final Path dir;
   private final Shard shard;
+  /** Force every ledger file, and the directory entry of its rename, to disk before it counts. */
+  private final boolean durable;
 
-  private ShardLedger(Path store, Shard shard) {
+  private ShardLedger(Path store, Shard shard, boolean durable) {
     this.store = store;
     this.dir = store.resolve(DIRECTORY);
     this.shard = shard;
+    this.durable = durable;
+  }
+
+  /** {@link #join(Path, Shard, String, boolean)}, durable. */
+  public static ShardLedger join(Path store, Shard shard, String planJson) throws IOException {
+    return join(store, shard, planJson, true);
   }
 
   /**
@@ -68,20 +80,22 @@ public final class ShardLedger {
    * the ledger already there holds exactly {@code planJson}.
    *
    * @param planJson the plan's description; must contain {@code "shards": N} with N = the shard count
+   * @param durable force each ledger file and its directory to disk before it is relied on: a
+   *     {@code done} marker then means the shard's chunks (forced by their writers) are on disk
    * @throws IOException when the store was planned differently (another shard count, other
    *     inputs or options): nothing is written then
    */
-  public static ShardLedger join(Path store, Shard shard, String planJson) throws IOException {
+  public static ShardLedger join(Path store, Shard shard, String planJson, boolean durable) throws IOException {
     Matcher m = SHARDS_FIELD.matcher(planJson);
     if (!m.find() || Long.parseLong(m.group(1)) != shard.count()) {
       throw new IllegalArgumentException("plan description must hold \"shards\": " + shard.count());
     }
-    ShardLedger ledger = new ShardLedger(store, shard);
+    ShardLedger ledger = new ShardLedger(store, shard, durable);
     Files.createDirectories(ledger.dir);
     Path plan = ledger.dir.resolve(PLAN_FILE);
     byte[] mine = planJson.getBytes(StandardCharsets.UTF_8);
     if (!Files.exists(plan)) {
-      publishExclusive(plan, mine);
+      publishExclusive(plan, mine, durable);
     }
     byte[] theirs = Files.readAllBytes(plan);
     String existing = new String(theirs, StandardCharsets.UTF_8);
@@ -138,7 +152,8 @@ public final class ShardLedger {
       text.append('}');
     }
     text.append("}\n");
-    publishReplacing(dir.resolve(shard.fileTag() + DONE_SUFFIX), text.toString().getBytes(StandardCharsets.UTF_8));
+    publishReplacing(dir.resolve(shard.fileTag() + DONE_SUFFIX), text.toString().getBytes(StandardCharsets.UTF_8),
+        durable);
   }
 
   /**
@@ -165,7 +180,7 @@ public final class ShardLedger {
   /** Records that the store's final metadata is in place: written after it. */
   public void markComplete() throws IOException {
     publishReplacing(dir.resolve(COMPLETE_FILE), ("{\"shards\": " + shard.count() + "}\n")
-        .getBytes(StandardCharsets.UTF_8));
+        .getBytes(StandardCharsets.UTF_8), durable);
   }
 
   /** What {@code tensorslab status} shows: the plan's shard count, which shards are done, and whether the store is complete. */
@@ -256,9 +271,9 @@ public final class ShardLedger {
   }
 
   /** Creates {@code target} whole or not at all; when another worker created it first, leaves theirs. */
-  private static void publishExclusive(Path target, byte[] bytes) throws IOException {
+  private static void publishExclusive(Path target, byte[] bytes, boolean durable) throws IOException {
     Path tmp = TemporaryFiles.beside(target);
-    Files.write(tmp, bytes);
+    write(tmp, bytes, durable);
     try {
       Files.createLink(target, tmp);
     } catch (FileAlreadyExistsException e) {
@@ -274,19 +289,37 @@ public final class ShardLedger {
     } finally {
       Files.deleteIfExists(tmp);
     }
+    if (durable) {
+      OutputFiles.syncDirectory(target.getParent());
+    }
   }
 
   /** Replaces {@code target} whole: a temporary file beside it, renamed over it. */
-  static void publishReplacing(Path target, byte[] bytes) throws IOException {
+  static void publishReplacing(Path target, byte[] bytes, boolean durable) throws IOException {
     Path tmp = TemporaryFiles.beside(target);
     boolean moved = false;
     try {
-      Files.write(tmp, bytes);
+      write(tmp, bytes, durable);
       moveAtomically(tmp, target);
+      if (durable) {
+        OutputFiles.syncDirectory(target.getParent());
+      }
       moved = true;
     } finally {
       if (!moved) {
         Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  private static void write(Path file, byte[] bytes, boolean durable) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ByteBuffer buffer = ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      if (durable) {
+        channel.force(true);
       }
     }
   }

@@ -11,7 +11,7 @@ import java.util.List;
  * runs differ in length by at most one chunk.
  *
  * <p>Pure arithmetic on three numbers every worker knows from the inputs alone (the row count
- * comes from a framing scan, {@link RecordIndex}): each computes the same plan, no coordinator.
+ * comes from a framing scan of the inputs): each computes the same plan, no coordinator.
  *
  * {@snippet :
  * ShardPlan plan = new ShardPlan(1_000_000, 65_536, 4);
@@ -45,6 +45,9 @@ public record ShardPlan(long rows, long chunkRows, int shards) {
     }
   }
 
+  /** One input as the plan records it: its path as given, size in bytes and records read (after the limit). */
+  public record Input(java.nio.file.Path path, long bytes, long records) {}
+
   /** Chunks of the whole array: {@code ceil(rows / chunkRows)}. */
   public long chunks() {
     return rows / chunkRows + (rows % chunkRows == 0 ? 0 : 1);
@@ -74,11 +77,12 @@ public record ShardPlan(long rows, long chunkRows, int shards) {
    * given the same arguments, so that a worker given other ones is refused. {@code options} are the
    * arguments that shape the output (format, features, ...), one {@code "key": value} JSON member each.
    */
-  public String toJson(RecordIndex index, List<String> options) {
-    if (index.rows() != rows) {
-      throw new IllegalArgumentException("index has " + index.rows() + " rows, plan " + rows);
+  public String toJson(List<Input> inputs, List<String> options) {
+    long indexed = inputs.stream().mapToLong(Input::records).sum();
+    if (indexed != rows) {
+      throw new IllegalArgumentException("inputs hold " + indexed + " rows, plan " + rows);
     }
-    StringBuilder sb = new StringBuilder(256 + 96 * index.files().size());
+    StringBuilder sb = new StringBuilder(256 + 96 * inputs.size());
     sb.append("{\n  \"format\": \"tensorslab-shard-plan/1\",\n");
     sb.append("  \"shards\": ").append(shards).append(",\n");
     sb.append("  \"rows\": ").append(rows).append(",\n");
@@ -88,8 +92,8 @@ public record ShardPlan(long rows, long chunkRows, int shards) {
       sb.append("  ").append(option).append(",\n");
     }
     sb.append("  \"inputs\": [");
-    for (int i = 0; i < index.files().size(); i++) {
-      RecordIndex.FileRecords f = index.files().get(i);
+    for (int i = 0; i < inputs.size(); i++) {
+      Input f = inputs.get(i);
       sb.append(i == 0 ? "\n" : ",\n").append("    {\"path\": ").append(quote(f.path().toString()))
           .append(", \"bytes\": ").append(f.bytes()).append(", \"records\": ").append(f.records()).append('}');
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorslab.export.TfRecordConversion;
 import io.tensorslab.store.zarr.ZarrCodec;
 import io.tensorslab.store.zarr.ZarrFormat;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
@@ -72,16 +73,21 @@ class ShardConversionTest {
     return files;
   }
 
-  private ShardConversion.Job job(List<Path> inputs, Path store, TfRecordCompression compression, ZarrFormat format,
-      long chunkRows, int chunksPerFile) {
-    return new ShardConversion.Job(inputs, compression, FEATURES, Long.MAX_VALUE, store,
-        new ZarrStoreFormat(format, chunkRows, ZarrCodec.NONE, chunksPerFile), false);
+  private static TfRecordConversion job(List<Path> inputs, Path store, TfRecordCompression compression,
+      ZarrFormat format, long chunkRows, int chunksPerFile) throws IOException {
+    return job(inputs, store, compression, new ZarrStoreFormat(format, chunkRows, ZarrCodec.NONE, chunksPerFile),
+        Long.MAX_VALUE, FEATURES);
   }
 
-  private void runAll(ShardConversion.Job job, int shards) throws IOException {
-    ShardConversion.Planned planned = ShardConversion.plan(job, shards);
+  private static TfRecordConversion job(List<Path> inputs, Path store, TfRecordCompression compression,
+      ZarrStoreFormat format, long limit, List<FeatureSpec> features) throws IOException {
+    return TfRecordConversion.builder().inputs(inputs).compression(compression).features(features).limit(limit)
+        .to(store).format(format).durable(false).threads(2).build();
+  }
+
+  private void runAll(TfRecordConversion job, int shards) throws IOException {
     for (int i = shards - 1; i >= 0; i--) { // reverse order: the last shard done is shard 0, which then finishes
-      ShardConversion.Outcome o = ShardConversion.run(planned, new Shard(i, shards), true);
+      TfRecordConversion.ShardOutcome o = job.runShard(new Shard(i, shards), true);
       assertEquals(i == 0, o.storeComplete(), "shard " + i);
     }
   }
@@ -105,17 +111,17 @@ class ShardConversionTest {
     Path one = Files.createDirectory(dir.resolve("one"));
     Path many = Files.createDirectory(dir.resolve("many"));
     runAll(job(in, one, TfRecordCompression.GZIP, ZarrFormat.V3, 3, 2), 1);
-    ShardConversion.Job job = job(in, many, TfRecordCompression.GZIP, ZarrFormat.V3, 3, 2);
+    TfRecordConversion job = job(in, many, TfRecordCompression.GZIP, ZarrFormat.V3, 3, 2);
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      List<Future<ShardConversion.Outcome>> runs = new ArrayList<>();
+      List<Future<TfRecordConversion.ShardOutcome>> runs = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         Shard s = new Shard(i, 4);
         // each worker plans alone, as separate processes do
-        runs.add(pool.submit(() -> ShardConversion.run(ShardConversion.plan(job, 4), s, true)));
+        runs.add(pool.submit(() -> job.runShard(s, true)));
       }
       long complete = 0;
-      for (Future<ShardConversion.Outcome> r : runs) {
+      for (Future<TfRecordConversion.ShardOutcome> r : runs) {
         complete += r.get().storeComplete() ? 1 : 0;
       }
       assertTrue(complete >= 1, "at least one worker saw every shard done and wrote the metadata");
@@ -132,11 +138,9 @@ class ShardConversionTest {
     for (long limit : new long[] {0, 1, 30}) {
       Path one = Files.createDirectory(dir.resolve("one-" + limit));
       Path many = Files.createDirectory(dir.resolve("many-" + limit));
-      ShardConversion.Job oneJob = new ShardConversion.Job(in, TfRecordCompression.NONE, FEATURES, limit, one,
-          new ZarrStoreFormat(ZarrFormat.V2, 4, ZarrCodec.NONE, 1), false);
-      runAll(oneJob, 1);
-      runAll(new ShardConversion.Job(in, TfRecordCompression.NONE, FEATURES, limit, many,
-          new ZarrStoreFormat(ZarrFormat.V2, 4, ZarrCodec.NONE, 1), false), 5);
+      ZarrStoreFormat format = new ZarrStoreFormat(ZarrFormat.V2, 4, ZarrCodec.NONE, 1);
+      runAll(job(in, one, TfRecordCompression.NONE, format, limit, FEATURES), 1);
+      runAll(job(in, many, TfRecordCompression.NONE, format, limit, FEATURES), 5);
       StoreFiles.assertSame(StoreFiles.of(one), StoreFiles.of(many));
       assertTrue(Files.readString(one.resolve("label/.zarray")).contains("\"shape\": [" + limit + "]"),
           Files.readString(one.resolve("label/.zarray")));
@@ -147,17 +151,16 @@ class ShardConversionTest {
   void noMetadataUntilEveryShardIsDoneAndARerunOfADoneShardWritesNothing() throws IOException {
     List<Path> in = inputs(dir, Compression.NONE);
     Path store = Files.createDirectory(dir.resolve("s"));
-    ShardConversion.Job job = job(in, store, TfRecordCompression.NONE, ZarrFormat.V2, 4, 1);
-    ShardConversion.Planned planned = ShardConversion.plan(job, 3);
-    ShardConversion.run(planned, new Shard(0, 3), true);
-    ShardConversion.run(planned, new Shard(2, 3), true);
+    TfRecordConversion job = job(in, store, TfRecordCompression.NONE, ZarrFormat.V2, 4, 1);
+    job.runShard(new Shard(0, 3), true);
+    job.runShard(new Shard(2, 3), true);
     assertFalse(Files.exists(store.resolve(".zgroup")));
     assertFalse(Files.exists(store.resolve("x/.zarray")));
     assertEquals(List.of(1), ShardLedger.status(store).missing());
-    ShardConversion.Outcome again = ShardConversion.run(planned, new Shard(2, 3), true);
+    TfRecordConversion.ShardOutcome again = job.runShard(new Shard(2, 3), true);
     assertTrue(again.alreadyDone());
     assertFalse(again.storeComplete());
-    assertTrue(ShardConversion.run(planned, new Shard(1, 3), true).storeComplete());
+    assertTrue(job.runShard(new Shard(1, 3), true).storeComplete());
     assertTrue(Files.exists(store.resolve(".zgroup")));
     assertValues(store, 4);
   }
@@ -166,11 +169,10 @@ class ShardConversionTest {
   void aShardCountDifferentFromTheStoresIsRefusedBeforeWriting() throws IOException {
     List<Path> in = inputs(dir, Compression.NONE);
     Path store = Files.createDirectory(dir.resolve("s"));
-    ShardConversion.Job job = job(in, store, TfRecordCompression.NONE, ZarrFormat.V2, 4, 1);
-    ShardConversion.run(ShardConversion.plan(job, 4), new Shard(1, 4), true);
+    TfRecordConversion job = job(in, store, TfRecordCompression.NONE, ZarrFormat.V2, 4, 1);
+    job.runShard(new Shard(1, 4), true);
     Map<String, byte[]> before = StoreFiles.of(store);
-    IOException e = assertThrows(IOException.class,
-        () -> ShardConversion.run(ShardConversion.plan(job, 3), new Shard(0, 3), true));
+    IOException e = assertThrows(IOException.class, () -> job.runShard(new Shard(0, 3), true));
     assertTrue(e.getMessage().startsWith("cannot write shard 0/3: the store is being written as 4 shards, not 3"),
         e.getMessage());
     StoreFiles.assertSame(before, StoreFiles.of(store));
@@ -190,21 +192,72 @@ class ShardConversionTest {
     }
     in.set(2, TfRecordWriter.write(dir.resolve("bad.tfrecord"), Compression.NONE, records));
     Path store = Files.createDirectory(dir.resolve("s"));
-    ShardConversion.Job job = job(in, store, TfRecordCompression.NONE, ZarrFormat.V2, 4, 1);
-    TfRecordException e = assertThrows(TfRecordException.class,
-        () -> ShardConversion.run(ShardConversion.plan(job, 2), new Shard(0, 2), true));
+    TfRecordConversion job = job(in, store, TfRecordCompression.NONE, ZarrFormat.V2, 4, 1);
+    TfRecordException e = assertThrows(TfRecordException.class, () -> job.runShard(new Shard(0, 2), true));
     assertEquals(dir.resolve("bad.tfrecord"), e.path());
     assertEquals(4, e.record());
     assertEquals("label", e.feature());
   }
 
+  /**
+   * Bytes (|S of the longest value of the whole input), padded rows (the longest row) and raw
+   * features shard too: every worker counts the whole input, so each store equals one process's.
+   */
+  @ParameterizedTest
+  @CsvSource({"RAGGED, 2", "RAGGED, 5", "PAD, 3", "PAD, 7"})
+  void bytesPaddedAndRawFeaturesShardLikeOneProcess(TfRecordConversion.VarLen varLen, int shards) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    for (int r = 0; r < 37; r++) {
+      byte[][] words = new byte[r % 4][];
+      for (int k = 0; k < words.length; k++) {
+        words[k] = ("w" + r + "-" + k).repeat(1 + (r + k) % 3).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      }
+      records.add(TfRecordWriter.example().bytes("id", ("id" + r).repeat(1 + r % 5).getBytes(
+          java.nio.charset.StandardCharsets.UTF_8)).bytes("words", words).int64s("n", r, -r)
+          .bytes("raw", ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(r).putFloat(-r).array())
+          .toByteArray());
+    }
+    List<Path> in = List.of(TfRecordWriter.write(dir.resolve("b.tfrecord"), Compression.NONE, records));
+    List<FeatureSpec> features = FeatureSpec.parseAll(List.of("id:bytes:", "words:bytes:*", "n:int64:*",
+        "raw:raw-float32:2"));
+    ZarrStoreFormat format = new ZarrStoreFormat(ZarrFormat.V3, 3, ZarrCodec.NONE, 2);
+    Path one = dir.resolve("one");
+    Path many = dir.resolve("many");
+    TfRecordConversion.Builder b = TfRecordConversion.builder().inputs(in).features(features).varLen(varLen)
+        .format(format).durable(false);
+    if (varLen == TfRecordConversion.VarLen.PAD) {
+      b.padValue("9");
+    }
+    try (var result = b.to(one).build().run()) {
+      assertEquals(37, result.rows());
+    }
+    TfRecordConversion sharded = b.to(many).build();
+    for (int i = 0; i < shards; i++) {
+      sharded.runShard(new Shard(i, shards), true);
+    }
+    Map<String, byte[]> expected = StoreFiles.of(one);
+    Map<String, byte[]> actual = StoreFiles.of(many);
+    actual.keySet().removeIf(f -> f.startsWith(".tensorslab"));
+    String words = varLen == TfRecordConversion.VarLen.RAGGED ? "words.values/" : "words.lengths/";
+    assertTrue(expected.keySet().stream().anyMatch(f -> f.startsWith(words)), expected.keySet().toString());
+    StoreFiles.assertSame(expected, actual);
+  }
+
+  /** A shard asked of a .npy export, or of image features (TensorFlow decodes them), is refused with the reason. */
   @Test
-  void bytesFeaturesAreRefusedWithTheReason() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ShardConversion.Job(
-        List.of(), TfRecordCompression.NONE, FeatureSpec.parseAll(List.of("id:bytes:")), Long.MAX_VALUE, dir,
-        ZarrStoreFormat.of(ZarrFormat.V2), false));
-    assertEquals("feature 'id' is bytes: its width (the longest value of the whole input) is not known to a single "
-        + "shard; convert bytes features without --shard", e.getMessage());
+  void whatCannotShardIsRefusedByTheConversion() throws IOException {
+    List<Path> in = inputs(dir, Compression.NONE);
+    TfRecordConversion npy = TfRecordConversion.builder().inputs(in).features(FEATURES).to(dir.resolve("o")).build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> npy.runShard(new Shard(0, 2), true));
+    assertEquals("shards write one Zarr store that several workers fill chunk by chunk, not npy files: choose a Zarr "
+        + "format", e.getMessage());
+    TfRecordConversion images = TfRecordConversion.builder().inputs(in)
+        .features(FeatureSpec.parseAll(List.of("x:image:2,2,1"))).to(dir.resolve("o"))
+        .format(ZarrStoreFormat.of(ZarrFormat.V2)).build();
+    e = assertThrows(IllegalArgumentException.class, () -> images.runShard(new Shard(0, 2), true));
+    assertEquals("shards are written by the native reader, which cannot convert feature 'x' (image is decoded by "
+        + "TensorFlow); convert these features without shards", e.getMessage());
+    assertFalse(Files.exists(dir.resolve("o")), "nothing written");
   }
 
   /** Reads a v2, uncompressed array's elements back from its raw chunks: chunk k's bytes, in order, cut at the shape. */

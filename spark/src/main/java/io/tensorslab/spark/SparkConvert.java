@@ -1,9 +1,12 @@
 package io.tensorslab.spark;
 
-import io.tensorslab.cli.ShardedConvert;
+import io.tensorslab.export.Failures;
+import io.tensorslab.export.TfRecordConversion;
+import io.tensorslab.shard.ShardLedger;
+import io.tensorslab.shard.ShardPlan;
 import io.tensorslab.shard.Shard;
 import java.io.PrintStream;
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkConf;
@@ -12,9 +15,10 @@ import org.apache.spark.api.java.function.VoidFunction;
 
 /**
  * {@code convert ARGS... --shards N} on Spark: the driver checks the arguments and makes the plan
- * (the store's ledger, {@link ShardedConvert#prepare}), the executors run shard {@code I/N} as task
- * {@code I} (Spark retries a failed task; a retried shard replaces only its own partial chunks),
- * and the driver checks that every shard is complete and writes the store's final metadata.
+ * (the store's ledger, {@link TfRecordConversion#prepareShards}), the executors run shard {@code I/N}
+ * as task {@code I} (Spark retries a failed task; a retried shard replaces only its own partial
+ * chunks), and the driver checks that every shard is complete and writes the store's final metadata
+ * ({@link TfRecordConversion#finishShards}). Depends on the core library only.
  *
  * <p>Inputs and output must be on a filesystem every executor sees at the same path. Run here with
  * {@code spark/submit --master 'local[2]' convert ...}; on a cluster with {@code spark-submit
@@ -24,65 +28,40 @@ import org.apache.spark.api.java.function.VoidFunction;
  */
 public final class SparkConvert {
 
+  /** Exit code of a failure. */
+  static final int EXIT_FAILURE = 1;
+  /** Exit code of a usage error. */
+  static final int EXIT_USAGE = 2;
+
   private SparkConvert() {}
 
-  /** The convert arguments without {@code --shards N}, and N. */
-  record Arguments(List<String> convertArgs, int shards) {
+  /** A failed shard: the message is the one line (file, record, feature, path). */
+  static final class ShardFailedException extends Exception {
+    private static final long serialVersionUID = 1L;
 
-    static Arguments parse(String[] args) {
-      if (args.length == 0 || !args[0].equals("convert")) {
-        throw new IllegalArgumentException("expected: convert ARGS... --shards N (the arguments of "
-            + "'tensorslab convert' with --format zarr or zarr3, plus the number of shards)");
-      }
-      List<String> rest = new ArrayList<>();
-      Integer shards = null;
-      for (int i = 1; i < args.length; i++) {
-        String a = args[i];
-        String value = null;
-        if (a.equals("--shards")) {
-          if (i + 1 == args.length) {
-            throw new IllegalArgumentException("Missing value for option '--shards': expected N >= 1");
-          }
-          value = args[++i];
-        } else if (a.startsWith("--shards=")) {
-          value = a.substring("--shards=".length());
-        } else if (a.equals("--shard") || a.startsWith("--shard=")) {
-          throw new IllegalArgumentException("option '--shard' is set by the job for each task; give --shards N");
-        } else {
-          rest.add(a);
-          continue;
-        }
-        try {
-          shards = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("Invalid value for option '--shards': '" + value + "' is not an integer");
-        }
-        if (shards < 1 || shards > Shard.MAX_COUNT) {
-          throw new IllegalArgumentException("Invalid value for option '--shards': must be 1.." + Shard.MAX_COUNT
-              + ", got " + shards);
-        }
-      }
-      if (shards == null) {
-        throw new IllegalArgumentException("Missing required option: '--shards=N'");
-      }
-      return new Arguments(List.copyOf(rest), shards);
+    ShardFailedException(String message) {
+      super(message);
     }
   }
 
   /** Runs one shard on an executor; nothing but the argument list travels with the task. */
   static final class RunShard implements VoidFunction<Integer> {
     private static final long serialVersionUID = 1L;
-    private final ArrayList<String> convertArgs;
-    private final int shards;
+    private final ConvertArguments arguments;
 
-    RunShard(List<String> convertArgs, int shards) {
-      this.convertArgs = new ArrayList<>(convertArgs);
-      this.shards = shards;
+    RunShard(ConvertArguments arguments) {
+      this.arguments = arguments;
     }
 
     @Override
     public void call(Integer index) throws Exception {
-      ShardedConvert.runShard(convertArgs, new Shard(index, shards));
+      Shard shard = new Shard(index, arguments.shards());
+      try {
+        // The store's metadata is the driver's to write, once every task is done.
+        arguments.conversion().runShard(shard, false);
+      } catch (Exception e) {
+        throw new ShardFailedException("shard " + shard + ": convert: " + Failures.oneLine(Failures.describe(e)));
+      }
     }
   }
 
@@ -98,36 +77,49 @@ public final class SparkConvert {
    * @return the exit code
    */
   public static int run(String[] args, SparkConf conf, PrintStream out, PrintStream err) {
-    Arguments a;
+    ConvertArguments a;
+    TfRecordConversion conversion;
+    ShardPlan plan;
     try {
-      a = Arguments.parse(args);
+      a = ConvertArguments.parse(args);
+      conversion = a.conversion();
+      plan = conversion.prepareShards(a.shards());
+      out.println("tensorslab spark: " + plan.rows() + " rows in " + plan.chunks() + " chunks of " + plan.chunkRows()
+          + " rows, " + a.shards() + " shards, into " + conversion.directory());
     } catch (IllegalArgumentException e) {
-      err.println("tensorslab spark: " + e.getMessage() + " (see docs/scale-out.md)");
-      return ShardedConvert.EXIT_USAGE;
+      err.println("tensorslab spark: " + Failures.oneLine(e.getMessage()) + " (see docs/scale-out.md)");
+      return EXIT_USAGE;
+    } catch (Exception e) {
+      err.println("tensorslab spark: convert: " + Failures.oneLine(Failures.describe(e)));
+      return EXIT_FAILURE;
     }
-    ShardedConvert.Outcome prepared = ShardedConvert.prepare(a.convertArgs(), a.shards());
-    if (prepared.code() != 0) {
-      err.println("tensorslab spark: " + prepared.message());
-      return prepared.code();
-    }
-    out.println("tensorslab spark: " + prepared.message());
     conf.setIfMissing("spark.app.name", "tensorslab convert");
     List<Integer> shards = IntStream.range(0, a.shards()).boxed().toList();
     String failure = null;
     try (JavaSparkContext sc = new JavaSparkContext(conf)) {
       // One partition per shard: task I runs shard I/N, and Spark's retries rerun exactly one shard.
-      sc.parallelize(shards, a.shards()).foreach(new RunShard(a.convertArgs(), a.shards()));
+      sc.parallelize(shards, a.shards()).foreach(new RunShard(a));
     } catch (Exception e) {
       // Spark (Scala) throws SparkException undeclared: a stage failure after the task's retries.
       failure = firstLine(e);
     }
     // Whatever Spark said, the ledger in the store is the truth about which shards are complete.
-    ShardedConvert.Outcome finished = ShardedConvert.finish(a.convertArgs(), a.shards());
-    if (finished.code() != 0) {
-      err.println("tensorslab spark: " + finished.message() + (failure == null ? "" : "; Spark: " + failure));
-      return finished.code();
+    Path store = conversion.directory();
+    try {
+      if (!conversion.finishShards(a.shards())) {
+        ShardLedger.Status s = ShardLedger.status(store);
+        err.println("tensorslab spark: store incomplete: shards " + Shard.ranges(s.missing()) + " of " + a.shards()
+            + " are not done; rerun the job (done shards are skipped) (path=" + store + ")"
+            + (failure == null ? "" : "; Spark: " + failure));
+        return EXIT_FAILURE;
+      }
+    } catch (Exception e) {
+      err.println("tensorslab spark: convert: " + Failures.oneLine(Failures.describe(e))
+          + (failure == null ? "" : "; Spark: " + failure));
+      return EXIT_FAILURE;
     }
-    out.println("tensorslab spark: " + finished.message());
+    out.println("tensorslab spark: store complete: " + plan.rows() + " rows, " + a.shards()
+        + " shards, metadata written (path=" + store + ")");
     return 0;
   }
 

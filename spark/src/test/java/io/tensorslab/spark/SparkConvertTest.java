@@ -3,7 +3,7 @@ package io.tensorslab.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tensorslab.cli.TensorSlabCommand;
+import io.tensorslab.shard.Shard;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -68,11 +68,9 @@ class SparkConvertTest {
     assertTrue(run.out().contains("store complete: 500 rows, 4 shards"), run.out());
 
     Path one = dir.resolve("one");
-    List<String> oneArgs = new ArrayList<>(convert(inputs, one, "--shard", "0/1"));
-    StringWriter err = new StringWriter();
-    int code = TensorSlabCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
-        .execute(oneArgs.toArray(String[]::new));
-    assertEquals(0, code, err.toString());
+    // The oracle: the same conversion as one shard in this process, no Spark.
+    ConvertArguments oneArgs = ConvertArguments.parse(convert(inputs, one, "--shards", "1").toArray(String[]::new));
+    assertTrue(oneArgs.conversion().runShard(new Shard(0, 1), true).storeComplete());
     String readers = python(READ_AND_COMPARE, spark.toString(), fixture("expected").toString(), one.toString());
     assertTrue(readers.contains("4 arrays equal"), readers);
     assertTrue(readers.contains("the same files as the one-process store"), readers);
@@ -101,7 +99,8 @@ class SparkConvertTest {
     Run npy = job(List.of("convert", "--tfrecord", "a.tfrecord", "--feature", "x:float32:", "--out",
         dir.resolve("o").toString(), "--shards", "2"));
     assertEquals(2, npy.code());
-    assertTrue(npy.err().contains("option '--shard' needs '--format zarr' or '--format zarr3'"), npy.err());
+    assertTrue(npy.err().contains("shards write one Zarr store that several workers fill chunk by chunk, not npy"
+        + " files: choose a Zarr format"), npy.err());
     Run own = job(List.of("convert", "--shard", "0/2", "--shards", "2"));
     assertEquals(2, own.code());
     assertTrue(own.err().contains("option '--shard' is set by the job for each task"), own.err());

@@ -333,7 +333,8 @@ public final class ZarrArrayWriter implements AutoCloseable {
     }
     if (rowBytes != 0) {
       long firstChunk = firstRow / spec.chunkRows();
-      long endChunk = spec.chunkCount(endRow);
+      // An empty part holds no chunk, also where it sits inside the array's partial last chunk.
+      long endChunk = empty ? firstChunk : spec.chunkCount(endRow);
       for (Map.Entry<Long, Chunk> e : Map.copyOf(filling).entrySet()) {
         long chunk = e.getKey();
         long expected = Math.min(spec.chunkRows(), totalRows - chunk * spec.chunkRows());

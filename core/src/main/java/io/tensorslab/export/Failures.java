@@ -1,14 +1,18 @@
-package io.tensorslab.cli;
+package io.tensorslab.export;
 
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 
-/** Turns an exception that ends a command into the one line the user sees. */
-final class Failures {
+/**
+ * Turns an exception that ends a conversion into the one line a user sees: what the command prints
+ * and the Spark job reports, alike.
+ */
+public final class Failures {
   private Failures() {}
 
-  static String describe(Throwable e) {
+  /** The one line for {@code e}: its message where it is ours or the JDK's, else the type, marked internal. */
+  public static String describe(Throwable e) {
     if (e instanceof FileSystemException fse) {
       return fileSystem(fse);
     }
@@ -42,5 +46,10 @@ final class Failures {
       };
     }
     return reason + (file == null ? "" : " (path=" + file + ")");
+  }
+
+  /** Folds a message onto one line: scripts read stderr line by line. */
+  public static String oneLine(String message) {
+    return message == null ? "" : message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
   }
 }

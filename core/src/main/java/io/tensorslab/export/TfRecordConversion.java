@@ -1,0 +1,485 @@
+package io.tensorslab.export;
+
+import io.tensorslab.shard.Shard;
+import io.tensorslab.shard.ShardLedger;
+import io.tensorslab.shard.ShardPlan;
+import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.zarr.ZarrStoreFormat;
+import io.tensorslab.tf.FeatureSpec;
+import io.tensorslab.tf.TfRecordCompression;
+import io.tensorslab.tf.TfRecordException;
+import io.tensorslab.tf.TfRecordInputs;
+import io.tensorslab.tf.TfRecordSurvey;
+import io.tensorslab.tf.VarLenPadding;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.tensorflow.EagerSession;
+
+/**
+ * TFRecord files of {@code tf.train.Example} records into one {@code .npy} per output, one Zarr v2 /
+ * v3 store, or one shard of a Zarr store that several processes write at once: the one entry point
+ * the command and the Spark job use, and the one place that decides which engine converts which
+ * features.
+ *
+ * <p>Two engines write the same bytes. The native one ({@code TfRecordExport}: the built-in
+ * Example reader on every core, TensorFlow's native library never loaded) converts every
+ * {@code float32}, {@code int64}, {@code bytes} and {@code raw-<type>} feature, fixed or {@code *},
+ * in every mode; {@code image} features need TensorFlow's {@code DecodeImage}, so the TensorFlow
+ * engine ({@code TFRecordDataset} + {@code ParseExampleV2} through the dataset export) converts
+ * them — not as shards.
+ *
+ * {@snippet :
+ * TfRecordConversion conversion = TfRecordConversion.builder()
+ *     .inputs(List.of(Path.of("train.tfrecord")))
+ *     .features(FeatureSpec.parseAll(List.of("image:float32:28,28", "label:int64:")))
+ *     .to(Path.of("out"))
+ *     .build();                                // reads the inputs' first bytes; checks every option
+ * try (ExportResult result = conversion.run()) {
+ *   System.out.println(result.rows() + " rows");
+ * }
+ * }
+ *
+ * <p>Immutable once built; {@link #run} and {@link #runShard} may be called more than once.
+ */
+public final class TfRecordConversion {
+
+  /** Who parses the records. */
+  public enum Engine {
+    /** The native reader whenever it can convert the features, TensorFlow otherwise. */
+    AUTO,
+    /** The built-in Example reader, on every thread; TensorFlow not loaded. */
+    NATIVE,
+    /** TensorFlow's {@code TFRecordDataset} and {@code ParseExampleV2}. */
+    TENSORFLOW
+  }
+
+  /** How a {@code *} feature is written. */
+  public enum VarLen {
+    /** {@code NAME.values} + {@code NAME.row_splits}, as {@code tf.RaggedTensor}. */
+    RAGGED,
+    /** {@code NAME} padded to the longest row + {@code NAME.lengths}. */
+    PAD
+  }
+
+  /** Suffix of the row lengths beside a padded feature. */
+  public static final String LENGTHS_SUFFIX = VarLenPadding.LENGTHS_SUFFIX;
+
+  /**
+   * What one shard run did.
+   *
+   * @param range the shard's rows and chunks
+   * @param rows rows of the whole store
+   * @param chunks chunks of the store's row arrays the plan splits
+   * @param alreadyDone the shard was complete before this run, which wrote nothing
+   * @param storeComplete this run found every shard done and wrote the store's metadata
+   */
+  public record ShardOutcome(Shard shard, ShardPlan.Range range, long rows, long chunks, boolean alreadyDone,
+      boolean storeComplete, long elapsedNanos) {}
+
+  private final List<Path> files;
+  private final TfRecordCompression compression;
+  private final List<FeatureSpec> features;
+  private final boolean schemaInferred;
+  private final VarLen varLen;
+  private final Map<String, Object> padValues;
+  private final long limit;
+  private final int threads;
+  private final Engine engine;
+  private final String nativeCannot;
+  private final long batchSize;
+  private final Path directory;
+  private final StoreFormat format;
+  private final boolean overwrite;
+  private final boolean durable;
+  private final EagerSession session;
+
+  private TfRecordConversion(Builder b, TfRecordCompression compression, List<FeatureSpec> features,
+      Map<String, Object> padValues) {
+    this.files = List.copyOf(b.files);
+    this.compression = compression;
+    this.features = List.copyOf(features);
+    this.schemaInferred = b.features == null;
+    this.varLen = b.varLen;
+    this.padValues = Map.copyOf(padValues);
+    this.limit = b.limit;
+    this.threads = b.threads;
+    this.nativeCannot = TfRecordExport.unsupportedReason(this.features, varLen);
+    this.engine = b.engine == Engine.AUTO ? (nativeCannot == null ? Engine.NATIVE : Engine.TENSORFLOW) : b.engine;
+    this.batchSize = b.batchSize;
+    this.directory = b.directory.toAbsolutePath().normalize();
+    this.format = b.format;
+    this.overwrite = b.overwrite;
+    this.durable = b.durable;
+    this.session = null;
+    if (engine == Engine.NATIVE && nativeCannot != null) {
+      throw new IllegalArgumentException("the native engine cannot convert these features: " + nativeCannot
+          + "; use the tensorflow engine");
+    }
+  }
+
+  private TfRecordConversion(TfRecordConversion c, EagerSession session) {
+    this.files = c.files;
+    this.compression = c.compression;
+    this.features = c.features;
+    this.schemaInferred = c.schemaInferred;
+    this.varLen = c.varLen;
+    this.padValues = c.padValues;
+    this.limit = c.limit;
+    this.threads = c.threads;
+    this.nativeCannot = c.nativeCannot;
+    this.engine = c.engine;
+    this.batchSize = c.batchSize;
+    this.directory = c.directory;
+    this.format = c.format;
+    this.overwrite = c.overwrite;
+    this.durable = c.durable;
+    this.session = session;
+  }
+
+  /**
+   * This conversion with an eager session of the caller's for the TensorFlow engine, left open; by
+   * default the conversion makes one and closes it.
+   */
+  public TfRecordConversion withSession(EagerSession session) {
+    return new TfRecordConversion(this, Objects.requireNonNull(session, "session"));
+  }
+
+  /** A builder; {@link Builder#inputs} and {@link Builder#to} are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The input files, in the order their records become rows. */
+  public List<Path> files() {
+    return files;
+  }
+
+  /** How every input is compressed (given, or detected from the first bytes). */
+  public TfRecordCompression compression() {
+    return compression;
+  }
+
+  /** The features converted: as given, or inferred from a scan of the inputs ({@link #schemaInferred}). */
+  public List<FeatureSpec> features() {
+    return features;
+  }
+
+  /** True when no features were given and {@link #features} is the schema a scan of the inputs inferred. */
+  public boolean schemaInferred() {
+    return schemaInferred;
+  }
+
+  /** The engine that runs: {@link Engine#NATIVE} or {@link Engine#TENSORFLOW}, never {@code AUTO}. */
+  public Engine engine() {
+    return engine;
+  }
+
+  /** Why the native engine cannot convert the features (then {@link #engine} is TensorFlow), or null. */
+  public String nativeUnsupportedReason() {
+    return nativeCannot;
+  }
+
+  /** Threads the native engine parses on. */
+  public int threads() {
+    return threads;
+  }
+
+  public VarLen varLen() {
+    return varLen;
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  public StoreFormat format() {
+    return format;
+  }
+
+  long limit() {
+    return limit;
+  }
+
+  Map<String, Object> padValues() {
+    return padValues;
+  }
+
+  long batchSize() {
+    return batchSize;
+  }
+
+  boolean overwrite() {
+    return overwrite;
+  }
+
+  boolean durable() {
+    return durable;
+  }
+
+  /** The caller's session for the TensorFlow engine, or null (then the conversion makes and closes one). */
+  EagerSession session() {
+    return session;
+  }
+
+  /**
+   * Converts into {@code directory}: one {@code .npy} per output and {@code manifest.json}, or a
+   * Zarr store. On failure nothing is left at a final path.
+   */
+  public ExportResult run() throws IOException {
+    return run(null, null);
+  }
+
+  /**
+   * {@link #run()}, telling {@code listener} of progress (from the writing threads, one call at a
+   * time) and checking {@code cancellation} every few thousand rows; either may be null.
+   */
+  public ExportResult run(ExportListener listener, Cancellation cancellation) throws IOException {
+    return engine == Engine.NATIVE ? new TfRecordExport(this, listener, cancellation).run()
+        : TensorFlowTfRecordExport.run(this, listener, cancellation);
+  }
+
+  /**
+   * Writes shard {@code shard} of the Zarr store in {@code directory}, which {@code shard.count()}
+   * workers given the same arguments fill at once, each computing the same plan alone (they may run
+   * on other machines over a shared filesystem). A shard already done is skipped. With
+   * {@code finish}, the worker that finds every shard done writes the store's metadata.
+   *
+   * @throws IOException when the store was planned from other arguments or shard count (nothing is
+   *     written then), or for a bad record, naming file and record
+   */
+  public ShardOutcome runShard(Shard shard, boolean finish) throws IOException {
+    checkShardable();
+    return new TfRecordExport(this, null, null).runShard(shard, finish);
+  }
+
+  /**
+   * For a scheduler that runs the shards itself (the Spark job): plans the store for {@code shards}
+   * shards and creates (or checks) its ledger, before any shard runs.
+   */
+  public ShardPlan prepareShards(int shards) throws IOException {
+    checkShardable();
+    TfRecordExport export = new TfRecordExport(this, null, null);
+    ShardPlan plan = export.planShards(shards);
+    Files.createDirectories(directory);
+    ShardLedger.join(directory, new Shard(0, shards), export.planJson(), durable);
+    return plan;
+  }
+
+  /**
+   * For a scheduler that runs the shards itself: writes the store's metadata when every one of
+   * {@code shards} shards is done (or it is written already); false, writing nothing, while one is missing.
+   */
+  public boolean finishShards(int shards) throws IOException {
+    checkShardable();
+    TfRecordExport export = new TfRecordExport(this, null, null);
+    export.planShards(shards);
+    ShardLedger ledger = ShardLedger.join(directory, new Shard(0, shards), export.planJson(), durable);
+    return ShardLedger.status(directory).complete() || export.finishShards(ledger);
+  }
+
+  /** A shard is the native engine over part of a shared Zarr store; anything else is refused here. */
+  private void checkShardable() {
+    if (!(format instanceof ZarrStoreFormat)) {
+      throw new IllegalArgumentException("shards write one Zarr store that several workers fill chunk by chunk,"
+          + " not " + format + " files: choose a Zarr format");
+    }
+    if (engine != Engine.NATIVE) {
+      throw new IllegalArgumentException("shards are written by the native reader, which cannot convert "
+          + (nativeCannot != null ? nativeCannot : "with the tensorflow engine chosen")
+          + "; convert these features without shards");
+    }
+    if (overwrite) {
+      throw new IllegalArgumentException("overwrite does not apply to shards: workers join the store in the "
+          + "directory; to start over, remove it first (path=" + directory + ")");
+    }
+  }
+
+  /**
+   * What to convert and where. Every setter checks its argument; {@link #build} reads the inputs'
+   * first bytes (compression) and, without features, scans them for the schema.
+   */
+  public static final class Builder {
+    private List<Path> files;
+    private TfRecordCompression compression;
+    private List<FeatureSpec> features;
+    private VarLen varLen = VarLen.RAGGED;
+    private Map<String, Object> padValues = Map.of();
+    private String padValueText;
+    private long limit = Long.MAX_VALUE;
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private Engine engine = Engine.AUTO;
+    private long batchSize = 1024;
+    private Path directory;
+    private StoreFormat format = StoreFormat.NPY;
+    private boolean overwrite;
+    private boolean durable = true;
+
+    private Builder() {}
+
+    /** The input files (see {@link TfRecordInputs#expand} for globs and directories), read in this order. */
+    public Builder inputs(List<Path> files) {
+      if (files.isEmpty()) {
+        throw new IllegalArgumentException("no input file");
+      }
+      this.files = List.copyOf(files);
+      return this;
+    }
+
+    /** How every input is compressed; default: detected from each file's first bytes. */
+    public Builder compression(TfRecordCompression compression) {
+      this.compression = Objects.requireNonNull(compression, "compression");
+      return this;
+    }
+
+    /** The features to convert; default: every feature, with the schema inferred from a scan of the inputs. */
+    public Builder features(List<FeatureSpec> features) {
+      if (features.isEmpty()) {
+        throw new IllegalArgumentException("no feature to convert");
+      }
+      this.features = List.copyOf(features);
+      return this;
+    }
+
+    /** How {@code *} features are written (default {@link VarLen#RAGGED}). */
+    public Builder varLen(VarLen varLen) {
+      this.varLen = Objects.requireNonNull(varLen, "varLen");
+      return this;
+    }
+
+    /**
+     * Per {@code *} feature under {@link VarLen#PAD}: a {@code Float}, {@code Long} or {@code String}
+     * ({@link VarLenPadding#padValue}); a missing entry pads with 0 or empty bytes.
+     */
+    public Builder padValues(Map<String, Object> padValues) {
+      this.padValues = Map.copyOf(padValues);
+      return this;
+    }
+
+    /**
+     * One pad value for every {@code *} feature under {@link VarLen#PAD} that {@link #padValues} does
+     * not name, as text: parsed for each feature's dtype ({@link VarLenPadding#padValue}) once the
+     * features are known.
+     */
+    public Builder padValue(String text) {
+      this.padValueText = Objects.requireNonNull(text, "text");
+      return this;
+    }
+
+    /** At most this many rows, the first ones (default: all). */
+    public Builder limit(long rows) {
+      if (rows < 0) {
+        throw new IllegalArgumentException("limit must be >= 0, got " + rows);
+      }
+      this.limit = rows;
+      return this;
+    }
+
+    /** Threads the native engine parses on (default: available processors). */
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    /** Who parses the records (default {@link Engine#AUTO}). */
+    public Builder engine(Engine engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
+      return this;
+    }
+
+    /** Records parsed per TensorFlow call by the TensorFlow engine (default 1024). */
+    public Builder batchSize(long records) {
+      if (records < 1) {
+        throw new IllegalArgumentException("batch size must be at least 1, got " + records);
+      }
+      this.batchSize = records;
+      return this;
+    }
+
+    /** The output directory; created if missing (its parent must exist). */
+    public Builder to(Path directory) {
+      this.directory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /** {@link StoreFormat#NPY} (default) or a {@link ZarrStoreFormat}. */
+    public Builder format(StoreFormat format) {
+      this.format = Objects.requireNonNull(format, "format");
+      return this;
+    }
+
+    /** Replace outputs already in the directory (default false). */
+    public Builder overwrite(boolean overwrite) {
+      this.overwrite = overwrite;
+      return this;
+    }
+
+    /** Force files (and shard markers) to disk before they appear (default true). */
+    public Builder durable(boolean durable) {
+      this.durable = durable;
+      return this;
+    }
+
+    /**
+     * Checks the options together, detects the compression and, without features, infers the schema
+     * from a scan of the inputs.
+     *
+     * @throws IllegalArgumentException for options that do not fit together, naming them
+     * @throws IOException when an input cannot be read, naming it
+     */
+    public TfRecordConversion build() throws IOException {
+      if (files == null) {
+        throw new IllegalArgumentException("no input: set inputs(...)");
+      }
+      if (directory == null) {
+        throw new IllegalArgumentException("no output directory: set to(...)");
+      }
+      for (Path p : files) {
+        String problem = !Files.exists(p) ? "input file does not exist"
+            : Files.isDirectory(p) ? "input is a directory, not a file"
+            : !Files.isReadable(p) ? "input file is not readable (permission denied)" : null;
+        if (problem != null) {
+          throw new TfRecordException(problem, p, -1, null, -1, null);
+        }
+      }
+      TfRecordCompression c = compression != null ? compression : TfRecordInputs.detectCompression(files);
+      List<FeatureSpec> f = features != null ? features : inferSchema(c);
+      for (String name : padValues.keySet()) {
+        if (f.stream().noneMatch(s -> s.name().equals(name) && s.variableLength())) {
+          throw new IllegalArgumentException("pad value for '" + name + "', which is no '*' feature");
+        }
+      }
+      if ((!padValues.isEmpty() || padValueText != null) && varLen != VarLen.PAD) {
+        throw new IllegalArgumentException("pad values apply only with VarLen.PAD");
+      }
+      Map<String, Object> pads = new java.util.HashMap<>(padValues);
+      for (FeatureSpec s : f) {
+        // Every padded feature gets its value here (0 or empty bytes by default): both engines read it.
+        if (varLen == VarLen.PAD && s.variableLength() && !pads.containsKey(s.name())) {
+          try {
+            pads.put(s.name(), VarLenPadding.padValue(padValueText, s.dtype()));
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("pad value '" + padValueText + "' is not a " + s.dtype().cliName()
+                + " value, as feature '" + s.name() + "' needs");
+          }
+        }
+      }
+      return new TfRecordConversion(this, c, f, pads);
+    }
+
+    private List<FeatureSpec> inferSchema(TfRecordCompression c) throws IOException {
+      TfRecordSurvey survey = TfRecordSurvey.scan(files, c, limit);
+      try {
+        return survey.inferSchema();
+      } catch (IllegalArgumentException e) {
+        throw new TfRecordException("cannot infer the schema: " + e.getMessage(), null, -1, null, -1, null);
+      }
+    }
+  }
+}
