@@ -39,8 +39,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -54,7 +57,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * The conversion engine for TFRecord files of {@code tf.train.Example}s read by the native Example
@@ -679,11 +681,21 @@ final class TfRecordExport {
     if (!Files.isDirectory(arrayDir)) {
       return;
     }
-    try (Stream<Path> files = Files.walk(arrayDir)) {
-      for (Path p : files.filter(TemporaryFiles::isTemporary).toList()) {
-        Files.deleteIfExists(p);
+    // Another worker may finish at the same moment and remove the same files: one gone is no error.
+    Files.walkFileTree(arrayDir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (TemporaryFiles.isTemporary(file)) {
+          Files.deleteIfExists(file);
+        }
+        return FileVisitResult.CONTINUE;
       }
-    }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) {
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 
   // ------------------------------------------------------------------ plan

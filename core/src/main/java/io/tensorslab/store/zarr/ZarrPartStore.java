@@ -7,10 +7,12 @@ import io.tensorslab.store.RowWindow;
 import io.tensorslab.store.StagedFile;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * One worker's part of a Zarr array that several workers fill at once ({@code convert --shard I/N},
@@ -117,11 +119,20 @@ public final class ZarrPartStore implements RowStore {
     if (durable) {
       // The chunk files were forced before their renames; the renames are durable once the
       // directories holding them are (v2 chunk keys are flat, v3 ones nested under c/).
-      try (Stream<Path> dirs = Files.walk(target())) {
-        for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+      // Other workers create and rename files in these directories meanwhile: a file gone between
+      // the listing and its visit is no error (Files.walk would throw for it).
+      Files.walkFileTree(target(), new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
           OutputFiles.syncDirectory(dir);
+          return FileVisitResult.CONTINUE;
         }
-      }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) {
+          return FileVisitResult.CONTINUE;
+        }
+      });
     }
   }
 
