@@ -8,7 +8,7 @@ Ratios, each against its target:
   ExportVsIterate       export / iterateOnly, exportDurable / iterateOnly       (target <= 1.10 at 256 MB)
   ExportVsSeedApproach  seedApproachJava / export (speed-up)                     (target >= 2)
   ExportPrefetch        export(prefetch=p) / iterate(prefetch=0)                 (the overlap; no target)
-  SlabWriteVsMemcpy     memcpy / slab* (fraction of memcpy speed)                (target >= 0.5)
+  SlabWriteVsMemcpy     memcpy / store* (fraction of memcpy speed)                (target >= 0.5)
 """
 import argparse
 import json
@@ -23,10 +23,10 @@ RATIOS = {
     "ExportVsSeedApproach": ([("seedApproachJava / export", "seedApproachJava", "export")], 2.0, ">="),
     "ExportPrefetch": ([("export / iterate(prefetch=0)", "export", "iterate@0"),
                         ("export / iterate(same prefetch)", "export", "iterate")], 1.10, "<="),
-    "SlabWriteVsMemcpy": ([("memcpy / slabWarm", "memcpy", "slabWarm"),
-                           ("memcpy / slabWrite", "memcpy", "slabWrite"),
-                           ("memcpy / slabWritePopulated", "memcpy", "slabWritePopulated"),
-                           ("memcpy / slabWriteDurable", "memcpy", "slabWriteDurable"),
+    "SlabWriteVsMemcpy": ([("memcpy / storeWarm", "memcpy", "storeWarm"),
+                           ("memcpy / storeWrite", "memcpy", "storeWrite"),
+                           ("memcpy / storeWindow", "memcpy", "storeWindow"),
+                           ("memcpy / storeWriteDurable", "memcpy", "storeWriteDurable"),
                            ("memcpy / memcpyFresh", "memcpy", "memcpyFresh")], 0.5, ">="),
 }
 PARAM_ORDER = ["sizeMb", "batch", "width", "prefetch"]

@@ -1,15 +1,15 @@
 package io.tensorslab.bench;
 
 import io.tensorslab.npy.NpyDtype;
-import io.tensorslab.slab.FileSlab;
-import io.tensorslab.slab.SlabOption;
+import io.tensorslab.store.NpyStore;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.RowWindow;
+import io.tensorslab.store.StoreCapacity;
+import io.tensorslab.store.StoreDestination;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Question: how close to a plain memcpy is copying batches into a file-backed slab?
+ * Question: how close to a plain memcpy is copying batches into an {@code .npy} file through
+ * {@link NpyStore}, the store every {@code .npy} export writes with?
  *
  * <p>Every method copies {@code sizeMb} MiB as {@code batch x width} float32 batches from one native
  * buffer (a stand-in for TensorFlow's tensor, recently written so cache-warm). No TensorFlow here.
@@ -36,19 +37,19 @@ import org.openjdk.jmh.annotations.Warmup;
  *       touched once per trial: the physical limit.
  *   <li>{@link #memcpyFresh}: into native memory allocated per pass (the JDK zeroes it, so every
  *       page is faulted in first): what fresh anonymous memory costs.
- *   <li>{@link #slabWarm}: into a {@link FileSlab} whose pages are already mapped and in the page
- *       cache: the copy alone, into a file.
- *   <li>{@link #slabWrite}: what an export pays per component: create (fallocate + map), grow
- *       checks per batch, copy into fresh file pages (one page fault per 4 KiB), finish (header,
- *       unmap, truncate), publish (rename); no fsync.
- *   <li>{@link #slabWritePopulated}: {@link #slabWrite} with the mapping prefaulted in one
- *       {@code madvise(MADV_POPULATE_WRITE)} call (Linux 5.14+): an experiment for the engine.
- *   <li>{@link #slabWriteDurable}: {@link #slabWrite} with fsync of the file and directory.
- *   <li>{@link #slabPwrite}: the bytes written with {@code pwrite} from the source's native
- *       address into a new file, no mapping: fresh pages without the zero-fill.
+ *   <li>{@link #storeWarm}: into the window of a store whose pages are already mapped and in the
+ *       page cache: the copy alone, into a file.
+ *   <li>{@link #storeWrite}: what an export pays per component ({@link NpyStore#write}, which the
+ *       engine prefers): create (fallocate + map), each batch written with {@code pwrite}, finish
+ *       (header, unmap, truncate), publish (rename); not durable (no fsync).
+ *   <li>{@link #storeWriteDurable}: {@link #storeWrite} into a durable destination (writeback
+ *       started per 32 MiB, fsync of file and directory).
+ *   <li>{@link #storeWindow}: the same store life with each batch copied into a mapped
+ *       {@link NpyStore#window} (what writers that fill rows in place use): fresh file pages, one
+ *       page fault and zero-fill per 4 KiB.
  * </ul>
  *
- * <p><b>Target:</b> {@code memcpy time / slab time >= 0.5} for files in the page cache.
+ * <p><b>Target:</b> {@code memcpy time / store time >= 0.5} for files in the page cache.
  *
  * <p>How to run:
  * <pre>
@@ -63,11 +64,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Benchmark)
 public class SlabWriteVsMemcpy {
-  private static final int MADV_POPULATE_WRITE = 23;
-  private static final MethodHandle MADVISE = Linker.nativeLinker().downcallHandle(
-      Linker.nativeLinker().defaultLookup().find("madvise").orElseThrow(),
-      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-
   /** MiB copied per pass. */
   @Param({"16", "256", "1024"})
   public int sizeMb;
@@ -86,7 +82,9 @@ public class SlabWriteVsMemcpy {
   private long rows;
   private long rowBytes;
   private Path dir;
-  private FileSlab warmSlab;
+  private RowLayout layout;
+  private NpyStore warmStore;
+  private MemorySegment warmRows;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -98,20 +96,23 @@ public class SlabWriteVsMemcpy {
     target = arena.allocate(rows * rowBytes, 4096);
     target.fill((byte) 1);
     dir = Synthetic.tempDir("tensorslab-bench-");
-    warmSlab = FileSlab.create(dir.resolve("warm.npy"), NpyDtype.FLOAT32, new long[] {width}, rows,
-        SlabOption.NO_FORCE);
-    warmSlab.payload().fill((byte) 1);
+    layout = new RowLayout("x", NpyDtype.FLOAT32, new long[] {width});
+    warmStore = NpyStore.create(new RowLayout("warm", NpyDtype.FLOAT32, new long[] {width}),
+        new StoreDestination(dir, true, false), StoreCapacity.exact(rows));
+    RowWindow all = warmStore.window(0, rows);
+    warmRows = all.bytes();
+    warmRows.fill((byte) 1);
   }
 
   /** Each pass writes a new file, as an export into an empty directory does (no old file unlinked in rename). */
   @Setup(Level.Iteration)
   public void removeOutput() throws IOException {
-    java.nio.file.Files.deleteIfExists(dir.resolve("x.npy"));
+    Files.deleteIfExists(dir.resolve("x.npy"));
   }
 
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
-    warmSlab.close();
+    warmStore.close();
     arena.close();
     Synthetic.deleteTree(dir);
   }
@@ -130,71 +131,47 @@ public class SlabWriteVsMemcpy {
     }
   }
 
-  /** Batch-sized copies into a mapped file whose pages are resident: the copy alone. */
+  /** Batch-sized copies into a store window whose pages are mapped and resident: the copy alone. */
   @Benchmark
-  public long slabWarm() {
-    return copyAll(warmSlab.payload());
+  public long storeWarm() {
+    return copyAll(warmRows);
   }
 
-  /** A whole slab's life as an export lives it, no fsync. */
+  /** A whole store's life as an {@code .npy} export lives it: pwrite per batch, no fsync. */
   @Benchmark
-  public long slabWrite() throws IOException {
-    return writeSlab(false, SlabOption.NO_FORCE, SlabOption.OVERWRITE);
+  public long storeWrite() throws IOException {
+    return fillStore(false, false);
   }
 
-  /** {@link #slabWrite} with the mapping prefaulted by madvise(MADV_POPULATE_WRITE) first. */
+  /** {@link #storeWrite} into a durable destination. */
   @Benchmark
-  public long slabWritePopulated() throws IOException {
-    return writeSlab(true, SlabOption.NO_FORCE, SlabOption.OVERWRITE);
+  public long storeWriteDurable() throws IOException {
+    return fillStore(false, true);
   }
 
-  /** {@link #slabWrite} with fsync of file and directory (durable(true)). */
+  /** {@link #storeWrite} with each batch copied into a mapped window instead. */
   @Benchmark
-  public long slabWriteDurable() throws IOException {
-    return writeSlab(false, SlabOption.OVERWRITE);
+  public long storeWindow() throws IOException {
+    return fillStore(true, false);
   }
 
-  /**
-   * The same bytes without a mapping: each batch written with {@code pwrite} straight from the
-   * source's native address ({@code FileChannel.write} of a direct buffer over it) into a new
-   * file, then fsync-free close. The kernel fills fresh page-cache pages with the batch's bytes
-   * without zeroing them first, where a fault on a mapping zeroes each page and then the copy
-   * overwrites it.
-   */
-  @Benchmark
-  public long slabPwrite() throws IOException {
-    java.nio.ByteBuffer batchBytes = source.asByteBuffer();
-    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve("x.npy"),
-        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
-        java.nio.file.StandardOpenOption.WRITE)) {
-      long header = 128;
+  private long fillStore(boolean windows, boolean durable) throws IOException {
+    try (NpyStore store = NpyStore.create(layout, new StoreDestination(dir, true, durable),
+        StoreCapacity.exact(rows))) {
       long written = 0;
       while (written < rows) {
         long take = Math.min(batch, rows - written);
-        batchBytes.clear().limit((int) (take * rowBytes));
-        long at = header + written * rowBytes;
-        while (batchBytes.hasRemaining()) {
-          at += ch.write(batchBytes, at);
+        if (windows) {
+          RowWindow w = store.window(written, take);
+          MemorySegment.copy(source, 0, w.bytes(), 0, take * rowBytes);
+          store.written(w);
+        } else {
+          store.write(written, source, 0, take);
         }
         written += take;
       }
-      return written;
-    }
-  }
-
-  private long writeSlab(boolean populate, SlabOption... options) throws IOException {
-    try (FileSlab slab = FileSlab.create(dir.resolve("x.npy"), NpyDtype.FLOAT32, new long[] {width}, rows, options)) {
-      if (populate) {
-        populate(slab.payload());
-      }
-      long written = 0;
-      while (written < rows) {
-        long take = Math.min(batch, rows - written);
-        slab.ensureCapacity(written + take);
-        MemorySegment.copy(source, 0, slab.payload(), written * rowBytes, take * rowBytes);
-        written += take;
-      }
-      slab.seal(written);
+      store.finish(written);
+      store.publish();
       return written;
     }
   }
@@ -207,18 +184,5 @@ public class SlabWriteVsMemcpy {
       written += take;
     }
     return written;
-  }
-
-  private static void populate(MemorySegment payload) {
-    long start = payload.address() & -4096L;
-    long length = payload.address() + payload.byteSize() - start;
-    try {
-      int rc = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), length, MADV_POPULATE_WRITE);
-      if (rc != 0) {
-        throw new IllegalStateException("madvise(MADV_POPULATE_WRITE) failed (kernel older than 5.14?)");
-      }
-    } catch (Throwable t) {
-      throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
-    }
   }
 }

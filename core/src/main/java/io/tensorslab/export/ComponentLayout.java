@@ -45,11 +45,6 @@ public record ComponentLayout(int index, String name, Class<? extends TType> typ
     return rowShape == null ? null : rowShape.clone();
   }
 
-  /** True when every dim of a row is known. */
-  public boolean rowShapeKnown() {
-    return rowShape != null && Arrays.stream(rowShape).allMatch(d -> d >= 0);
-  }
-
   @Override
   public boolean equals(Object o) {
     return o instanceof ComponentLayout c && c.index == index && c.name.equals(name) && c.type.equals(type)

@@ -5,8 +5,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A slab in native memory only, for callers who want the {@link MemorySegment} and no file.
- * Aligned to 64 bytes, like a {@code .npy} payload. Confined to the creating thread.
+ * A preallocated, growable run of rows in native memory (the pad-to-largest writer's per-batch
+ * records). Row {@code r} lives at byte {@code r * rowBytes()} of {@link #payload()}; the payload
+ * segment is replaced when the slab grows, so fetch it again after {@link #ensureCapacity}. Aligned to
+ * 64 bytes, like a {@code .npy} payload. Confined to the creating thread.
  *
  * {@snippet :
  * try (MemorySlab slab = MemorySlab.allocate(NpyDtype.INT64, new long[0], 1024)) {
@@ -14,18 +16,14 @@ import java.lang.foreign.MemorySegment;
  * }
  * }
  */
-public final class MemorySlab implements Slab {
-  private final NpyDtype dtype;
-  private final long[] rowShape;
+public final class MemorySlab implements AutoCloseable {
   private final long rowBytes;
   private Arena arena;
   private MemorySegment payload;
   private long capacityRows;
 
   private MemorySlab(NpyDtype dtype, long[] rowShape) {
-    this.dtype = dtype;
-    this.rowShape = rowShape.clone();
-    this.rowBytes = Slab.rowBytes(dtype, rowShape);
+    this.rowBytes = rowBytes(dtype, rowShape);
   }
 
   public static MemorySlab allocate(NpyDtype dtype, long[] rowShape, long capacityRows) {
@@ -39,7 +37,7 @@ public final class MemorySlab implements Slab {
 
   private void reallocate(long rows, long keepBytes) {
     Arena next = Arena.ofConfined();
-    MemorySegment grown = next.allocate(Slab.bytesFor(rows, rowBytes), 64);
+    MemorySegment grown = next.allocate(bytesFor(rows, rowBytes), 64);
     if (keepBytes > 0) {
       MemorySegment.copy(payload, 0, grown, 0, keepBytes);
     }
@@ -51,41 +49,28 @@ public final class MemorySlab implements Slab {
     capacityRows = rows;
   }
 
-  @Override
+  /**
+   * Makes room for at least {@code rows} rows, growing by {@link #grownCapacity} so that appending row
+   * by row costs amortised O(1). Rows already written are kept.
+   */
   public void ensureCapacity(long rows) {
     checkOpen();
     if (rows > capacityRows) {
-      reallocate(Slab.grownCapacity(capacityRows, rows), payload.byteSize());
+      reallocate(grownCapacity(capacityRows, rows), payload.byteSize());
     }
   }
 
-  /** The first {@code rows} rows as one segment, valid until {@link #close()}. */
-  public MemorySegment rows(long rows) {
-    checkOpen();
-    return payload.asSlice(0, Slab.bytesFor(rows, rowBytes));
-  }
-
-  @Override
-  public NpyDtype dtype() {
-    return dtype;
-  }
-
-  @Override
-  public long[] rowShape() {
-    return rowShape.clone();
-  }
-
-  @Override
+  /** Bytes of one row: item size times the product of the row shape. */
   public long rowBytes() {
     return rowBytes;
   }
 
-  @Override
+  /** Rows that fit in the current payload. */
   public long capacityRows() {
     return capacityRows;
   }
 
-  @Override
+  /** The writable payload: {@code capacityRows() * rowBytes()} bytes. Replaced by {@link #ensureCapacity}. */
   public MemorySegment payload() {
     checkOpen();
     return payload;
@@ -97,6 +82,7 @@ public final class MemorySlab implements Slab {
     }
   }
 
+  /** Releases the memory. Idempotent. */
   @Override
   public void close() {
     if (arena != null) {
@@ -104,5 +90,35 @@ public final class MemorySlab implements Slab {
       arena = null;
       payload = null;
     }
+  }
+
+  /**
+   * The next capacity when {@code needed} rows do not fit in {@code current}: at least double, at
+   * least 1024 rows. {@code NpyStore} grows its file by the same rule.
+   */
+  public static long grownCapacity(long current, long needed) {
+    long doubled = current > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : current * 2;
+    return Math.max(needed, Math.max(doubled, 1024));
+  }
+
+  /** Bytes for {@code rows} rows of {@code rowBytes} each, or an {@link IllegalArgumentException} on overflow. */
+  private static long bytesFor(long rows, long rowBytes) {
+    try {
+      return Math.multiplyExact(rows, rowBytes);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(rows + " rows of " + rowBytes + " bytes overflow a 64-bit size", e);
+    }
+  }
+
+  /** Bytes of one row of {@code rowShape} items of {@code dtype}; rejects negative dims and overflow. */
+  private static long rowBytes(NpyDtype dtype, long[] rowShape) {
+    long n = dtype.itemSize();
+    for (long d : rowShape) {
+      if (d < 0) {
+        throw new IllegalArgumentException("row shape dims must be >= 0, got " + java.util.Arrays.toString(rowShape));
+      }
+      n = bytesFor(n, d);
+    }
+    return n;
   }
 }

@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Names of work-in-progress files. A slab writes {@code .NAME.PID-N.tensorslab-tmp} beside its final
+ * Names of work-in-progress files. A store writes {@code .NAME.PID-N.tensorslab-tmp} beside its final
  * path and renames it only when sealed, so a killed process leaves at most such a file, never a
  * partial file at a final path. {@link #removeStale} deletes the ones whose process is gone, also in
  * nested directories of the output directory.

@@ -3,8 +3,8 @@ package io.tensorslab.store;
 import io.tensorslab.npy.NpyHeader;
 import io.tensorslab.npy.SharedArenas;
 import io.tensorslab.slab.MappedFiles;
+import io.tensorslab.slab.MemorySlab;
 import io.tensorslab.slab.OutputFiles;
-import io.tensorslab.slab.Slab;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.slab.Writeback;
 import java.io.IOException;
@@ -242,7 +242,7 @@ public final class NpyStore implements RowStore {
       if (needed <= from) {
         return;
       }
-      long to = Slab.grownCapacity(from, needed);
+      long to = MemorySlab.grownCapacity(from, needed);
       long start = Math.addExact(headerBytes, bytesFor(from));
       MemorySegment added = MappedFiles.extendAndMap(channel, temporary, start, Math.addExact(headerBytes,
           bytesFor(to)), arena, target);
@@ -262,8 +262,9 @@ public final class NpyStore implements RowStore {
    * Writes the rows with {@code pwrite} (a positional {@link FileChannel#write} of a buffer over
    * {@code source}'s memory) rather than through the mapping: the kernel fills fresh page-cache
    * pages with the bytes, where a first touch of a mapped page zeroes it and the copy then
-   * overwrites it (JMH {@code SlabWriteVsMemcpy}, 256 MB in batches of 1024 rows: 59 ms against
-   * 83 ms for rows of 784 float32, 70 against 94 ms for rows of 32). The pages are never mapped
+   * overwrites it (JMH {@code SlabWriteVsMemcpy}, 256 MB in batches of 1024 rows, measured before the
+   * benchmark moved to this class: plain {@code pwrite} 59 ms against 83 ms through a fresh mapping for
+   * rows of 784 float32, 70 against 94 ms for rows of 32; docs/benchmarks.md). The pages are never mapped
    * into this process, so they never count in its resident set. The mapping of the same rows, if
    * another writer uses it, sees the same page-cache pages.
    */

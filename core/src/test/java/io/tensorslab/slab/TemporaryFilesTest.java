@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.npy.NpyDtype;
+import io.tensorslab.store.NpyStore;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.StoreCapacity;
+import io.tensorslab.store.StoreDestination;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,10 +106,11 @@ class TemporaryFilesTest {
   }
 
   @Test
-  void removeStaleLeavesARunningSlabAlone() throws IOException {
-    try (FileSlab slab = FileSlab.create(dir.resolve("x.npy"), NpyDtype.INT8, new long[0], 1)) {
+  void removeStaleLeavesARunningStoreAlone() throws IOException {
+    try (NpyStore store = NpyStore.create(new RowLayout("x", NpyDtype.INT8, new long[0]),
+        new StoreDestination(dir, false, false), StoreCapacity.exact(1))) {
       assertEquals(0, TemporaryFiles.removeStale(dir));
-      assertTrue(Files.exists(slab.temporaryPath()));
+      assertTrue(Files.exists(store.temporaryPath()));
     }
   }
 

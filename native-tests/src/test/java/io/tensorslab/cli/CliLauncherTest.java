@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * prints no JVM or TensorFlow noise, and the progress bar shows on a terminal (a pty made by
  * {@code script}) and not in a pipe.
  */
+@Tag("long") // its first launch builds the project, ~30 s
 class CliLauncherTest {
   static final Path ROOT = Path.of("").toAbsolutePath().getParent();
   static final Path LAUNCHER = ROOT.resolve("tensorslab");

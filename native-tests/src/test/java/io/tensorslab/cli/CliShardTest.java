@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -202,6 +203,7 @@ class CliShardTest {
   }
 
   @Test
+  @Tag("long") // a kill
   void aWorkerKilledMidRunAndRerunCompletesTheStore() throws Exception {
     // Big enough (and gzip chunks slow enough) that the worker is still writing chunks when it is killed.
     List<Path> in = inputs(dir, 160_000, 4, Compression.NONE);

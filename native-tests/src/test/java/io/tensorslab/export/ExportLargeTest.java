@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * never passes through the heap. Graph mode, the path for big exports (eager mode keeps every batch
  * tensor until the garbage collector runs; see docs/api.md).
  */
+@Tag("long") // 1 GiB
 class ExportLargeTest {
 
   @Test

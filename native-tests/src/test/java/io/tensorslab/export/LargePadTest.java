@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Pad-to-largest of a 1 GiB dataset in a JVM whose heap is 64 MiB: the batches are staged on disk
  * and laid out once, never held on the heap. Checked with NumPy through mmap slices only.
  */
+@Tag("long") // 1 GiB
 class LargePadTest {
 
   @Test

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tensorslab.slab.FileSlab;
+import io.tensorslab.store.NpyStore;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.RowWindow;
+import io.tensorslab.store.StoreCapacity;
+import io.tensorslab.store.StoreDestination;
 import io.tensorslab.testutil.NumPy;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -139,12 +143,32 @@ class NumpyCrossCheckTest {
     return Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(","));
   }
 
-  private static void addJavaFile(StringBuilder manifest, String id, NpyDtype dtype, long[] shape, byte[] payload,
-      boolean exact) throws IOException {
+  private static void addJavaFile(StringBuilder manifest, String id, NpyDtype dtype, long[] shape, byte[] payload)
+      throws IOException {
     Files.write(dir.resolve("java/" + id + ".raw"), payload);
-    manifest.append(id).append('\t').append(dtype.descr()).append('\t').append(shapeCsv(shape)).append('\t')
-        .append(exact ? "1" : "0").append('\n');
+    manifest.append(id).append('\t').append(dtype.descr()).append('\t').append(shapeCsv(shape)).append('\n');
     JAVA_FILES.put(id, new String[] {dtype.descr(), shapeCsv(shape), specials(dtype, payload)});
+  }
+
+  /**
+   * {@code java/ID.npy} as an export writes it: an {@link NpyStore} sized for the rows, the rows
+   * written with {@code pwrite}, finished and published. A scalar (no row dimension, which no export
+   * makes) is {@link NpyHeader}'s bytes followed by the payload.
+   */
+  private static void writeNpy(String id, NpyDtype dtype, long[] shape, MemorySegment data) throws IOException {
+    if (shape.length == 0) {
+      Files.write(dir.resolve("java/" + id + ".npy"), new NpyHeader(dtype).encode());
+      Files.write(dir.resolve("java/" + id + ".npy"), data.toArray(ValueLayout.JAVA_BYTE),
+          java.nio.file.StandardOpenOption.APPEND);
+      return;
+    }
+    RowLayout layout = new RowLayout(id, dtype, Arrays.copyOfRange(shape, 1, shape.length));
+    try (NpyStore store = NpyStore.create(layout, new StoreDestination(dir.resolve("java"), false, false),
+        StoreCapacity.exact(shape[0]))) {
+      store.write(0, data, 0, shape[0]);
+      store.finish(shape[0]);
+      store.publish();
+    }
   }
 
   private static void writeJavaFiles() throws IOException {
@@ -154,34 +178,31 @@ class NumpyCrossCheckTest {
       for (long[] shape : FILE_SHAPES) {
         String id = dtype.displayName() + "_" + (shape.length == 0 ? "scalar" : shapeCsv(shape).replace(',', 'x'));
         byte[] payload = payload(dtype, new NpyHeader(dtype, shape).elementCount(), seed++);
-        FileSlab.write(dir.resolve("java/" + id + ".npy"), dtype, shape, MemorySegment.ofArray(payload));
-        addJavaFile(manifest, id, dtype, shape, payload, true);
+        writeNpy(id, dtype, shape, MemorySegment.ofArray(payload));
+        addJavaFile(manifest, id, dtype, shape, payload);
       }
     }
-    // Grown through several remaps, then sealed with the real row count.
+    // Grown row by row from a capacity of 1 (new mapped extents), filled through windows, then
+    // finished with the real row count.
     byte[] grown = payload(NpyDtype.FLOAT32, 3000 * 7, 99);
-    try (FileSlab slab = FileSlab.create(dir.resolve("java/grown.npy"), NpyDtype.FLOAT32, new long[] {7}, 1)) {
+    try (NpyStore store = NpyStore.create(new RowLayout("grown", NpyDtype.FLOAT32, new long[] {7}),
+        new StoreDestination(dir.resolve("java"), false, false), StoreCapacity.growable(1))) {
       for (long row = 0; row < 3000; row++) {
-        slab.ensureCapacity(row + 1);
-        MemorySegment.copy(MemorySegment.ofArray(grown), row * 28, slab.payload(), row * 28, 28);
+        RowWindow w = store.window(row, 1);
+        MemorySegment.copy(MemorySegment.ofArray(grown), row * 28, w.bytes(), 0, 28);
+        store.written(w);
       }
-      slab.seal(3000);
+      store.finish(3000);
+      store.publish();
     }
-    addJavaFile(manifest, "grown", NpyDtype.FLOAT32, new long[] {3000, 7}, grown, true);
-    // Sealed with another rank than it was created for: a padded header, valid but not np.save's bytes.
-    byte[] reshaped = payload(NpyDtype.INT16, 24, 5);
-    try (FileSlab slab = FileSlab.create(dir.resolve("java/reshaped.npy"), NpyDtype.INT16, new long[] {12}, 2)) {
-      MemorySegment.copy(MemorySegment.ofArray(reshaped), 0, slab.payload(), 0, 48);
-      slab.seal(new long[] {2, 3, 2, 2});
-    }
-    addJavaFile(manifest, "reshaped", NpyDtype.INT16, new long[] {2, 3, 2, 2}, reshaped, false);
+    addJavaFile(manifest, "grown", NpyDtype.FLOAT32, new long[] {3000, 7}, grown);
     // bfloat16 as <V2 raw bits.
     short[] bits = new short[BF16_BITS.length];
     for (int i = 0; i < bits.length; i++) {
       bits[i] = (short) BF16_BITS[i];
     }
-    FileSlab.write(dir.resolve("java/bfloat16.npy"), NpyDtype.BFLOAT16_AS_VOID, new long[] {bits.length},
-        MemorySegment.ofArray(bits));
+    writeNpy("bfloat16", NpyDtype.BFLOAT16_AS_VOID, new long[] {bits.length},
+        MemorySegment.ofArray(MemorySegment.ofArray(bits).toArray(ValueLayout.JAVA_BYTE)));
     Files.writeString(dir.resolve("java/manifest.tsv"), manifest);
   }
 

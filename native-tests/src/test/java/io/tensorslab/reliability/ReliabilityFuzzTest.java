@@ -41,6 +41,7 @@ import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.EagerSession;
@@ -61,14 +62,16 @@ import org.tensorflow.op.Ops;
  * An input that breaks a rule is written to {@code target/fuzz-crashers/}; once fixed, it belongs in
  * {@code src/test/resources/regressions/}, which {@link #regressions} replays every run.
  *
- * <p>CI: the default {@value #DEFAULT_ITERATIONS} inputs per target. The long run:
- * {@code ./build -pl native-tests -am test -Dtest='ReliabilityFuzz*' -Dsurefire.failIfNoSpecifiedTests=false
- * -Dfuzz.iterations=100000 [-Dfuzz.seed=N]}; the counts go to {@code target/reliability/fuzz-*.txt}.
+ * <p>{@code ./build verify}: {@value #DEFAULT_ITERATIONS} inputs per target ({@code -Dfuzz.iterations=N}).
+ * The {@code long} methods, run by {@code ./build verify -Plong}, take {@code fuzz.longIterations} inputs
+ * per target (100 000, set in the root pom); {@code -Dfuzz.seed=N} changes the seed of both. The counts go to
+ * {@code target/reliability/fuzz-*.txt} ({@code fuzz-long-*.txt} for the long methods).
  */
 class ReliabilityFuzzTest {
   private static final int DEFAULT_ITERATIONS = 6000;
   private static final int TF_EVERY = 60;
   private static final int ITERATIONS = Integer.getInteger("fuzz.iterations", DEFAULT_ITERATIONS);
+  private static final int LONG_ITERATIONS = Integer.getInteger("fuzz.longIterations", 100_000);
   private static final long SEED = Long.getLong("fuzz.seed", 1L);
   private static final long SCAN_SECONDS = 5;
   private static final long TF_SECONDS = 30;
@@ -197,27 +200,47 @@ class ReliabilityFuzzTest {
 
   @Test
   void tfRecordFraming() throws Exception {
+    tfRecordFraming(ITERATIONS, "fuzz-tfrecord-scanner.txt");
+  }
+
+  @Test
+  @Tag("long")
+  void tfRecordFramingLong() throws Exception {
+    tfRecordFraming(LONG_ITERATIONS, "fuzz-long-tfrecord-scanner.txt");
+  }
+
+  private void tfRecordFraming(int iterations, String report) throws Exception {
     Corpus corpus = new Corpus(new Random(SEED));
     Random random = new Random(SEED * 31 + 1);
     int[] results = new int[Result.values().length];
     long start = System.nanoTime();
-    for (int i = 0; i < ITERATIONS; i++) {
+    for (int i = 0; i < iterations; i++) {
       Corpus.Input in = corpus.mutate(random);
       Path file = tmp.resolve("input" + in.compression().suffix);
       Files.write(file, in.bytes());
       results[bounded("tfrecord-" + SEED + "-" + i + in.compression().suffix, in.bytes(), SCAN_SECONDS,
           () -> scan(file, in.compression().tf)).ordinal()]++;
     }
-    report("fuzz-tfrecord-scanner.txt", ITERATIONS, results, start);
+    report(report, iterations, results, start);
     assertTrue(results[Result.TFRECORD_EXCEPTION.ordinal()] > 0 && results[Result.OK.ordinal()] > 0,
         "the mutations should give both readable and broken files: " + Arrays.toString(results));
   }
 
   @Test
   void tfRecordThroughTensorFlow() throws Exception {
+    tfRecordThroughTensorFlow(ITERATIONS, "fuzz-tfrecord-tensorflow.txt");
+  }
+
+  @Test
+  @Tag("long")
+  void tfRecordThroughTensorFlowLong() throws Exception {
+    tfRecordThroughTensorFlow(LONG_ITERATIONS, "fuzz-long-tfrecord-tensorflow.txt");
+  }
+
+  private void tfRecordThroughTensorFlow(int iterations, String report) throws Exception {
     Corpus corpus = new Corpus(new Random(SEED));
     Random random = new Random(SEED * 31 + 2);
-    int n = Math.max(1, ITERATIONS / TF_EVERY);
+    int n = Math.max(1, iterations / TF_EVERY);
     int[] results = new int[Result.values().length];
     long start = System.nanoTime();
     for (int i = 0; i < n; i++) {
@@ -227,20 +250,30 @@ class ReliabilityFuzzTest {
       results[bounded("tfparse-" + SEED + "-" + i + in.compression().suffix, in.bytes(), TF_SECONDS,
           () -> parse(file, in.compression().tf)).ordinal()]++;
     }
-    report("fuzz-tfrecord-tensorflow.txt", n, results, start);
+    report(report, n, results, start);
   }
 
   @Test
   void featureSpecs() throws Exception {
+    featureSpecs(ITERATIONS, "fuzz-feature-spec.txt");
+  }
+
+  @Test
+  @Tag("long")
+  void featureSpecsLong() throws Exception {
+    featureSpecs(LONG_ITERATIONS, "fuzz-long-feature-spec.txt");
+  }
+
+  private void featureSpecs(int iterations, String report) throws Exception {
     Random random = new Random(SEED * 31 + 3);
     int[] results = new int[Result.values().length];
     long start = System.nanoTime();
-    for (int i = 0; i < ITERATIONS; i++) {
+    for (int i = 0; i < iterations; i++) {
       String text = Specs.next(random);
       results[bounded("spec-" + SEED + "-" + i + ".spec", text.getBytes(StandardCharsets.UTF_8), SPEC_SECONDS,
           () -> spec(text)).ordinal()]++;
     }
-    report("fuzz-feature-spec.txt", ITERATIONS, results, start);
+    report(report, iterations, results, start);
     assertTrue(results[Result.OK.ordinal()] > 0 && results[Result.ILLEGAL_ARGUMENT.ordinal()] > 0,
         Arrays.toString(results));
   }
@@ -538,8 +571,8 @@ class ReliabilityFuzzTest {
   }
 
   static {
-    if (ITERATIONS < 1) {
-      fail("fuzz.iterations must be at least 1");
+    if (ITERATIONS < 1 || LONG_ITERATIONS < 1) {
+      fail("fuzz.iterations and fuzz.longIterations must be at least 1");
     }
   }
 }

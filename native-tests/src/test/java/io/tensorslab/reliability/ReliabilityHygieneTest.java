@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.EagerSession;
@@ -27,6 +28,7 @@ import org.tensorflow.op.Ops;
  * session with new datasets every 50 cycles. 50 cycles warm up first, so that TensorFlow's and the JVM's lazy
  * initialisation (thread pools, code cache, loaded libraries) is done before the first count.
  */
+@Tag("long") // 2 000 exports, ~30 s
 class ReliabilityHygieneTest {
   private static final int WARMUP = 50;
   private static final int CYCLES = 1000;

@@ -40,15 +40,16 @@ import org.tensorflow.op.Ops;
  * afterwards the directory holds either none of the final files or all of them, equal to the clean
  * run's (the guarantee of docs/reliability.md).
  *
- * <p>CI runs {@link #threeKillsSmall} (3 kills, 40 MB). The full loop, 20 kills of a 300 MB export:
- * {@code ./build -pl native-tests -am verify -Dgroups=long -DexcludedGroups= -Dtest='ReliabilityKill*'
- * -Dsurefire.failIfNoSpecifiedTests=false}. Each run writes its tally to
+ * <p>Both loops are {@code long} tests ({@code ./build verify -Plong}): {@link #threeKillsSmall} (3 kills,
+ * 40 MB) and {@link #twentyKillsOf300MB}; one of them alone: {@code ./build -Plong -pl native-tests -am verify
+ * -Dtest='ReliabilityKill*' -Dsurefire.failIfNoSpecifiedTests=false}. Each run writes its tally to
  * {@code native-tests/target/reliability/kill-*.txt}.
  */
 class ReliabilityKillTest {
   private static final List<String> FINAL = List.of("x.npy", "i.npy", "manifest.json");
 
   @Test
+  @Tag("long")
   void threeKillsSmall(@TempDir Path tmp) throws Exception {
     killLoop(tmp, 40_000, 3, 7L, "kill-ci.txt");
   }

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.EagerSession;
@@ -78,6 +79,7 @@ class ReliabilityThreadsTest {
    * Every reader must end with an IllegalStateException with a message.
    */
   @Test
+  @Tag("long") // 400 races in a forked JVM, ~7 s
   void closeWhileAnotherThreadReads(@TempDir Path tmp) throws Exception {
     Forked.Outcome o = Forked.run(Forked.command("closerace", tmp.resolve("out").toString(), "400"),
         tmp.resolve("log"), 300);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.tensorflow.Operand;
@@ -19,6 +20,7 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.family.TType;
 
 /** Opening and closing a source many times must not leak descriptors or the iterators' buffers. */
+@Tag("long") // 1100 cycles per mode, ~35 s
 class OpenCloseCycleTest {
 
   static final int CYCLES = 1000;

@@ -1,7 +1,7 @@
 """NumPy side of NumpyCrossCheckTest: one process does every check, the Java test reads the report.
 
 usage: numpy_crosscheck.py DIR
-  DIR/java/manifest.tsv   files written by TensorSlab: id, descr, shape (comma-separated), exact (1 = should equal np.save byte for byte)
+  DIR/java/manifest.tsv   files written by TensorSlab: id, descr, shape (comma-separated); each must equal np.save byte for byte
   DIR/headers.tsv         header cases: id, descr, shape
 writes
   DIR/np/*.npy + *.raw    files written by NumPy and their raw payload bytes
@@ -56,7 +56,7 @@ report("numpy", np.__version__)
 
 # 1. Files TensorSlab wrote: load with and without mmap, compare bits, compare with np.save of the same array.
 for line in open(f"{root}/java/manifest.tsv"):
-    ident, descr, shape, exact = line.rstrip("\n").split("\t")
+    ident, descr, shape = line.rstrip("\n").split("\t")
     path = f"{root}/java/{ident}.npy"
     problems = []
     raw = open(f"{root}/java/{ident}.raw", "rb").read()
@@ -80,7 +80,7 @@ for line in open(f"{root}/java/manifest.tsv"):
         expected_file = b.getvalue() + a.tobytes()
     else:
         expected_file = saved(a)
-    if exact == "1" and expected_file != file_bytes:
+    if expected_file != file_bytes:
         problems.append("file differs from np.save of the same array")
     del m
     report("java", ident, "ok" if not problems else "FAIL: " + "; ".join(problems), specials(a))

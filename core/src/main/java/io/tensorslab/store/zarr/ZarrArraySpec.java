@@ -152,11 +152,6 @@ public record ZarrArraySpec(ZarrFormat format, String path, NpyDtype dtype, long
     return names;
   }
 
-  /** The array metadata file's name: {@code .zarray} or {@code zarr.json}. */
-  public String metadataFile() {
-    return format == ZarrFormat.V2 ? ".zarray" : "zarr.json";
-  }
-
   /** The shape of the whole array holding {@code rows} rows, as stored. */
   long[] storedShape(long rows) {
     long[] shape = new long[rowShape.length + 1 + (storedAsBytes() ? 1 : 0)];

@@ -186,11 +186,6 @@ public final class TfRecordReader implements AutoCloseable {
     return recordOffset;
   }
 
-  /** Index of the record the next call reads; after the end, the number of records. */
-  public long nextIndex() {
-    return index;
-  }
-
   /** Offset of the record the next call reads; after the end, the stream's length. */
   public long nextOffset() {
     return offset;
