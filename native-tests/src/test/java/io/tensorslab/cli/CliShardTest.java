@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.testutil.NumPy;
+import io.tensorslab.store.zarr.ZarrFormat;
 import io.tensorslab.testutil.StoreFiles;
 import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.testutil.TfRecordWriter.Compression;
@@ -200,6 +201,70 @@ class CliShardTest {
       }
     }
     StoreFiles.assertSame(expected, actual);
+  }
+
+  /**
+   * Strings and padded rows shard too: three worker processes at once write bytes features (fixed
+   * and {@code *}) and {@code --varlen pad} features into one store, which zarr-python 2 + Dask (v2)
+   * and tensorstore (v2 and v3) read equal to TensorFlow's own parse through the plain convert.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"zarr:ragged", "zarr3:pad"}) // v2: zarr-python, Dask, tensorstore; v3: tensorstore
+  void stringsAndPaddedRowsInShardsAsTensorFlowParsesThem(String formatAndVarLen) throws Exception {
+    String format = formatAndVarLen.split(":")[0];
+    String varlen = formatAndVarLen.split(":")[1];
+    List<byte[]> records = new ArrayList<>();
+    for (int r = 0; r < 1_001; r++) {
+      byte[][] words = new byte[r % 4][];
+      for (int k = 0; k < words.length; k++) {
+        words[k] = ("w" + r + "." + k).repeat(1 + (r * 7 + k) % 5).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      }
+      long[] ids = new long[r % 3];
+      java.util.Arrays.fill(ids, r);
+      records.add(TfRecordWriter.example().bytes("name", ("n" + r).repeat(1 + r % 9)
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8)).bytes("words", words).int64s("ids", ids).toByteArray());
+    }
+    List<Path> in = List.of(TfRecordWriter.write(dir.resolve("strings.tfrecord"), Compression.NONE, records),
+        TfRecordWriter.write(dir.resolve("strings-2.tfrecord"), Compression.NONE, records.subList(0, 333)));
+    String inputs = in.stream().map(Path::toString).collect(Collectors.joining(","));
+    List<String> common = new ArrayList<>(List.of("convert", "--tfrecord", inputs, "--quiet", "--varlen", varlen,
+        "--feature", "name:bytes:", "--feature", "words:bytes:*", "--feature", "ids:int64:*"));
+    Path npy = dir.resolve("tf-npy");
+    List<String> oracle = new ArrayList<>(common);
+    oracle.addAll(List.of("--engine", "tensorflow", "--out", npy.toString()));
+    RunCli tf = RunCli.run(oracle);
+    assertEquals(0, tf.code(), tf.err());
+    Path store = dir.resolve("store");
+    Path logs = Files.createDirectory(dir.resolve("logs"));
+    List<Process> workers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      List<String> args = new ArrayList<>(common);
+      args.addAll(List.of("--format", format, "--chunk-rows", "64", "--out", store.toString(), "--shard", i + "/3"));
+      if (format.equals("zarr3")) {
+        args.addAll(List.of("--chunks-per-file", "2"));
+      }
+      workers.add(worker(args, logs.resolve("w" + i)));
+    }
+    for (int i = 0; i < workers.size(); i++) {
+      awaitSuccess(workers.get(i), logs.resolve("w" + i));
+    }
+    List<String> names = varlen.equals("pad") ? List.of("name", "words", "words.lengths", "ids", "ids.lengths")
+        : List.of("name", "words.values", "words.row_splits", "ids.values", "ids.row_splits");
+    List<String> cases = new ArrayList<>();
+    for (String name : names) {
+      boolean strings = name.equals("name") || name.equals("words") || name.equals("words.values");
+      cases.add("{\"path\": \"" + name + "\", \"expected\": \"" + npy.resolve(name + ".npy") + "\", \"v3_bytes\": "
+          + (format.equals("zarr3") && strings) + "}");
+    }
+    Path casesFile = Files.writeString(dir.resolve("cases.json"), "[" + String.join(",\n", cases) + "]");
+    ZarrFormat zarrFormat = format.equals("zarr") ? ZarrFormat.V2 : ZarrFormat.V3;
+    String read = ZarrReaders.checkAll(store, zarrFormat, casesFile);
+    if (zarrFormat == ZarrFormat.V2) {
+      assertTrue(read.contains("+ dask: 5 arrays equal"), read);
+      assertTrue(read.contains("tensorstore zarr: 3 arrays equal"), read); // tensorstore reads no v2 |S arrays
+    } else {
+      assertTrue(read.contains("tensorstore zarr3: 5 arrays equal"), read);
+    }
   }
 
   @Test

@@ -80,7 +80,12 @@ class SparkConvertTest {
   void aFailingShardFailsTheJobWithOneLineAndNoMetadata() throws Exception {
     String inputs = fixture("part-0.tfrecord") + "," + fixture("bad.tfrecord");
     Path store = dir.resolve("store");
-    Run run = job(convert(inputs, store, "--shards", "2"));
+    // Fixed features only: no count pass on the driver, so the bad record is met by shard 1's task.
+    List<String> args = new ArrayList<>(convert(inputs, store, "--shards", "2"));
+    int star = args.indexOf("tokens:int64:*");
+    args.remove(star);
+    args.remove(star - 1);
+    Run run = job(args);
     assertEquals(1, run.code(), run.out());
     List<String> lines = run.err().lines().filter(l -> l.startsWith("tensorslab spark:")).toList();
     assertEquals(1, lines.size(), run.err());
@@ -91,12 +96,25 @@ class SparkConvertTest {
     assertTrue(!Files.exists(store.resolve(".zgroup")), "no metadata");
   }
 
+  /** With a '*' feature every record is counted while planning: a bad one fails on the driver, before any task. */
   @Test
-  void argumentsAreCheckedBeforeSparkStarts() {
+  void aBadRecordMetWhilePlanningFailsBeforeSparkStarts() throws Exception {
+    String inputs = fixture("part-0.tfrecord") + "," + fixture("bad.tfrecord");
+    Path store = dir.resolve("store");
+    Run run = job(convert(inputs, store, "--shards", "2"));
+    assertEquals(1, run.code(), run.out());
+    assertEquals(List.of("tensorslab spark: convert: cannot read TFRecord input: feature 'label' is missing, expected 1"
+        + " int64 value, a scalar (record at byte 427) (path=" + fixture("bad.tfrecord") + ", record=7, feature=label)"),
+        run.err().lines().filter(l -> l.startsWith("tensorslab spark:")).toList());
+    assertTrue(!Files.exists(store.resolve(".tensorslab")), "no ledger: nothing was planned into the store");
+  }
+
+  @Test
+  void argumentsAreCheckedBeforeSparkStarts() throws Exception {
     Run noShards = job(List.of("convert", "--tfrecord", "a.tfrecord"));
     assertEquals(2, noShards.code());
     assertEquals("tensorslab spark: Missing required option: '--shards=N' (see docs/scale-out.md)\n", noShards.err());
-    Run npy = job(List.of("convert", "--tfrecord", "a.tfrecord", "--feature", "x:float32:", "--out",
+    Run npy = job(List.of("convert", "--tfrecord", fixture("part-0.tfrecord").toString(), "--feature", "x:float32:4", "--out",
         dir.resolve("o").toString(), "--shards", "2"));
     assertEquals(2, npy.code());
     assertTrue(npy.err().contains("shards write one Zarr store that several workers fill chunk by chunk, not npy"
