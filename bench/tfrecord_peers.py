@@ -23,7 +23,9 @@ same session, gives the disk's own time for comparison. Outputs are checked equa
     /work/venv/bin/python bench/tfrecord_peers.py --records 200000 --runs 3
     /work/venv/bin/python bench/tfrecord_peers.py --records 1000000 --runs 3 --only seed,careful,native-2,dd
 
---json FILE also writes the medians (and every run) for bench/tfrecord_chart.py.
+Ratios at the end: each tensorslab contender's wall and peak RSS against the faster Python peer,
+and its wall against dd's, in the same run. --json FILE also writes the medians, every run and the
+ratios (for bench/tfrecord_chart.py).
 """
 import argparse
 import json
@@ -161,14 +163,46 @@ def main():
             i = statistics.median(ins)
             line += f"  in-process {i:.2f} s = {array_bytes / 1e9 / i:.2f} GB/s"
         print(line)
+    ratios = peer_ratios(names, results)
+    for line in ratios["lines"]:
+        print(line)
     if args.json:
         summary = {"records": args.records, "array_bytes": array_bytes, "load_average": os.getloadavg()[0],
                    "contenders": {n: {"wall": statistics.median(x[0] for x in results[n]),
                                       "rss_mb": statistics.median(x[1] for x in results[n]),
                                       "in_process": statistics.median([x[2] for x in results[n] if x[2]] or [0]) or None,
-                                      "runs": results[n]} for n in names}}
+                                      "runs": results[n]} for n in names},
+                   "ratios": ratios["ratios"]}
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=1)
+
+
+def peer_ratios(names, results):
+    """Each tensorslab contender's median wall and RSS against the faster Python peer, and its wall
+    against dd's, as the targets are stated (206 MB: <= 0.12 x wall, <= 0.15 x RSS of the faster peer;
+    1 GB: <= 1.1 x dd)."""
+    med = {n: (statistics.median(x[0] for x in results[n]), statistics.median(x[1] for x in results[n]))
+           for n in names}
+    peers = [n for n in ("seed", "careful") if n in med]
+    faster = min(peers, key=lambda n: med[n][0]) if peers else None
+    lines, ratios = [], {}
+    if faster or "dd" in med:
+        lines.append("ratios" + (f" (faster Python peer: {faster})" if faster else ""))
+    for n in names:
+        if n in ("seed", "careful", "dd"):
+            continue
+        r = {}
+        text = f"  {n:9s}"
+        if faster:
+            r["wall_vs_peer"] = med[n][0] / med[faster][0]
+            r["rss_vs_peer"] = med[n][1] / med[faster][1]
+            text += f" wall {r['wall_vs_peer']:.2f} x, RSS {r['rss_vs_peer']:.2f} x the peer"
+        if "dd" in med:
+            r["wall_vs_dd"] = med[n][0] / med["dd"][0]
+            text += f"; wall {r['wall_vs_dd']:.2f} x dd"
+        ratios[n] = r
+        lines.append(text)
+    return {"lines": lines, "ratios": ratios}
 
 
 CHECK = r"""

@@ -135,8 +135,8 @@ public final class ShardLedger {
   }
 
   /**
-   * Marks this worker's shard done, with counts the store's final metadata needs from it (the
-   * values that precede the end of its rows, per ragged feature); {@link #doneCount} reads them.
+   * Marks this worker's shard done, with counts worth keeping beside it (the values that precede
+   * the end of its rows, per ragged feature: what a reader of the ledger can check a part against).
    */
   public void markDone(ShardPlan.Range range, Map<String, Long> counts) throws IOException {
     StringBuilder text = new StringBuilder("{\"shard\": \"").append(shard).append("\", \"chunks\": [")
@@ -154,22 +154,6 @@ public final class ShardLedger {
     text.append("}\n");
     publishReplacing(dir.resolve(shard.fileTag() + DONE_SUFFIX), text.toString().getBytes(StandardCharsets.UTF_8),
         durable);
-  }
-
-  /**
-   * The count {@code name} shard {@code index} recorded when it was marked done.
-   *
-   * @throws IOException when the shard is not done or its marker lacks the count
-   */
-  public long doneCount(int index, String name) throws IOException {
-    Path marker = dir.resolve(new Shard(index, shard.count()).fileTag() + DONE_SUFFIX);
-    String text = Files.readString(marker, StandardCharsets.UTF_8);
-    Matcher m = Pattern.compile(Pattern.quote(ShardPlan.quote(name)) + ":\\s*(\\d+)").matcher(text);
-    if (!m.find()) {
-      throw new IOException("shard marker lacks the count of " + name + ": it was written by another version; "
-          + "rerun shard " + index + "/" + shard.count() + " (path=" + marker + ")");
-    }
-    return Long.parseLong(m.group(1));
   }
 
   /** True when every shard's marker exists. */
