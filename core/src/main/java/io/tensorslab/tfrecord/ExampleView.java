@@ -44,6 +44,9 @@ public final class ExampleView {
   private long[] valueOffset = new long[16];
   private int[] valueLength = new int[16];
 
+  /** A view of no record yet; {@link #parse} gives it one. */
+  public ExampleView() {}
+
   /** Splits the whole of {@code record} into entries. */
   public void parse(MemorySegment record) throws MalformedExampleException {
     parse(record, 0, record.byteSize());

@@ -50,6 +50,9 @@ public final class FeatureValues {
   private long[] bytesOffset = new long[16];
   private int[] bytesLength = new int[16];
 
+  /** Values of no entry yet; {@link #decode} reads one. */
+  public FeatureValues() {}
+
   /**
    * Reads the {@code Feature} of entry {@code entry} of {@code example}.
    *
