@@ -1,10 +1,10 @@
 package io.tensorslab.bench;
 
 import com.google.protobuf.CodedInputStream;
-import io.tensorslab.tf.example.ExampleView;
-import io.tensorslab.tf.example.FeatureSelection;
-import io.tensorslab.tf.example.MalformedExampleException;
-import io.tensorslab.tf.example.WireKind;
+import io.tensorslab.tfrecord.ExampleView;
+import io.tensorslab.tfrecord.FeatureSelection;
+import io.tensorslab.tfrecord.MalformedExampleException;
+import io.tensorslab.tfrecord.WireKind;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -2,9 +2,9 @@ package io.tensorslab.bench;
 
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
-import io.tensorslab.tf.FeatureSpec;
-import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
+import io.tensorslab.tfrecord.FeatureSpec;
+import io.tensorslab.tfrecord.TfRecordCompression;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

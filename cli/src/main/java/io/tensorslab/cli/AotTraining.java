@@ -1,6 +1,6 @@
 package io.tensorslab.cli;
 
-import io.tensorslab.tf.example.TfRecordReader;
+import io.tensorslab.tfrecord.TfRecordReader;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

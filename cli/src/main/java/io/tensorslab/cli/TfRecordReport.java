@@ -1,11 +1,11 @@
 package io.tensorslab.cli;
 
 import io.tensorslab.export.JsonText;
-import io.tensorslab.tf.FeatureSpec;
-import io.tensorslab.tf.ImageHeader;
-import io.tensorslab.tf.TfRecordCompression;
-import io.tensorslab.tf.TfRecordSurvey;
-import io.tensorslab.tf.TfRecordSurvey.FeatureSurvey;
+import io.tensorslab.tfrecord.FeatureSpec;
+import io.tensorslab.tfrecord.ImageHeader;
+import io.tensorslab.tfrecord.TfRecordCompression;
+import io.tensorslab.tfrecord.TfRecordSurvey;
+import io.tensorslab.tfrecord.TfRecordSurvey.FeatureSurvey;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

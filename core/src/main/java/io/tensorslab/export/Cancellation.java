@@ -14,6 +14,9 @@ package io.tensorslab.export;
 public final class Cancellation {
   private volatile boolean cancelled;
 
+  /** A flag not set yet. */
+  public Cancellation() {}
+
   public void cancel() {
     cancelled = true;
   }

@@ -1,12 +1,12 @@
 package io.tensorslab.export;
 
 import io.tensorslab.tf.DatasetReadException;
-import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
 import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tf.TfRecordErrors;
-import io.tensorslab.tf.TfRecordPrescan;
 import io.tensorslab.tf.VarLenPadding;
+import io.tensorslab.tfrecord.FeatureSpec;
+import io.tensorslab.tfrecord.TfRecordPrescan;
 import java.io.IOException;
 import java.util.List;
 import org.tensorflow.EagerSession;

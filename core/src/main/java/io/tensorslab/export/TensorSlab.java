@@ -1,7 +1,7 @@
 package io.tensorslab.export;
 
-import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
+import io.tensorslab.tfrecord.FeatureSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

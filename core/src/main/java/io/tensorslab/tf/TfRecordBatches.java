@@ -1,6 +1,8 @@
 package io.tensorslab.tf;
 
 import io.tensorslab.npy.NpyDtype;
+import io.tensorslab.tfrecord.FeatureSpec;
+import io.tensorslab.tfrecord.TfRecordCompression;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

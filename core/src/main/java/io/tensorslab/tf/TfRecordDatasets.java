@@ -1,12 +1,16 @@
 package io.tensorslab.tf;
 
+import io.tensorslab.npy.NpyDtype;
+import io.tensorslab.tfrecord.FeatureSpec;
+import io.tensorslab.tfrecord.TfRecordCompression;
+import io.tensorslab.tfrecord.TfRecordException;
+import io.tensorslab.tfrecord.TfRecordPrescan;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import io.tensorslab.npy.NpyDtype;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +30,10 @@ import org.tensorflow.types.TFloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TUint16;
-import org.tensorflow.types.TUint8;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint16;
+import org.tensorflow.types.TUint8;
 import org.tensorflow.types.family.TNumber;
 import org.tensorflow.types.family.TType;
 

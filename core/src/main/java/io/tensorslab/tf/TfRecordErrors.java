@@ -1,13 +1,16 @@
 package io.tensorslab.tf;
 
-import io.tensorslab.tf.example.ExampleView;
-import io.tensorslab.tf.example.FeatureSelection;
-import io.tensorslab.tf.example.MalformedExampleException;
-import io.tensorslab.tf.example.TfRecordReader;
+import io.tensorslab.tfrecord.ExampleView;
+import io.tensorslab.tfrecord.FeatureSelection;
+import io.tensorslab.tfrecord.FeatureSpec;
+import io.tensorslab.tfrecord.ImageHeader;
+import io.tensorslab.tfrecord.MalformedExampleException;
+import io.tensorslab.tfrecord.TfRecordException;
+import io.tensorslab.tfrecord.TfRecordReader;
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;

@@ -1,5 +1,6 @@
 package io.tensorslab.tf;
 
+import io.tensorslab.tfrecord.FeatureSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.tensorslab.testutil.NumPy;
-import io.tensorslab.tf.FeatureSpec;
 import io.tensorslab.tf.TfRecordBatches;
-import io.tensorslab.tf.TfRecordCompression;
 import io.tensorslab.tf.TfRecordDatasets;
-import io.tensorslab.tf.TfRecordInputs;
-import io.tensorslab.tf.TfRecordPrescan;
-import io.tensorslab.tf.TfRecordSurvey;
+import io.tensorslab.tfrecord.FeatureSpec;
+import io.tensorslab.tfrecord.TfRecordCompression;
+import io.tensorslab.tfrecord.TfRecordInputs;
+import io.tensorslab.tfrecord.TfRecordPrescan;
+import io.tensorslab.tfrecord.TfRecordSurvey;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,8 @@
 package io.tensorslab.tf;
 
+import io.tensorslab.tfrecord.FeatureSpec;
+import io.tensorslab.tfrecord.TfRecordCompression;
+import io.tensorslab.tfrecord.TfRecordException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,6 +1,5 @@
-package io.tensorslab.tf;
+package io.tensorslab.tfrecord;
 
-import io.tensorslab.tf.example.TfRecordReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

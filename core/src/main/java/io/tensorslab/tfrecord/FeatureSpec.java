@@ -1,4 +1,4 @@
-package io.tensorslab.tf;
+package io.tensorslab.tfrecord;
 
 import io.tensorslab.npy.NpyDtype;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 /**
  * A record that TensorFlow's parser would refuse: its {@code problem} and, when one applies, the
  * {@code feature}. Carries no file or record: the caller that knows them wraps it into a
- * {@link io.tensorslab.tf.TfRecordException} (see {@link ExampleRecords}). No stack trace: a
+ * {@link io.tensorslab.tfrecord.TfRecordException} (see {@link ExampleRecords}). No stack trace: a
  * diagnosis scan may throw one per bad record.
  */
 public final class MalformedExampleException extends Exception {

@@ -1,4 +1,4 @@
-package io.tensorslab.tf;
+package io.tensorslab.tfrecord;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

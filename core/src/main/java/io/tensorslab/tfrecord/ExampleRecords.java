@@ -1,7 +1,5 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
-import io.tensorslab.tf.TfRecordCompression;
-import io.tensorslab.tf.TfRecordException;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -43,6 +43,9 @@ public final class ExampleView {
   private int[] keyLength = new int[16];
   private long[] valueOffset = new long[16];
   private int[] valueLength = new int[16];
+
+  /** A view of no record yet; {@link #parse} gives it one. */
+  public ExampleView() {}
 
   /** Splits the whole of {@code record} into entries. */
   public void parse(MemorySegment record) throws MalformedExampleException {

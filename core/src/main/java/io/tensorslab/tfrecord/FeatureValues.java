@@ -1,4 +1,4 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -49,6 +49,9 @@ public final class FeatureValues {
   private long[] longs = new long[64];
   private long[] bytesOffset = new long[16];
   private int[] bytesLength = new int[16];
+
+  /** Values of no entry yet; {@link #decode} reads one. */
+  public FeatureValues() {}
 
   /**
    * Reads the {@code Feature} of entry {@code entry} of {@code example}.

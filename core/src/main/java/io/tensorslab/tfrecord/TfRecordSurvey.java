@@ -1,11 +1,5 @@
-package io.tensorslab.tf;
+package io.tensorslab.tfrecord;
 
-import io.tensorslab.tf.example.ExampleRecords;
-import io.tensorslab.tf.example.ExampleView;
-import io.tensorslab.tf.example.FeatureValues;
-import io.tensorslab.tf.example.MalformedExampleException;
-import io.tensorslab.tf.example.TfRecordReader;
-import io.tensorslab.tf.example.WireKind;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -20,7 +14,7 @@ import java.util.TreeMap;
 
 /**
  * What the {@code tf.train.Example} records of some TFRecord files hold, feature by feature, from one
- * pass of the native reader ({@code tf.example}: TensorFlow's parsing rules, no TensorFlow): each feature's value kind, values per record, records lacking it,
+ * pass of the native reader ({@link TfRecordReader}: TensorFlow's parsing rules, no TensorFlow): each feature's value kind, values per record, records lacking it,
  * and for bytes features the byte lengths and the images found by their headers
  * ({@link ImageHeader}, no decode). {@code tensorslab inspect} prints it; {@link #inferSchema} turns
  * it into the {@code --feature} list that {@code convert} uses when none is given.

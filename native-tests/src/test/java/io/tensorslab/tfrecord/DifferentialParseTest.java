@@ -1,4 +1,4 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 import static io.tensorslab.testutil.WireEncoding.cat;
 import static io.tensorslab.testutil.WireEncoding.delimited;
@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.tensorslab.tf.FeatureSpec;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;

@@ -1,12 +1,10 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tensorslab.tf.TfRecordCompression;
-import io.tensorslab.tf.TfRecordException;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;

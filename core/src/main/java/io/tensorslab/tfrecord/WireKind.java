@@ -1,4 +1,4 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 /**
  * Which value list a {@code tf.train.Feature} holds, decided as TensorFlow's fast parser decides it:

@@ -1,8 +1,5 @@
-package io.tensorslab.tf;
+package io.tensorslab.tfrecord;
 
-import io.tensorslab.tf.example.ExampleRecords;
-import io.tensorslab.tf.example.FeatureSelection;
-import io.tensorslab.tf.example.TfRecordReader;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,7 +17,7 @@ import java.util.Map;
  * would only report per batch: a {@code raw-<type>} value of the wrong byte length, an image of
  * another size than {@code image:H,W,C}, bytes that are no image.
  *
- * <p>Records are read by the native reader ({@code tf.example}) with TensorFlow's parsing rules, so a
+ * <p>Records are read by the native reader ({@link TfRecordReader}) with TensorFlow's parsing rules, so a
  * record TensorFlow would refuse for these features fails here, named. Without such features only
  * the framing is walked (no data CRCs: a plain file is mapped and costs one header read per record).
  *

@@ -1,6 +1,5 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
-import io.tensorslab.tf.TfRecordCompression;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -70,7 +69,7 @@ public final class TfRecordIndex {
   /**
    * Indexes the whole of {@code path}, or its first {@code maxRecords}, on the caller's thread.
    *
-   * @throws io.tensorslab.tf.TfRecordException for a cut-off or corrupted header, naming file and record
+   * @throws io.tensorslab.tfrecord.TfRecordException for a cut-off or corrupted header, naming file and record
    */
   public static TfRecordIndex build(Path path, TfRecordCompression compression, long maxRecords) throws IOException {
     return build(path, compression, maxRecords, 1);
@@ -81,7 +80,7 @@ public final class TfRecordIndex {
    * least twice {@code MIN_REGION_BYTES} is walked by up to {@code threads} threads (see the class
    * comment). The result and every error are those of one thread.
    *
-   * @throws io.tensorslab.tf.TfRecordException for a cut-off or corrupted header, naming file and record
+   * @throws io.tensorslab.tfrecord.TfRecordException for a cut-off or corrupted header, naming file and record
    */
   public static TfRecordIndex build(Path path, TfRecordCompression compression, long maxRecords, int threads)
       throws IOException {

@@ -1,6 +1,5 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
-import io.tensorslab.tf.FeatureSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.tensorslab.tf;
+package io.tensorslab.tfrecord;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

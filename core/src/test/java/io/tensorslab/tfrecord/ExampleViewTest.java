@@ -1,11 +1,11 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
-import static io.tensorslab.tf.example.Wire.entry;
-import static io.tensorslab.tf.example.Wire.example;
-import static io.tensorslab.tf.example.Wire.feature;
-import static io.tensorslab.tf.example.Wire.floatsPacked;
-import static io.tensorslab.tf.example.Wire.longsPacked;
-import static io.tensorslab.tf.example.Wire.longsUnpacked;
+import static io.tensorslab.tfrecord.Wire.entry;
+import static io.tensorslab.tfrecord.Wire.example;
+import static io.tensorslab.tfrecord.Wire.feature;
+import static io.tensorslab.tfrecord.Wire.floatsPacked;
+import static io.tensorslab.tfrecord.Wire.longsPacked;
+import static io.tensorslab.tfrecord.Wire.longsUnpacked;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

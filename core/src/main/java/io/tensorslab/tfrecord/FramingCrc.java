@@ -1,4 +1,4 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 /**
  * TensorFlow's masked CRC-32C of one TFRecord length field (8 bytes), in plain Java.

@@ -1,12 +1,10 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tensorslab.tf.TfRecordCompression;
-import io.tensorslab.tf.TfRecordException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package io.tensorslab.tf;
+package io.tensorslab.tfrecord;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.tensorslab.tf;
+package io.tensorslab.tfrecord;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.tensorslab.tf.example;
+package io.tensorslab.tfrecord;
 
 import static io.tensorslab.testutil.WireEncoding.delimited;
 import static io.tensorslab.testutil.WireEncoding.tag;
@@ -23,7 +23,7 @@ final class ExampleGenerator {
   private static final long[] LONGS = {0, 1, -1, 127, 128, 300, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 35, -12345678901L};
 
   private final Random rnd;
-  private java.util.List<io.tensorslab.tf.FeatureSpec> target = java.util.List.of();
+  private java.util.List<io.tensorslab.tfrecord.FeatureSpec> target = java.util.List.of();
 
   ExampleGenerator(long seed) {
     this.rnd = new Random(seed);
@@ -33,7 +33,7 @@ final class ExampleGenerator {
    * The next input: an Example that mostly holds {@code specs}' features (right kind, right count
    * for a fixed one; any encoding) among random entries, mutated a third of the time.
    */
-  byte[] next(java.util.List<io.tensorslab.tf.FeatureSpec> specs) {
+  byte[] next(java.util.List<io.tensorslab.tfrecord.FeatureSpec> specs) {
     target = specs;
     byte[] record = example();
     if (rnd.nextInt(3) == 0) {
@@ -79,7 +79,7 @@ final class ExampleGenerator {
     ByteArrayOutputStream features = new ByteArrayOutputStream();
     ByteArrayOutputStream record = new ByteArrayOutputStream();
     java.util.List<byte[]> entries = new java.util.ArrayList<>();
-    for (io.tensorslab.tf.FeatureSpec f : target) {
+    for (io.tensorslab.tfrecord.FeatureSpec f : target) {
       if (rnd.nextInt(12) != 0) {
         entries.add(wantedEntry(f));
       }
@@ -139,7 +139,7 @@ final class ExampleGenerator {
   }
 
   /** A map entry for {@code f} of its kind, with the right count when it is fixed. */
-  private byte[] wantedEntry(io.tensorslab.tf.FeatureSpec f) {
+  private byte[] wantedEntry(io.tensorslab.tfrecord.FeatureSpec f) {
     int kind = switch (f.dtype()) {
       case BYTES -> 1;
       case FLOAT32 -> 2;

@@ -1,11 +1,11 @@
-package io.tensorslab.tf;
+package io.tensorslab.tfrecord;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tensorslab.tf.FeatureSpec.Dtype;
+import io.tensorslab.tfrecord.FeatureSpec.Dtype;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
