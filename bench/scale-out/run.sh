@@ -7,7 +7,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 T=$root/tensorslab
 S=$root/spark/submit
 IN=$(ls "${3:-/tmp/scale-bench}"/part-*.tfrecord | paste -sd, -)
-ARGS="--tfrecord $IN --feature x:float32:1024 --feature label:int64: --format zarr --quiet"
+# --chunk-rows: with default chunks, label (8 bytes a row) gets chunks of 8 388 608 rows, more than the
+# input holds, so the plan has one unit and one worker would write everything.
+ARGS="--tfrecord $IN --feature x:float32:1024 --feature label:int64: --format zarr --chunk-rows 16384 --quiet"
 out=$1/bench-store
 errlog=$1/bench-errors.log
 reps=$2

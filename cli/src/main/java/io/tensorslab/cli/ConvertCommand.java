@@ -282,6 +282,13 @@ final class ConvertCommand implements Callable<Integer> {
       stdout.printf(Locale.ROOT, "shard %s: rows [%d, %d) of %d, chunks [%d, %d) of %d,%s in %.2f s%n", shard,
           r.firstRow(), r.endRow(), o.rows(), r.firstChunk(), r.endChunk(), o.chunks(),
           o.alreadyDone() ? " were already complete" : " written", o.elapsedNanos() / 1e9);
+      if (o.chunks() < shard.count()) {
+        // Not wrong, but likely not what was meant: some workers get no rows at all.
+        long idle = shard.count() - o.chunks();
+        stdout.printf(Locale.ROOT, "note: the rows make %d unit%s of whole chunk files for %d shards, so %d %s "
+            + "nothing; a smaller --chunk-rows splits them finer (docs/scale-out.md)%n", o.chunks(),
+            o.chunks() == 1 ? "" : "s", shard.count(), idle, idle == 1 ? "shard writes" : "shards write");
+      }
       stdout.println(o.storeComplete() || status.complete()
           ? "store complete: all " + shard.count() + " shards done, metadata written: " + store
           : status.done().size() + " of " + shard.count() + " shards complete; missing: "

@@ -314,6 +314,21 @@ class CliShardTest {
     StoreFiles.assertSame(one, store);
   }
 
+  /** Fewer units than shards is no error, but the worker says which shards get nothing and what to change. */
+  @Test
+  void moreShardsThanUnitsIsSaidOnTheWorkersLine() throws Exception {
+    List<Path> in = inputs(dir, 30, 1, Compression.NONE);
+    Path store = dir.resolve("store");
+    List<String> args = new ArrayList<>(convertArgs(in, store, "--format", "zarr", "--chunk-rows", "10", "--shard",
+        "3/5"));
+    args.remove("--quiet");
+    RunCli r = RunCli.run(args);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("shard 3/5: rows [10, 20) of 30, chunks [1, 2) of 3, written in"), r.out());
+    assertTrue(r.out().contains("note: the rows make 3 units of whole chunk files for 5 shards, so 2 shards write "
+        + "nothing; a smaller --chunk-rows splits them finer (docs/scale-out.md)"), r.out());
+  }
+
   @Test
   void workersOfAnotherShardCountAreRefused() throws Exception {
     List<Path> in = inputs(dir, 300, 1, Compression.NONE);
