@@ -1,10 +1,6 @@
 package io.tensorslab.shard;
 
 import io.tensorslab.slab.OutputFiles;
-import io.tensorslab.slab.TemporaryFiles;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -256,8 +252,7 @@ public final class ShardLedger {
 
   /** Creates {@code target} whole or not at all; when another worker created it first, leaves theirs. */
   private static void publishExclusive(Path target, byte[] bytes, boolean durable) throws IOException {
-    Path tmp = TemporaryFiles.beside(target);
-    write(tmp, bytes, durable);
+    Path tmp = OutputFiles.writeTemporary(target, bytes, durable);
     try {
       Files.createLink(target, tmp);
     } catch (FileAlreadyExistsException e) {
@@ -280,10 +275,9 @@ public final class ShardLedger {
 
   /** Replaces {@code target} whole: a temporary file beside it, renamed over it. */
   static void publishReplacing(Path target, byte[] bytes, boolean durable) throws IOException {
-    Path tmp = TemporaryFiles.beside(target);
+    Path tmp = OutputFiles.writeTemporary(target, bytes, durable);
     boolean moved = false;
     try {
-      write(tmp, bytes, durable);
       moveAtomically(tmp, target);
       if (durable) {
         OutputFiles.syncDirectory(target.getParent());
@@ -292,18 +286,6 @@ public final class ShardLedger {
     } finally {
       if (!moved) {
         Files.deleteIfExists(tmp);
-      }
-    }
-  }
-
-  private static void write(Path file, byte[] bytes, boolean durable) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      if (durable) {
-        channel.force(true);
       }
     }
   }

@@ -64,6 +64,30 @@ public final class OutputFiles {
   }
 
   /**
+   * Writes {@code bytes} to a fresh temporary file beside {@code target}, forced to disk first when
+   * {@code durable}, and returns its path; on failure nothing is left behind. The caller moves it into place.
+   */
+  public static Path writeTemporary(Path target, byte[] bytes, boolean durable) throws IOException {
+    Path temporary = TemporaryFiles.beside(target);
+    boolean success = false;
+    try (FileChannel channel = createTemporary(temporary, target)) {
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      if (durable) {
+        channel.force(false);
+      }
+      success = true;
+      return temporary;
+    } finally {
+      if (!success) {
+        Files.deleteIfExists(temporary);
+      }
+    }
+  }
+
+  /**
    * Moves the finished file {@code temporary} to {@code target} in one atomic step. With
    * {@code overwrite} a file at the target is replaced ({@code rename(2)}). Without it the move is a
    * hard link, which fails when anything is at the target, then the temporary name is removed: a file

@@ -1,10 +1,8 @@
 package io.tensorslab.store.zarr;
 
 import io.tensorslab.slab.OutputFiles;
-import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.StagedFile;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -91,26 +89,13 @@ public final class ZarrGroups {
 
   /** Writes {@code bytes} to a fresh temporary file beside {@code target} and returns it. */
   static Path writeTemporary(Path target, byte[] bytes, boolean durable) throws IOException {
-    Path temporary = TemporaryFiles.beside(target);
-    boolean success = false;
-    try (FileChannel channel = OutputFiles.createTemporary(temporary, target)) {
-      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      if (durable) {
-        channel.force(false);
-      }
-      success = true;
-      return temporary;
+    try {
+      return OutputFiles.writeTemporary(target, bytes, durable);
     } catch (IOException e) {
       throw new IOException("writing zarr metadata failed: " + e.getMessage() + " (path=" + target + ")", e);
-    } finally {
-      if (!success) {
-        Files.deleteIfExists(temporary);
-      }
     }
   }
+
 
   /**
    * Removes the root group's metadata of a store about to be rewritten (overwrite), so that while
