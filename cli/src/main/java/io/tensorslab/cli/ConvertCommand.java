@@ -9,7 +9,6 @@ import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.store.StoreFormat;
 import io.tensorslab.store.zarr.ZarrGroups;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
-import io.tensorslab.tf.VarLenPadding;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.TfRecordCompression;
 import io.tensorslab.tfrecord.TfRecordInputs;
@@ -358,7 +357,7 @@ final class ConvertCommand implements Callable<Integer> {
     for (FeatureSpec f : features) {
       if (f.variableLength()) {
         try {
-          VarLenPadding.padValue(padValue, f.dtype());
+          TfRecordConversion.padValue(padValue, f.dtype());
         } catch (NumberFormatException e) {
           throw usage("Invalid value for option '--pad-value': '" + padValue + "' is not a " + f.dtype().cliName()
               + " value, as feature '" + f.name() + "' needs");

@@ -1,67 +1,43 @@
 package io.tensorslab.export;
 
-import io.tensorslab.tf.DatasetReadException;
+import io.tensorslab.tf.BatchSource;
 import io.tensorslab.tf.TfRecordBatches;
 import io.tensorslab.tf.TfRecordDatasets;
-import io.tensorslab.tf.TfRecordErrors;
-import io.tensorslab.tf.VarLenPadding;
-import io.tensorslab.tfrecord.FeatureSpec;
-import io.tensorslab.tfrecord.TfRecordPrescan;
 import java.io.IOException;
-import java.util.List;
 import org.tensorflow.EagerSession;
 import org.tensorflow.op.Ops;
 
 /**
- * The TensorFlow engine of {@link TfRecordConversion}: the same conversion with TensorFlow as the row
- * source — {@code TFRecordDataset} → batch → {@code ParseExampleV2} (and {@code DecodeImage},
- * {@code DecodeRaw}, the padding graph of {@code VarLen.PAD}) — written by the dataset export.
+ * The TensorFlow engine of {@link TfRecordConversion}: the native engine ({@link TfRecordExport}: its
+ * plan, count pass, row writers, stores and commit) with TensorFlow as the row source —
+ * {@code TFRecordDataset} → batch → {@code ParseExampleV2} (and {@code DecodeImage},
+ * {@code DecodeRaw}), read row by row in place ({@link TensorFlowRows}).
  *
- * <p>Before TensorFlow reads anything, every input's framing is walked once in Java
- * ({@link TfRecordPrescan}): that counts the rows (an exact preallocation), finds the longest row
- * of each padded feature and the largest image, and catches a file cut inside a record header,
- * which TensorFlow's reader takes for a clean end and would silently drop.
+ * <p>The plan and the count pass are the native engine's, in Java, before TensorFlow reads
+ * anything: the index counts the rows (an exact preallocation) and catches a file cut inside a
+ * record header, which TensorFlow's reader takes for a clean end and would silently drop; the
+ * count finds the longest row of each padded feature, the values of each ragged one and each
+ * image's size from its header. TensorFlow then parses every record once; its rows go through the
+ * same writers as the native reader's, so both engines lay out every output the same way.
  */
 final class TensorFlowTfRecordExport {
   private TensorFlowTfRecordExport() {}
 
   static ExportResult run(TfRecordConversion job, ExportListener listener, Cancellation cancellation)
       throws IOException {
-    List<FeatureSpec> features = job.features();
-    // Only padding needs the longest row of each '*' feature ahead; ragged output takes rows as they come.
-    List<String> padded = job.varLen() != TfRecordConversion.VarLen.PAD ? List.of()
-        : features.stream().filter(FeatureSpec::variableLength).map(FeatureSpec::name).toList();
-    TfRecordPrescan prescan = TfRecordPrescan.run(job.files(), job.compression(), features, padded, job.limit());
-    long rows = prescan.rows();
     EagerSession session = job.session() != null ? job.session() : EagerSession.create();
     try {
       Ops tf = Ops.create(session);
       // A limit below the batch size is the batch size: records past the limit are then never parsed.
-      long batchSize = job.limit() > 0 ? Math.min(job.batchSize(), job.limit()) : job.batchSize();
-      TfRecordBatches batches = TfRecordDatasets.build(tf, job.files(), job.compression(), features, batchSize,
-          prescan.imageSizes(), job.varLen() == TfRecordConversion.VarLen.RAGGED);
-      ExportBuilder builder;
-      if (prescan.maxLengths().isEmpty()) {
-        // TensorFlow's parse gives a '*' feature as (values, row_splits) per batch: written as one ragged array.
-        builder = TensorSlab.export(batches);
-      } else {
-        VarLenPadding p = VarLenPadding.of(tf, batches, prescan.maxLengths(), job.padValues());
-        builder = TensorSlab.export(p.variant(), p.types(), p.shapes()).names(p.names());
-        batches.writeAs().forEach(builder::writeAs);
-      }
-      // The limit is the counted rows: the engine then knows the total ahead and sizes every file once.
-      builder.limit(rows).overwrite(job.overwrite()).durable(job.durable()).format(job.format())
-          .to(job.directory()).listener(listener).cancellation(cancellation);
-      try {
-        return builder.run();
-      } catch (ExportException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-          if (t instanceof DatasetReadException dre && dre.getCause() instanceof RuntimeException tfError) {
-            throw TfRecordErrors.explain(tfError, batches, dre.batch());
-          }
-        }
-        throw e;
-      }
+      long batchSize = Math.max(1, Math.min(job.batchSize(), job.limit()));
+      return new TfRecordExport(job, listener, cancellation, imageSizes -> {
+        // Images of several sizes come padded to the largest (and with their shapes); the row
+        // writers cut them to their shapes for ragged output.
+        TfRecordBatches batches = TfRecordDatasets.build(tf, job.files(), job.compression(), job.features(),
+            batchSize, imageSizes, false, job.limit());
+        return new TensorFlowRows(batches, BatchSource.open(batches.variant(), batches.outputTypes(),
+            batches.outputShapes()), job.features());
+      }).run();
     } finally {
       if (job.session() == null) {
         session.close();

@@ -5,7 +5,6 @@ import io.tensorslab.shard.ShardLedger;
 import io.tensorslab.shard.ShardPlan;
 import io.tensorslab.store.StoreFormat;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
-import io.tensorslab.tf.VarLenPadding;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.TfRecordCompression;
 import io.tensorslab.tfrecord.TfRecordException;
@@ -25,12 +24,12 @@ import org.tensorflow.EagerSession;
  * the command and the Spark job use, and the one place that decides which engine converts which
  * features.
  *
- * <p>Two engines write the same bytes. The native one ({@code TfRecordExport}: the built-in
- * Example reader on every core, TensorFlow's native library never loaded) converts every
- * {@code float32}, {@code int64}, {@code bytes} and {@code raw-<type>} feature, fixed or {@code *},
- * in every mode; {@code image} features need TensorFlow's {@code DecodeImage}, so the TensorFlow
- * engine ({@code TFRecordDataset} + {@code ParseExampleV2} through the dataset export) converts
- * them — not as shards.
+ * <p>One engine ({@code TfRecordExport}) with two row sources that write the same bytes. The native
+ * one (the built-in Example reader on every core, TensorFlow's native library never loaded) reads
+ * every {@code float32}, {@code int64}, {@code bytes} and {@code raw-<type>} feature, fixed or
+ * {@code *}, in every mode; {@code image} features need TensorFlow's {@code DecodeImage}, so
+ * TensorFlow's rows ({@code TFRecordDataset} + {@code ParseExampleV2}, read in order) feed the same
+ * row writers for them — not as shards.
  *
  * {@snippet :
  * TfRecordConversion conversion = TfRecordConversion.builder()
@@ -66,7 +65,7 @@ public final class TfRecordConversion {
   }
 
   /** Suffix of the row lengths beside a padded feature. */
-  public static final String LENGTHS_SUFFIX = VarLenPadding.LENGTHS_SUFFIX;
+  public static final String LENGTHS_SUFFIX = ".lengths";
 
   /**
    * What one shard run did.
@@ -198,6 +197,15 @@ public final class TfRecordConversion {
 
   public StoreFormat format() {
     return format;
+  }
+
+  /** Parses a {@code --pad-value} for a feature of {@code dtype}, or its default (0, empty bytes) when null. */
+  public static Object padValue(String text, FeatureSpec.Dtype dtype) {
+    return switch (dtype) {
+      case FLOAT32 -> text == null ? 0f : Float.parseFloat(text);
+      case INT64 -> text == null ? 0L : Long.parseLong(text.strip());
+      case BYTES -> text == null ? "" : text;
+    };
   }
 
   long limit() {
@@ -352,7 +360,7 @@ public final class TfRecordConversion {
 
     /**
      * Per {@code *} feature under {@link VarLen#PAD}: a {@code Float}, {@code Long} or {@code String}
-     * ({@link VarLenPadding#padValue}); a missing entry pads with 0 or empty bytes.
+     * ({@link #padValue}); a missing entry pads with 0 or empty bytes.
      */
     public Builder padValues(Map<String, Object> padValues) {
       this.padValues = Map.copyOf(padValues);
@@ -361,7 +369,7 @@ public final class TfRecordConversion {
 
     /**
      * One pad value for every {@code *} feature under {@link VarLen#PAD} that {@link #padValues} does
-     * not name, as text: parsed for each feature's dtype ({@link VarLenPadding#padValue}) once the
+     * not name, as text: parsed for each feature's dtype ({@link #padValue}) once the
      * features are known.
      */
     public Builder padValue(String text) {
@@ -463,7 +471,7 @@ public final class TfRecordConversion {
         // Every padded feature gets its value here (0 or empty bytes by default): both engines read it.
         if (varLen == VarLen.PAD && s.variableLength() && !pads.containsKey(s.name())) {
           try {
-            pads.put(s.name(), VarLenPadding.padValue(padValueText, s.dtype()));
+            pads.put(s.name(), TfRecordConversion.padValue(padValueText, s.dtype()));
           } catch (NumberFormatException e) {
             throw new IllegalArgumentException("pad value '" + padValueText + "' is not a " + s.dtype().cliName()
                 + " value, as feature '" + s.name() + "' needs");

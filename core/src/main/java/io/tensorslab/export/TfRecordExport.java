@@ -25,6 +25,8 @@ import io.tensorslab.tfrecord.ExampleView;
 import io.tensorslab.tfrecord.FeatureSelection;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.FeatureValues;
+import io.tensorslab.tfrecord.ImageHeader;
+import io.tensorslab.tfrecord.RowValues;
 import io.tensorslab.tfrecord.MalformedExampleException;
 import io.tensorslab.tfrecord.TfRecordCompression;
 import io.tensorslab.tfrecord.TfRecordException;
@@ -59,13 +61,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The conversion engine for TFRecord files of {@code tf.train.Example}s read by the native Example
- * reader (no TensorFlow call, TensorFlow's native library never loaded): one record loop and one set
+ * The conversion engine for TFRecord files of {@code tf.train.Example}s: one record loop and one set
  * of row writers for every mode — one {@code .npy} per output or one Zarr v2 / v3 array per output
  * ({@link StoreFormat}), on any number of threads, and as one worker's part of a Zarr store that
- * several processes fill at once ({@code --shard I/N}, Spark tasks). The files equal, byte for byte,
- * what the TensorFlow engine writes for the same features and format, for any thread count and any
- * split into shards. Reached through {@link TfRecordConversion}.
+ * several processes fill at once ({@code --shard I/N}, Spark tasks). Reached through
+ * {@link TfRecordConversion}.
+ *
+ * <p>Rows come from a {@link RowSource}: the native Example reader's parse of each range (no
+ * TensorFlow call, TensorFlow's native library never loaded), or, for {@code --engine tensorflow}
+ * (and the {@code image} features only TensorFlow decodes), TensorFlow's parse read in row order
+ * ({@link RowSource.Ordered}, from {@link TensorFlowTfRecordExport}). Plan, count pass, row writers
+ * and commit are the same for both, so the files are equal, byte for byte, whichever source, thread
+ * count or split into shards.
  *
  * <p>The way through:
  * <ol>
@@ -130,9 +137,23 @@ final class TfRecordExport {
 
   private final ExportListener listener;
   private final Cancellation cancellation;
+  /** Rows from TensorFlow's parse, in row order; null: the native reader's ranges, on the job's threads. */
+  private final RowSource.OrderedOpener orderedRows;
+  /** Batches the ordered rows came in (the manifest's count); the ranges' count otherwise. */
+  private long batchesRead = -1;
 
   TfRecordExport(TfRecordConversion job, ExportListener listener, Cancellation cancellation) {
+    this(job, listener, cancellation, null);
+  }
+
+  /**
+   * @param orderedRows the rows of every record, in order, from another parse than the native
+   *     reader's (TensorFlow's); the plan, the count pass and the row writers stay this engine's
+   */
+  TfRecordExport(TfRecordConversion job, ExportListener listener, Cancellation cancellation,
+      RowSource.OrderedOpener orderedRows) {
     this.job = job;
+    this.orderedRows = orderedRows;
     this.listener = listener;
     this.cancellation = cancellation;
     this.features = job.features();
@@ -166,6 +187,12 @@ final class TfRecordExport {
   }
 
   private static List<String> outputNames(FeatureSpec f, TfRecordConversion.VarLen varLen) {
+    if (f.imageSizeVaries()) {
+      return varLen == TfRecordConversion.VarLen.RAGGED
+          ? List.of(f.name() + FeatureSpec.VALUES_SUFFIX, f.name() + FeatureSpec.ROW_SPLITS_SUFFIX,
+              f.name() + FeatureSpec.SHAPES_SUFFIX)
+          : List.of(f.name(), f.name() + FeatureSpec.SHAPES_SUFFIX);
+    }
     if (!f.variableLength()) {
       return List.of(f.name());
     }
@@ -173,8 +200,9 @@ final class TfRecordExport {
         : List.of(f.name(), f.name() + TfRecordConversion.LENGTHS_SUFFIX);
   }
 
+  /** A feature written as values and row splits: a {@code *} feature, or images of several sizes, with ragged output. */
   private boolean ragged(FeatureSpec f) {
-    return f.variableLength() && job.varLen() == TfRecordConversion.VarLen.RAGGED;
+    return (f.variableLength() || f.imageSizeVaries()) && job.varLen() == TfRecordConversion.VarLen.RAGGED;
   }
 
   private boolean padded(FeatureSpec f) {
@@ -205,12 +233,17 @@ final class TfRecordExport {
     final long[] longestRow;
     final long[] shortestRow;
     final long[] longestBytes;
+    /** Image features: the largest height and width (from the headers). */
+    final long[] imageHeight;
+    final long[] imageWidth;
 
     RangeCounts(int n) {
       values = new long[n];
       longestRow = new long[n];
       shortestRow = new long[n];
       longestBytes = new long[n];
+      imageHeight = new long[n];
+      imageWidth = new long[n];
       Arrays.fill(shortestRow, Long.MAX_VALUE);
     }
   }
@@ -223,6 +256,7 @@ final class TfRecordExport {
     final FeatureSpec spec;
     RowLayout mainLayout;   // NAME, or NAME.values
     RowLayout secondLayout; // NAME.row_splits or NAME.lengths; null for a fixed feature
+    RowLayout shapesLayout; // NAME.shapes of an image:*,*,C feature; null otherwise
     long mainRows;          // rows of the main store when finished
     long secondRows;
     long width;             // values per row of a padded feature
@@ -230,6 +264,7 @@ final class TfRecordExport {
     long[] valueStart;      // ragged: per range of the plan its first value, and the total last
     RowStore main;
     RowStore second;
+    RowStore shapes;
     /** Ragged: one past the last value this export writes (a shard's owned end; the total otherwise). */
     long valuesOwnedEnd = Long.MAX_VALUE;
 
@@ -275,13 +310,22 @@ final class TfRecordExport {
           // graph's output), NAME.row_splits belongs to NAME; the Zarr root attributes then match too.
           components.add(padded(out.spec) ? out.secondLayout.name() : out.spec.name());
         }
+        if (out.shapesLayout != null) {
+          out.shapes = create(out.shapesLayout, destination, rows);
+          stores.add(out.shapes);
+          components.add(out.shapesLayout.name()); // as TensorFlow's image batches name it: a component of its own
+        }
       }
       long copyStart = System.nanoTime();
       List<Task> tasks = new ArrayList<>();
       for (int k = 0; k < ranges.size(); k++) {
         tasks.add(taskOf(ranges.get(k), k, outputs));
       }
-      writeAll(outputs, tasks, false);
+      if (orderedRows == null) {
+        writeAll(outputs, tasks, false);
+      } else {
+        writeInOrder(outputs, tasks, counts);
+      }
       writeLastRowSplits(outputs);
       long copyNanos = System.nanoTime() - copyStart;
       List<Manifest.Entry> entries = new ArrayList<>();
@@ -294,11 +338,12 @@ final class TfRecordExport {
         bytes += storeRows * s.rowBytes();
       }
       long elapsed = System.nanoTime() - start;
+      long batches = batchesRead >= 0 ? batchesRead : ranges.size();
       List<StagedFile> index = ExportCommit.publish(destination, format, stores, entries, rows,
-          () -> Manifest.toJson(entries, ranges.size(), rows, rows, elapsed / 1e9, copyNanos / 1e9));
+          () -> Manifest.toJson(entries, batches, rows, rows, elapsed / 1e9, copyNanos / 1e9));
       List<ExportedArray> arrays = ExportCommit.mapPublished(format, stores, entries, index);
       success = true;
-      return new ExportResult(dir, arrays, rows, ranges.size(), bytes, rows, System.nanoTime() - start, copyNanos);
+      return new ExportResult(dir, arrays, rows, batches, bytes, rows, System.nanoTime() - start, copyNanos);
     } finally {
       if (!success) {
         stores.forEach(RowStore::abort);
@@ -369,6 +414,9 @@ final class TfRecordExport {
       }
       if (o.second == s) {
         return o.secondRows;
+      }
+      if (o.shapes == s) {
+        return rows;
       }
     }
     throw new IllegalStateException("store of no feature: " + s.target());
@@ -449,7 +497,14 @@ final class TfRecordExport {
   }
 
   private static List<RowLayout> layoutsOf(FeatureOutput o) {
-    return o.secondLayout == null ? List.of(o.mainLayout) : List.of(o.mainLayout, o.secondLayout);
+    List<RowLayout> layouts = new ArrayList<>(List.of(o.mainLayout));
+    if (o.secondLayout != null) {
+      layouts.add(o.secondLayout);
+    }
+    if (o.shapesLayout != null) {
+      layouts.add(o.shapesLayout);
+    }
+    return layouts;
   }
 
   private static long gcd(long a, long b) {
@@ -659,7 +714,7 @@ final class TfRecordExport {
     List<Manifest.Entry> entries = new ArrayList<>();
     for (FeatureOutput o : shardOutputs) {
       for (RowLayout layout : layoutsOf(o)) {
-        long n = layout == o.mainLayout ? o.mainRows : o.secondRows;
+        long n = layout == o.mainLayout ? o.mainRows : layout == o.shapesLayout ? rows : o.secondRows;
         ZarrArraySpec spec = zarr.spec(layout);
         shapes.put(spec, n);
         String component = layout == o.secondLayout && padded(o.spec) ? layout.name() : o.spec.name();
@@ -767,7 +822,10 @@ final class TfRecordExport {
       // A raw-<type> feature's row has a fixed size: no count needed, unless no bytes value can be
       // that long (2 GiB at most): then the count pass fails on the first record, before a file
       // of impossible rows is made.
-      if (spec.variableLength() || rawBytes[f] > Integer.MAX_VALUE
+      // Before TensorFlow decodes a value (an image, a raw-<type>), the count pass checks it, naming
+      // the record, and finds each image's size from its header.
+      if (spec.variableLength() || spec.isImage() || rawBytes[f] > Integer.MAX_VALUE
+          || (orderedRows != null && rawBytes[f] >= 0)
           || (spec.dtype() == FeatureSpec.Dtype.BYTES && rawBytes[f] < 0)) {
         return true;
       }
@@ -796,6 +854,14 @@ final class TfRecordExport {
         FeatureValues v = s.values(f);
         if (rawBytes[f] >= 0) {
           checkRawLength(f, v, r, row); // failing here, before any file exists
+          continue;
+        }
+        FeatureSpec spec = features.get(f);
+        if (spec.isImage()) {
+          ImageHeader h = TfRecordPrescan.checkImage(spec, v.bytesAt(0), r.file(), r.firstRecord() + (row - r.firstRow()));
+          c.values[f] += h.height() * h.width() * spec.shape().get(2);
+          c.imageHeight[f] = Math.max(c.imageHeight[f], h.height());
+          c.imageWidth[f] = Math.max(c.imageWidth[f], h.width());
           continue;
         }
         int n = v.count();
@@ -836,6 +902,9 @@ final class TfRecordExport {
         longestBytes = Math.max(longestBytes, counts[r].longestBytes[f]);
       }
     }
+    if (spec.isImage()) {
+      return imageLayout(out, imageSize(f, counts));
+    }
     boolean padded = padded(spec);
     Object pad = job.padValues().get(spec.name());
     byte[] padBytes = pad instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : new byte[0];
@@ -873,6 +942,59 @@ final class TfRecordExport {
     return out;
   }
 
+  /**
+   * An image feature's outputs, as TensorFlow's image batches lay them out: {@code image:H,W,C} as
+   * {@code NAME} uint8 {@code [rows, H, W, C]}; {@code image:*,*,C} padded with zeros (top-left
+   * aligned) to the largest height and width as {@code NAME}, or ragged as {@code NAME.values} (the
+   * pixels inside each image's shape, C order) and {@code NAME.row_splits} (in elements); both with
+   * {@code NAME.shapes}, int64 {@code [rows, 3]}.
+   */
+  private FeatureOutput imageLayout(FeatureOutput out, long[] size) {
+    FeatureSpec spec = out.spec;
+    long channels = spec.shape().get(2);
+    if (!spec.imageSizeVaries()) {
+      out.mainLayout = new RowLayout(spec.name(), NpyDtype.UINT8, new long[] {size[0], size[1], channels});
+      out.mainRows = rows;
+      return out;
+    }
+    out.shapesLayout = new RowLayout(spec.name() + FeatureSpec.SHAPES_SUFFIX, INT64, new long[] {3});
+    if (ragged(spec)) {
+      out.mainLayout = new RowLayout(spec.name() + FeatureSpec.VALUES_SUFFIX, NpyDtype.UINT8, new long[0]);
+      out.mainRows = out.totalValues();
+      out.secondLayout = new RowLayout(spec.name() + FeatureSpec.ROW_SPLITS_SUFFIX, INT64, new long[0]);
+      out.secondRows = rows + 1;
+    } else {
+      out.mainLayout = new RowLayout(spec.name(), NpyDtype.UINT8, new long[] {size[0], size[1], channels});
+      out.mainRows = rows;
+    }
+    return out;
+  }
+
+  /** {@code {H, W}} of a fixed image feature, or the largest the counts found of an {@code image:*,*,C} one. */
+  private long[] imageSize(int f, RangeCounts[] counts) {
+    FeatureSpec spec = features.get(f);
+    if (!spec.imageSizeVaries()) {
+      return new long[] {spec.shape().get(0), spec.shape().get(1)};
+    }
+    long[] size = new long[2];
+    for (RangeCounts c : counts) {
+      size[0] = Math.max(size[0], c.imageHeight[f]);
+      size[1] = Math.max(size[1], c.imageWidth[f]);
+    }
+    return size;
+  }
+
+  /** The largest height and width per {@code image:*,*,C} feature, for TensorFlow to pad its image batches to. */
+  private Map<String, long[]> imageSizes(RangeCounts[] counts) {
+    Map<String, long[]> sizes = new LinkedHashMap<>();
+    for (int f = 0; f < features.size(); f++) {
+      if (features.get(f).imageSizeVaries()) {
+        sizes.put(features.get(f).name(), imageSize(f, counts));
+      }
+    }
+    return sizes;
+  }
+
   private static byte[] padItem(FeatureSpec spec, Object pad, NpyDtype dtype, byte[] padBytes) {
     byte[] item = new byte[(int) dtype.itemSize()];
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(item).order(ByteOrder.LITTLE_ENDIAN);
@@ -895,13 +1017,48 @@ final class TfRecordExport {
     List<Range> taskRanges = tasks.stream().map(Task::range).toList();
     forEachRange(taskRanges, (index, r, reader, example, sel) -> {
       RangeWriter w = new RangeWriter(outputs, tasks.get(index));
+      RowSource parsed = sel::values; // the selection holds each record's values in turn
       try {
-        readRange(r, reader, example, sel, w::write, stopWhenValuesOwned ? w::valuesOwnedWritten : null);
+        readRange(r, reader, example, sel, (row, s) -> w.write(row, parsed),
+            stopWhenValuesOwned ? w::valuesOwnedWritten : null);
         w.report();
+        w.checkValuesComplete();
       } finally {
         w.close();
       }
     });
+  }
+
+  /**
+   * Writes every task's rows, in row order, from the {@linkplain #orderedRows ordered rows} (one
+   * range writer at a time, on the calling thread): TensorFlow's parse instead of the native reader's.
+   */
+  private void writeInOrder(List<FeatureOutput> outputs, List<Task> tasks, RangeCounts[] counts) throws IOException {
+    try (RowSource.Ordered source = orderedRows.open(imageSizes(counts))) {
+      for (Task task : tasks) {
+        RangeWriter w = new RangeWriter(outputs, task);
+        try {
+          Range r = task.range();
+          for (long row = r.firstRow(); row < r.endRow(); row++) {
+            RowSource values = source.next();
+            if (values == null) {
+              throw new TfRecordException("TensorFlow read " + row + " records, the index counted " + rows
+                  + " (changed while reading?)", r.file(), r.firstRecord() + (row - r.firstRow()), null, -1, null);
+            }
+            w.write(row, values);
+          }
+          w.report();
+          w.checkValuesComplete();
+        } finally {
+          w.close();
+        }
+      }
+      if (job.limit() == Long.MAX_VALUE && source.next() != null) {
+        throw new TfRecordException("TensorFlow read more than the " + rows + " records the index counted"
+            + " (changed while reading?)", job.files().getLast(), -1, null, -1, null);
+      }
+      batchesRead = source.batches();
+    }
   }
 
   /** Writes the rows of one task; one per task, never shared. */
@@ -912,7 +1069,9 @@ final class TfRecordExport {
     private final Range range;
     private final Cursor[] main;
     private final Cursor[] second;
+    private final Cursor[] shapes;
     private final long[] nextValue;
+    private final long[] valueEnd;
     private long pendingRows;
     private long pendingBytes;
 
@@ -923,7 +1082,9 @@ final class TfRecordExport {
       int n = outputs.size();
       main = new Cursor[n];
       second = new Cursor[n];
+      shapes = new Cursor[n];
       nextValue = new long[n];
+      valueEnd = task.valueEnd();
       long endRow = range.endRow();
       for (int f = 0; f < n; f++) {
         FeatureOutput o = outputs.get(f);
@@ -934,16 +1095,21 @@ final class TfRecordExport {
           main[f] = new Cursor(o.main, endRow, staging);
         }
         second[f] = o.second == null ? null : new Cursor(o.second, endRow, staging);
+        shapes[f] = o.shapes == null ? null : new Cursor(o.shapes, endRow, staging);
       }
     }
 
-    void write(long row, FeatureSelection sel) throws IOException {
+    void write(long row, RowSource source) throws IOException {
       if (++pendingRows == PROGRESS_EVERY_ROWS) {
         report();
       }
       for (int f = 0; f < outputs.size(); f++) {
         FeatureOutput o = outputs.get(f);
-        FeatureValues v = sel.values(f);
+        if (o.spec.isImage()) {
+          writeImage(f, o, source.image(f), row);
+          continue;
+        }
+        RowValues v = source.values(f);
         int n = v.count();
         if (rawBytes[f] >= 0) {
           writeRaw(f, v, main[f], row);
@@ -962,6 +1128,71 @@ final class TfRecordExport {
       }
     }
 
+    /**
+     * An image's pixels as row {@code row}: the whole {@code [H, W, C]} row of a fixed or padded
+     * layout (zeros right of and below a smaller image), or its pixels appended to the values of a
+     * ragged one; its {@code [h, w, C]} to {@code NAME.shapes} when sizes vary.
+     */
+    private void writeImage(int f, FeatureOutput o, RowSource.DecodedImage image, long row) throws IOException {
+      long line = image.lineBytes();
+      if (ragged(o.spec)) {
+        long at = nextValue[f];
+        if (at + image.pixelBytes() > valueEnd[f]) {
+          throw new TfRecordException("feature '" + o.spec.name() + "': TensorFlow decoded a " + image.height() + "x"
+              + image.width() + " image larger than its header says", range.file(),
+              range.firstRecord() + (row - range.firstRow()), o.spec.name(), -1, null);
+        }
+        second[f].longAt(row, at);
+        for (long y = 0; y < image.height(); y++) {
+          copyItems(main[f], at + y * line, image.pixels(), y * image.lineStride(), line);
+        }
+        nextValue[f] = at + image.pixelBytes();
+      } else {
+        Cursor c = main[f];
+        c.ensure(row);
+        long rowBytes = c.store.rowBytes();
+        long stride = o.mainLayout.rowShape()[1] * image.channels();
+        MemorySegment dst = c.window.bytes().asSlice((row - c.window.first()) * rowBytes, rowBytes);
+        if (image.height() * stride != rowBytes || line != stride) {
+          dst.fill((byte) 0); // the padding right of and below a smaller image
+        }
+        for (long y = 0; y < image.height(); y++) {
+          MemorySegment.copy(image.pixels(), y * image.lineStride(), dst, y * stride, line);
+        }
+        pendingBytes += rowBytes;
+      }
+      if (shapes[f] != null) {
+        shapes[f].longsAt(row, image.height(), image.width(), image.channels());
+      }
+    }
+
+    /** {@code n} bytes of {@code src} as uint8 items {@code [item, item + n)} of a values store, across windows. */
+    private void copyItems(Cursor c, long item, MemorySegment src, long srcOffset, long n) throws IOException {
+      long done = 0;
+      while (done < n) {
+        long at = item + done;
+        c.ensure(at);
+        long chunk = Math.min(n - done, c.window.end() - at);
+        MemorySegment.copy(src, srcOffset + done, c.window.bytes(), at - c.window.first(), chunk);
+        done += chunk;
+      }
+      pendingBytes += n;
+    }
+
+    /** Fails when a ragged feature's values did not end where the count pass said its range's values end. */
+    void checkValuesComplete() throws TfRecordException {
+      for (int f = 0; f < outputs.size(); f++) {
+        FeatureOutput o = outputs.get(f);
+        // A shard's tasks may stop early on purpose (its tail): checked in whole exports only.
+        if (ragged(o.spec) && o.valuesOwnedEnd == Long.MAX_VALUE && nextValue[f] != valueEnd[f]) {
+          throw new TfRecordException("feature '" + o.spec.name() + "' has " + (nextValue[f] - valueEnd[f] < 0
+              ? "fewer" : "more") + " values in records " + range.firstRecord() + ".." + (range.firstRecord()
+              + range.count() - 1) + " than when they were counted (changed while reading, or an image"
+              + " decoded to another size than its header says?)", range.file(), -1, o.spec.name(), -1, null);
+        }
+      }
+    }
+
     /** True when every ragged feature's values up to its owned end are written. */
     boolean valuesOwnedWritten() {
       for (int f = 0; f < outputs.size(); f++) {
@@ -972,7 +1203,7 @@ final class TfRecordExport {
       return true;
     }
     /** The {@code n} values of {@code v} as items {@code [item, item + n)} of the store, across windows. */
-    private void writeValues(FeatureOutput o, FeatureValues v, int n, Cursor c, long item)
+    private void writeValues(FeatureOutput o, RowValues v, int n, Cursor c, long item)
         throws IOException {
       long itemBytes = o.main.layout().dtype().itemSize();
       long itemsPerRow = c.store.rowBytes() / itemBytes;
@@ -1002,7 +1233,7 @@ final class TfRecordExport {
      * (the value is little-endian, as {@code tf.io.decode_raw(little_endian=True)} reads it, and so is
      * the {@code .npy}), once the length is checked.
      */
-    private void writeRaw(int f, FeatureValues v, Cursor c, long row) throws IOException {
+    private void writeRaw(int f, RowValues v, Cursor c, long row) throws IOException {
       checkRawLength(f, v, range, row);
       long width = rawBytes[f];
       if (width == 0) {
@@ -1013,7 +1244,7 @@ final class TfRecordExport {
       pendingBytes += width;
     }
 
-    private void writePadded(FeatureOutput o, FeatureValues v, Cursor c, long row) throws IOException {
+    private void writePadded(FeatureOutput o, RowValues v, Cursor c, long row) throws IOException {
       int n = v.count();
       if (n > o.width) {
         throw new IllegalStateException("padded layout narrower than a row: a row of feature " + o.spec.name()
@@ -1059,6 +1290,9 @@ final class TfRecordExport {
           failure = closeQuietly(c, failure);
         }
         for (Cursor c : second) {
+          failure = closeQuietly(c, failure);
+        }
+        for (Cursor c : shapes) {
           failure = closeQuietly(c, failure);
         }
       } finally {
@@ -1151,6 +1385,15 @@ final class TfRecordExport {
       window.bytes().set(LONG_LE, (row - window.first()) * 8, value);
     }
 
+    /** Row {@code row} of a store of int64 rows of {@code values.length}. */
+    void longsAt(long row, long... values) throws IOException {
+      ensure(row);
+      long at = (row - window.first()) * 8L * values.length;
+      for (int i = 0; i < values.length; i++) {
+        window.bytes().set(LONG_LE, at + 8L * i, values[i]);
+      }
+    }
+
     void release() throws IOException {
       if (window != null) {
         RowWindow w = window;
@@ -1170,7 +1413,7 @@ final class TfRecordExport {
    * value of feature {@code f} in row {@code row} of range {@code r} is not the shape's byte length.
    * The selection already holds exactly one value per record (a fixed feature of one value).
    */
-  private void checkRawLength(int f, FeatureValues v, Range r, long row) throws TfRecordException {
+  private void checkRawLength(int f, RowValues v, Range r, long row) throws TfRecordException {
     int actual = v.bytesLength(0);
     if (actual != rawBytes[f]) {
       throw TfRecordPrescan.rawLengthMismatch(features.get(f), actual, r.file(), r.firstRecord() + (row - r.firstRow()));

@@ -106,6 +106,17 @@ public final class TfRecordDatasets {
   public static TfRecordBatches build(Ops tf, List<Path> files, TfRecordCompression compression,
       List<FeatureSpec> features, long batchSize, Map<String, long[]> imageSizes, boolean raggedImages)
       throws IOException {
+    return build(tf, files, compression, features, batchSize, imageSizes, raggedImages, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #build(Ops, List, TfRecordCompression, List, long, Map, boolean)}, reading only the
+   * first {@code limit} records: records past it are never parsed or decoded (so a pre-scan of the
+   * first {@code limit} records knows every image that is decoded).
+   */
+  public static TfRecordBatches build(Ops tf, List<Path> files, TfRecordCompression compression,
+      List<FeatureSpec> features, long batchSize, Map<String, long[]> imageSizes, boolean raggedImages, long limit)
+      throws IOException {
     Objects.requireNonNull(tf, "tf");
     Objects.requireNonNull(compression, "compression");
     checkArguments(files, features, batchSize);
@@ -152,7 +163,7 @@ public final class TfRecordDatasets {
     List<Operand<? extends TType>> zipped = new ArrayList<>();
     if (!parsedFeatures.isEmpty()) {
       Operand<? extends TType> batches = tf.data.batchDataset(
-          records(tf, names, compression), tf.constant(batchSize), tf.constant(false),
+          records(tf, names, compression, limit), tf.constant(batchSize), tf.constant(false),
           List.of(TString.class), List.of(Shape.of(-1)));
       // The function is copied into the graph's or the eager context's function library when the
       // map op is made, so the Java handle can go right after.
@@ -162,7 +173,7 @@ public final class TfRecordDatasets {
       }
     }
     if (!imageFeatures.isEmpty()) {
-      ImageBatches images = ImageBatches.build(tf, records(tf, names, compression), imageFeatures, imageSizes,
+      ImageBatches images = ImageBatches.build(tf, records(tf, names, compression, limit), imageFeatures, imageSizes,
           raggedImages, batchSize);
       zipped.add(images.variant());
       types.addAll(images.types());
@@ -178,14 +189,16 @@ public final class TfRecordDatasets {
         componentCounts, writeAs);
   }
 
-  /** The records of all files, in order, as TensorFlow's {@code TFRecordDataset} reads them. */
-  private static Operand<TType> records(Ops tf, String[] names, TfRecordCompression compression) {
-    return tf.scope().opBuilder("TFRecordDataset", "TfRecordDataset")
+  /** The first {@code limit} records of all files, in order, as TensorFlow's {@code TFRecordDataset} reads them. */
+  private static Operand<? extends TType> records(Ops tf, String[] names, TfRecordCompression compression, long limit) {
+    Operand<TType> all = tf.scope().opBuilder("TFRecordDataset", "TfRecordDataset")
         .addInput(strings(tf, names).asOutput())
         .addInput(tf.constant(compression.tfName()).asOutput())
         .addInput(tf.constant(READ_BUFFER_BYTES).asOutput())
         .build()
         .output(0);
+    return limit == Long.MAX_VALUE ? all
+        : tf.data.takeDataset(all, tf.constant(limit), List.of(TString.class), List.of(Shape.scalar()));
   }
 
   /**

@@ -33,7 +33,7 @@ import java.util.Arrays;
  * <p>Reusable, not thread-safe; valid until the next {@code decode} or until the record's segment
  * goes away.
  */
-public final class FeatureValues {
+public final class FeatureValues implements RowValues {
 
   private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -216,6 +216,7 @@ public final class FeatureValues {
   }
 
   /** Number of values, as TensorFlow counts them. */
+  @Override
   public int count() {
     return count;
   }
@@ -239,6 +240,7 @@ public final class FeatureValues {
   }
 
   /** Copies float values {@code [from, from + n)} into {@code dst} at {@code dstOffset}: one copy when packed. */
+  @Override
   public void copyFloats(int from, int n, MemorySegment dst, long dstOffset) {
     requireKind(WireKind.FLOAT_LIST);
     java.util.Objects.checkFromIndexSize(from, n, count);
@@ -252,6 +254,7 @@ public final class FeatureValues {
   }
 
   /** Copies int64 values {@code [from, from + n)} into {@code dst} at {@code dstOffset}, little-endian. */
+  @Override
   public void copyLongs(int from, int n, MemorySegment dst, long dstOffset) {
     requireKind(WireKind.INT64_LIST);
     java.util.Objects.checkFromIndexSize(from, n, count);
@@ -262,6 +265,7 @@ public final class FeatureValues {
    * Copies bytes value {@code i} into {@code dst} at {@code dstOffset} and fills the rest of its
    * {@code width}-byte slot with {@code fill} (NumPy's {@code |S{width}} items are NUL-padded).
    */
+  @Override
   public void copyBytes(int i, MemorySegment dst, long dstOffset, long width) {
     requireKind(WireKind.BYTES_LIST);
     checkIndex(i);
@@ -286,6 +290,7 @@ public final class FeatureValues {
   }
 
   /** Length of bytes value {@code i}. */
+  @Override
   public int bytesLength(int i) {
     requireKind(WireKind.BYTES_LIST);
     checkIndex(i);

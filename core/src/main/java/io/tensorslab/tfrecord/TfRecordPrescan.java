@@ -78,29 +78,40 @@ public record TfRecordPrescan(long rows, Map<String, Long> maxLengths, Map<Strin
         }
       }
       case FeatureSpec.Decoder.Image image -> {
-        ImageHeader h = ImageHeader.sniff(value);
-        if (h == null) {
-          throw new TfRecordException("feature '" + f.name() + "' is not a JPEG, PNG, GIF or BMP image (" + value.byteSize()
-              + " bytes starting " + hex(value) + ")", path, record, f.name(), -1, null);
-        }
-        if (h.height() <= 0 || h.width() <= 0) {
-          throw new TfRecordException("feature '" + f.name() + "' is a " + h.format().displayName()
-              + " image whose header is cut short or damaged (" + value.byteSize() + " bytes)", path, record, f.name(), -1, null);
-        }
+        ImageHeader h = checkImage(f, value, path, record);
         if (f.imageSizeVaries()) {
           imageSizes.merge(f.name(), new long[] {h.height(), h.width()},
               (a, b) -> new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1])});
-        } else if (h.height() != f.shape().get(0) || h.width() != f.shape().get(1)) {
-          throw new TfRecordException("feature '" + f.name() + "' is a " + h.height() + "x" + h.width() + " "
-              + h.format().displayName() + " image, expected " + f.shape().get(0) + "x" + f.shape().get(1)
-              + " (image:" + f.shape().get(0) + "," + f.shape().get(1) + "," + f.shape().get(2)
-              + "; use image:*,*," + f.shape().get(2) + " for images of several sizes)", path, record, f.name(), -1, null);
         }
       }
       case FeatureSpec.Decoder.None none -> {
         // nothing to check
       }
     }
+  }
+
+  /**
+   * The header of image feature {@code f}'s value in record {@code record} of {@code path}, checked:
+   * a JPEG, PNG, GIF or BMP with a readable size, of the feature's size unless it is {@code image:*,*,C}.
+   */
+  public static ImageHeader checkImage(FeatureSpec f, MemorySegment value, Path path, long record)
+      throws TfRecordException {
+    ImageHeader h = ImageHeader.sniff(value);
+    if (h == null) {
+      throw new TfRecordException("feature '" + f.name() + "' is not a JPEG, PNG, GIF or BMP image (" + value.byteSize()
+          + " bytes starting " + hex(value) + ")", path, record, f.name(), -1, null);
+    }
+    if (h.height() <= 0 || h.width() <= 0) {
+      throw new TfRecordException("feature '" + f.name() + "' is a " + h.format().displayName()
+          + " image whose header is cut short or damaged (" + value.byteSize() + " bytes)", path, record, f.name(), -1, null);
+    }
+    if (!f.imageSizeVaries() && (h.height() != f.shape().get(0) || h.width() != f.shape().get(1))) {
+      throw new TfRecordException("feature '" + f.name() + "' is a " + h.height() + "x" + h.width() + " "
+          + h.format().displayName() + " image, expected " + f.shape().get(0) + "x" + f.shape().get(1)
+          + " (image:" + f.shape().get(0) + "," + f.shape().get(1) + "," + f.shape().get(2)
+          + "; use image:*,*," + f.shape().get(2) + " for images of several sizes)", path, record, f.name(), -1, null);
+    }
+    return h;
   }
 
   /** The bytes a {@code raw-<type>} value must hold: the shape's element count times the type's size. */

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.testutil.NumPy;
 import io.tensorslab.testutil.TfRecordWriter;
+import io.tensorslab.testutil.TfRecordWriter.Compression;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -14,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,6 +105,55 @@ class CliRealTfRecordTest {
     }
     assertEquals(2, assertEqualArrays(onlyPadded, padded));
     assertEquals(3, assertEqualArrays(onlyRagged, ragged));
+  }
+
+  /**
+   * With {@code --limit} inside a batch, the records past the limit are never decoded: here they hold
+   * larger images than any counted one, which padding to the counted size could not take.
+   */
+  @Test
+  void aLimitInsideABatchNeverDecodesTheRecordsPastIt(@TempDir Path dir) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    StringBuilder expectedShapes = new StringBuilder();
+    for (int i = 0; i < 12; i++) {
+      int size = i < 5 ? 2 + i % 3 : 9; // records 0-4: 2x2 to 4x4; past the limit: 9x9
+      BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+      for (int y = 0; y < size; y++) {
+        for (int x = 0; x < size; x++) {
+          image.setRGB(x, y, (i * 40 + y * 7 + x) & 0xffffff);
+        }
+      }
+      ByteArrayOutputStream png = new ByteArrayOutputStream();
+      ImageIO.write(image, "png", png);
+      records.add(TfRecordWriter.example().bytes("photo", png.toByteArray()).build().toByteArray());
+      if (i < 5) {
+        expectedShapes.append(expectedShapes.isEmpty() ? "" : ", ").append("[").append(size).append(", ")
+            .append(size).append(", 3]");
+      }
+    }
+    Path in = TfRecordWriter.write(dir.resolve("grow.tfrecord"), Compression.NONE, records);
+    for (String varlen : List.of("pad", "ragged")) {
+      Path out = dir.resolve(varlen);
+      RunCli run = RunCli.run("convert", "--tfrecord", in.toString(), "--feature", "photo:image:*,*,3", "--limit", "5",
+          "--batch", "8", "--varlen", varlen, "--out", out.toString());
+      assertEquals(0, run.code(), run.err());
+      // Every pixel of record i at (y, x) is (i * 40 + y * 7 + x) as 0xRRGGBB: checked from the files.
+      String check = varlen.equals("pad")
+          ? "a = np.load(sys.argv[1] + '/photo.npy'); s = np.load(sys.argv[1] + '/photo.shapes.npy')\n"
+              + "imgs = [a[i, :s[i][0], :s[i][1]] for i in range(len(s))]\n"
+              + "assert a.shape == (5, 4, 4, 3), a.shape\n"
+              + "assert all((a[i, s[i][0]:] == 0).all() and (a[i, :, s[i][1]:] == 0).all() for i in range(5))\n"
+          : "v = np.load(sys.argv[1] + '/photo.values.npy'); r = np.load(sys.argv[1] + '/photo.row_splits.npy')\n"
+              + "s = np.load(sys.argv[1] + '/photo.shapes.npy')\n"
+              + "imgs = [v[r[i]:r[i + 1]].reshape(s[i]) for i in range(len(s))]\n";
+      String printed = NumPy.run(check
+          + "for i, im in enumerate(imgs):\n"
+          + "  y, x = np.mgrid[:im.shape[0], :im.shape[1]]; p = (i * 40 + y * 7 + x) & 0xffffff\n"
+          + "  want = np.stack([(p >> 16) & 255, (p >> 8) & 255, p & 255], -1).astype(np.uint8)\n"
+          + "  assert (im == want).all(), i\n"
+          + "print(s.tolist())", out.toString());
+      assertEquals("[" + expectedShapes + "]", printed.strip(), varlen);
+    }
   }
 
   @Test
