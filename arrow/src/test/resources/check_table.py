@@ -5,7 +5,8 @@ as arguments after the directory limit the check to them (a fixture whose other 
 
     python check_table.py arrow|parquet TABLE EXPECTED_DIR [NAME ...]
 
-Prints one JSON line: the columns checked with their Arrow types, the rows, and the table's column names.
+Prints one JSON line: the columns checked with their Arrow types, the rows, the table's column names, and
+for Parquet the row groups and the first column chunk's compression.
 Exits 1 naming the first column that differs.
 """
 import json
@@ -107,7 +108,12 @@ def main():
     table = read(kind, path)
     names = sys.argv[4:] or expected_names(directory)
     types = {name: check(table, directory, name) for name in names}
-    print(json.dumps({'rows': table.num_rows, 'columns': table.column_names, 'types': types}, sort_keys=True))
+    summary = {'rows': table.num_rows, 'columns': table.column_names, 'types': types}
+    if kind == 'parquet':
+        metadata = pq.ParquetFile(path).metadata
+        summary['row_groups'] = metadata.num_row_groups
+        summary['compression'] = metadata.row_group(0).column(0).compression if metadata.num_row_groups else None
+    print(json.dumps(summary, sort_keys=True))
 
 
 if __name__ == '__main__':

@@ -36,8 +36,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *       {@code fixed_size_list<large_binary>[d0*d1*...]} (Arrow's tensor type takes no binary values);
  *   <li>{@code *}: {@code large_list<T>}, whose int64 offsets are the row splits as they are.
  * </ul>
- * Every field is non-nullable: a record without a {@code *} feature is an empty list, as TensorFlow
- * parses it. One record batch holds every row (at most {@link Integer#MAX_VALUE}, Arrow Java's limit).
+ * Every field is non-nullable (a record without a {@code *} feature is an empty list, as TensorFlow
+ * parses it), but for a tensor's values, nullable as the extension's storage type has them, none null. One record batch holds every row (at most {@link Integer#MAX_VALUE}, Arrow Java's limit).
  *
  * <p>One thread; {@link #close()} releases the vectors and this table's arena, not the columns.
  */
@@ -94,43 +94,59 @@ final class ArrowTable implements AutoCloseable {
   /** Adds the column's field nodes and buffers in Arrow's depth-first order; returns its field. */
   private Field addColumn(TableColumn column, long rows, ArrowBuf noNulls, List<ArrowFieldNode> nodes,
       List<ArrowBuf> buffers) {
-    ColumnStore values = column.values();
-    long[] rowShape = values.layout().rowShape();
-    long itemsPerRow = Arrays.stream(rowShape).reduce(1, Math::multiplyExact);
-    long items = values.finishedRows() * itemsPerRow;
-    if (column.ragged()) {
+    Field field = fieldOf(column, "item");
+    long items = column.values().finishedRows() * itemsPerRow(column);
+    if (column.ragged() || column.values().layout().rowShape().length > 0) {
       nodes.add(new ArrowFieldNode(rows, 0));
       buffers.add(noNulls);
-      buffers.add(wrap(column.rowSplits().column())); // int64 row splits are large_list offsets
-      Field item = addValues(column, "item", items, noNulls, nodes, buffers);
-      return new Field(column.name(), FieldType.notNullable(ArrowType.LargeList.INSTANCE), List.of(item));
+      if (column.ragged()) {
+        buffers.add(wrap(column.rowSplits().column())); // int64 row splits are large_list offsets
+      }
     }
-    if (rowShape.length == 0) {
-      return addValues(column, column.name(), items, noNulls, nodes, buffers);
-    }
-    nodes.add(new ArrowFieldNode(rows, 0));
-    buffers.add(noNulls);
-    Field item = addValues(column, "item", items, noNulls, nodes, buffers);
-    ArrowType list = new ArrowType.FixedSizeList(Math.toIntExact(itemsPerRow));
-    // Arrow's tensor extension takes numbers only; a bytes row stays a plain fixed-size list (C order).
-    Map<String, String> metadata = values.layout().dtype().kind() == 'S' ? null : Map.of(
-        "ARROW:extension:name", FIXED_SHAPE_TENSOR,
-        "ARROW:extension:metadata", "{\"shape\":" + Arrays.toString(rowShape).replace(" ", "") + "}");
-    return new Field(column.name(), new FieldType(false, list, null, metadata), List.of(item));
-  }
-
-  /** The flat values of a column: {@code items} items of its dtype. */
-  private Field addValues(TableColumn column, String name, long items, ArrowBuf noNulls, List<ArrowFieldNode> nodes,
-      List<ArrowBuf> buffers) {
-    NpyDtype dtype = column.values().layout().dtype();
     nodes.add(new ArrowFieldNode(items, 0));
     buffers.add(noNulls);
-    if (dtype.kind() == 'S') {
+    if (column.values().layout().dtype().kind() == 'S') {
       addBinary(column, items, buffers);
-      return new Field(name, FieldType.notNullable(ArrowType.LargeBinary.INSTANCE), null);
+    } else {
+      buffers.add(wrap(column.values().column()));
     }
-    buffers.add(wrap(column.values().column()));
-    return new Field(name, FieldType.notNullable(valueType(column.name(), dtype)), null);
+    return field;
+  }
+
+  private static long itemsPerRow(TableColumn column) {
+    return Arrays.stream(column.values().layout().rowShape()).reduce(1, Math::multiplyExact);
+  }
+
+  /**
+   * The column's Arrow field (type and extension metadata; see the class comment), also what a
+   * Parquet file's {@code ARROW:schema} records so that pyarrow reads the Arrow types back.
+   *
+   * @param childName the name of a list's values field, as each format's writers name it: Arrow's
+   *     {@code item}, Parquet's {@code element}
+   * @throws IllegalArgumentException for values Arrow does not hold as they are, naming the column
+   */
+  static Field fieldOf(TableColumn column, String childName) {
+    NpyDtype dtype = column.values().layout().dtype();
+    long[] rowShape = column.values().layout().rowShape();
+    boolean scalar = !column.ragged() && rowShape.length == 0;
+    ArrowType valueType = dtype.kind() == 'S' ? ArrowType.LargeBinary.INSTANCE : valueType(column.name(), dtype);
+    Field values = new Field(scalar ? column.name() : childName, FieldType.notNullable(valueType), null);
+    if (scalar) {
+      return values;
+    }
+    if (column.ragged()) {
+      return new Field(column.name(), FieldType.notNullable(ArrowType.LargeList.INSTANCE), List.of(values));
+    }
+    if (tensor(column)) {
+      // The tensor type's storage as Arrow defines it: nullable values (none is null). pyarrow gives a
+      // Parquet column the extension type back only when the column matches that storage.
+      values = new Field(childName, FieldType.nullable(valueType), null);
+    }
+    ArrowType list = new ArrowType.FixedSizeList(Math.toIntExact(itemsPerRow(column)));
+    Map<String, String> metadata = !tensor(column) ? null : Map.of(
+        "ARROW:extension:name", FIXED_SHAPE_TENSOR,
+        "ARROW:extension:metadata", "{\"shape\":" + Arrays.toString(rowShape).replace(" ", "") + "}");
+    return new Field(column.name(), new FieldType(false, list, null, metadata), List.of(values));
   }
 
   /**
@@ -165,6 +181,15 @@ final class ArrowTable implements AutoCloseable {
     }
     buffers.add(wrap(offsets));
     buffers.add(wrap(data));
+  }
+
+  /**
+   * Whether the column is an {@code arrow.fixed_shape_tensor}: a fixed shape of numbers (Arrow's tensor
+   * extension takes no binary values, so a bytes row stays a plain fixed-size list, in C order).
+   */
+  static boolean tensor(TableColumn column) {
+    return !column.ragged() && column.values().layout().rowShape().length > 0
+        && column.values().layout().dtype().kind() != 'S';
   }
 
   /** The Arrow type of a NumPy dtype's values; the exception names the column for one Arrow does not hold. */

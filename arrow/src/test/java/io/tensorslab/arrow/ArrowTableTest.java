@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TfRecordConversion;
-import io.tensorslab.store.StoreFormat;
 import io.tensorslab.store.StoreFormats;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.TfRecordException;
@@ -21,10 +20,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@code --format arrow} through the library's front door ({@link TfRecordConversion}, the format
+ * {@code --format arrow} and {@code --format parquet} through the library's front door ({@link TfRecordConversion}, the format
  * found by {@link StoreFormats#fromOptions}): pyarrow reads every column equal to what TensorFlow
  * parsed from the same records (fixtures made by Python TensorFlow, see make_fixture.py), and every
  * refused input is one error leaving nothing at the final path.
@@ -44,13 +44,18 @@ class ArrowTableTest {
     return Path.of("src", "test", "resources", name).toAbsolutePath();
   }
 
-  private static StoreFormat arrow() {
-    return StoreFormats.fromOptions("arrow", null, null, null);
+  private static TfRecordConversion.Builder conversion(List<Path> inputs, List<String> features, Path out) {
+    return conversion("arrow", inputs, features, out);
   }
 
-  private static TfRecordConversion.Builder conversion(List<Path> inputs, List<String> features, Path out) {
+  private static TfRecordConversion.Builder conversion(String format, List<Path> inputs, List<String> features,
+      Path out) {
     return TfRecordConversion.builder().inputs(inputs).features(FeatureSpec.parseAll(features)).to(out)
-        .format(arrow()).durable(false);
+        .format(StoreFormats.fromOptions(format, null, null, null)).durable(false);
+  }
+
+  private static String file(String format) {
+    return format.equals("arrow") ? "data.arrow" : "data.parquet";
   }
 
   private static List<String> listing(Path dir) throws IOException {
@@ -59,32 +64,45 @@ class ArrowTableTest {
     }
   }
 
-  @ParameterizedTest(name = "{0} threads")
-  @ValueSource(ints = {1, 3})
-  void everyColumnAsTensorFlowParsesIt(int threads) throws IOException {
+  @ParameterizedTest(name = "{0}, {1} threads")
+  @CsvSource({"arrow, 1", "arrow, 3", "parquet, 1", "parquet, 3"})
+  void everyColumnAsTensorFlowParsesIt(String format, int threads) throws IOException {
     Path out = tmp.resolve("out");
-    try (ExportResult result = conversion(List.of(FIXTURE.resolve("table.tfrecord")), TABLE_FEATURES, out)
+    try (ExportResult result = conversion(format, List.of(FIXTURE.resolve("table.tfrecord")), TABLE_FEATURES, out)
         .threads(threads).build().run()) {
       assertEquals(7, result.rows());
     }
-    assertEquals(List.of("data.arrow", "manifest.json"), listing(out));
-    String judged = PyArrow.check("arrow", out.resolve("data.arrow"), FIXTURE.resolve("expected"));
+    assertEquals(List.of(file(format), "manifest.json"), listing(out));
+    String judged = PyArrow.check(format, out.resolve(file(format)), FIXTURE.resolve("expected"));
     assertTrue(judged.contains("\"columns\": [\"meta/blob\", \"tags\", \"grid\", \"x\", \"label\", \"ids\", \"w\"]"),
         judged);
     assertTrue(judged.contains("\"rows\": 7"), judged);
     assertTrue(judged.contains("\"x\": \"extension<arrow.fixed_shape_tensor[value_type=float, shape=[2,3]]>\""),
         judged);
     assertTrue(judged.contains("\"meta/blob\": \"large_binary\""), judged);
-    assertTrue(judged.contains("\"tags\": \"large_list<item: large_binary not null>\""), judged);
-    assertTrue(judged.contains("\"ids\": \"large_list<item: int64 not null>\""), judged);
-    assertTrue(judged.contains("\"grid\": \"fixed_size_list<item: large_binary not null>[2]\""), judged);
+    String item = format.equals("arrow") ? "item" : "element";
+    assertTrue(judged.contains("\"tags\": \"large_list<" + item + ": large_binary not null>\""), judged);
+    assertTrue(judged.contains("\"ids\": \"large_list<" + item + ": int64 not null>\""), judged);
+    assertTrue(judged.contains("\"grid\": \"fixed_size_list<" + item + ": large_binary not null>[2]\""), judged);
     assertTrue(judged.contains("\"label\": \"int64\""), judged);
     String manifest = Files.readString(out.resolve("manifest.json"));
-    assertTrue(manifest.contains("\"data.arrow\""), manifest);
+    assertTrue(manifest.contains("\"" + file(format) + "\""), manifest);
   }
 
   @Test
-  void objectDetectionShardsGzipAsTensorFlowParsesThem() throws IOException {
+  void parquetRowGroupsOfChunkRows() throws IOException {
+    Path out = tmp.resolve("groups");
+    TfRecordConversion.builder().inputs(List.of(FIXTURE.resolve("table.tfrecord")))
+        .features(FeatureSpec.parseAll(TABLE_FEATURES)).to(out)
+        .format(StoreFormats.fromOptions("parquet", 3L, "none", null)).build().run().close();
+    String judged = PyArrow.check("parquet", out.resolve("data.parquet"), FIXTURE.resolve("expected"));
+    assertTrue(judged.contains("\"row_groups\": 3"), judged); // 7 rows, 3 per group
+    assertTrue(judged.contains("\"compression\": \"UNCOMPRESSED\""), judged);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"arrow", "parquet"})
+  void objectDetectionShardsGzipAsTensorFlowParsesThem(String format) throws IOException {
     Path out = tmp.resolve("od");
     List<String> features = List.of("image/encoded:bytes:", "image/filename:bytes:", "image/format:bytes:",
         "image/height:int64:", "image/width:int64:", "image/object/bbox/xmin:float32:*",
@@ -92,27 +110,30 @@ class ArrowTableTest {
         "image/object/class/label:int64:*", "image/object/class/text:bytes:*");
     List<Path> inputs = List.of(REAL.resolve("od/train-00000-of-00002.tfrecord.gz"),
         REAL.resolve("od/train-00001-of-00002.tfrecord.gz"));
-    try (ExportResult result = conversion(inputs, features, out).build().run()) {
+    try (ExportResult result = conversion(format, inputs, features, out).build().run()) {
       assertEquals(6, result.rows());
     }
     // image/encoded's expected array is the decoded image, so it is left out of the comparison here.
-    String judged = PyArrow.check("arrow", out.resolve("data.arrow"), REAL.resolve("od-expected"),
+    String judged = PyArrow.check(format, out.resolve(file(format)), REAL.resolve("od-expected"),
         "image/filename", "image/format", "image/height", "image/width", "image/object/bbox/xmin",
         "image/object/bbox/xmax", "image/object/bbox/ymin", "image/object/bbox/ymax", "image/object/class/label",
         "image/object/class/text");
     assertTrue(judged.contains("\"rows\": 6"), judged);
-    assertTrue(judged.contains("\"image/object/bbox/xmin\": \"large_list<item: float not null>\""), judged);
+    assertTrue(judged.contains("\"image/object/bbox/xmin\": \"large_list<" + (format.equals("arrow") ? "item"
+        : "element") + ": float not null>\""), judged);
   }
 
-  @Test
-  void rawTypesAsTensorFlowDecodesThem() throws IOException {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"arrow", "parquet"})
+  void rawTypesAsTensorFlowDecodesThem(String format) throws IOException {
     Path out = tmp.resolve("raw");
     List<String> features = List.of("points:raw-float32:4,3", "i8:raw-int8:5", "u16:raw-uint16:2,2",
         "i32:raw-int32:3", "u32:raw-uint32:3", "u64:raw-uint64:2", "f16:raw-float16:3", "f64:raw-float64:2");
-    try (ExportResult result = conversion(List.of(REAL.resolve("raw/raw.tfrecord")), features, out).build().run()) {
+    try (ExportResult result = conversion(format, List.of(REAL.resolve("raw/raw.tfrecord")), features, out).build()
+        .run()) {
       assertEquals(5, result.rows());
     }
-    String judged = PyArrow.check("arrow", out.resolve("data.arrow"), REAL.resolve("raw-expected"));
+    String judged = PyArrow.check(format, out.resolve(file(format)), REAL.resolve("raw-expected"));
     assertTrue(judged.contains("\"points\": \"extension<arrow.fixed_shape_tensor[value_type=float, shape=[4,3]]>\""),
         judged);
     assertTrue(judged.contains("\"f16\": \"extension<arrow.fixed_shape_tensor[value_type=halffloat, shape=[3]]>\""),
@@ -173,8 +194,15 @@ class ArrowTableTest {
         + " copy); drop --codec", codec.getMessage());
     IllegalArgumentException chunks = assertThrows(IllegalArgumentException.class,
         () -> StoreFormats.fromOptions("arrow", 100L, null, null));
-    assertTrue(chunks.getMessage().startsWith("--chunk-rows applies to Zarr output, not --format arrow"),
-        chunks.getMessage());
+    assertEquals("--chunk-rows does not apply to --format arrow, which writes one record batch; drop --chunk-rows"
+        + " (with --format parquet it sets the rows of a row group)", chunks.getMessage());
+    IllegalArgumentException parquetCodec = assertThrows(IllegalArgumentException.class,
+        () -> StoreFormats.fromOptions("parquet", null, "zstd", null));
+    assertEquals("--codec zstd does not apply to --format parquet, which is written uncompressed (parquet-java's"
+        + " compressors need Hadoop, which tensorslab does not carry); drop --codec", parquetCodec.getMessage());
+    IllegalArgumentException perFile = assertThrows(IllegalArgumentException.class,
+        () -> StoreFormats.fromOptions("parquet", null, null, 4));
+    assertEquals("--chunks-per-file applies to Zarr v3 output, not --format parquet", perFile.getMessage());
     assertFalse(Files.exists(out));
   }
 

@@ -63,14 +63,13 @@ public final class StoreFormats {
   private static final java.util.Set<String> TABLE_FORMATS = java.util.Set.of("arrow", "parquet");
 
   private static TableFormat tableFormat(String format, Long chunkRows, String codec, Integer chunksPerFile) {
-    if (chunkRows != null || chunksPerFile != null) {
-      throw new IllegalArgumentException((chunkRows != null ? "--chunk-rows" : "--chunks-per-file")
-          + " applies to Zarr output, not --format " + format + " (one table file, one record batch or row group)");
+    if (chunksPerFile != null) {
+      throw new IllegalArgumentException("--chunks-per-file applies to Zarr v3 output, not --format " + format);
     }
     for (TableFormatProvider provider : ServiceLoader.load(TableFormatProvider.class,
         StoreFormats.class.getClassLoader())) {
       if (provider.names().contains(format)) {
-        return provider.create(format, codec);
+        return provider.create(format, chunkRows, codec);
       }
     }
     throw new IllegalArgumentException("--format " + format + " needs the tensorslab-arrow module on the class path"

@@ -13,9 +13,10 @@ public interface TableFormatProvider {
   List<String> names();
 
   /**
-   * The format {@code name} with compression {@code codec} (the {@code --codec} text, null for none).
+   * The format {@code name} with rows per row group or batch {@code chunkRows} and compression
+   * {@code codec} (the {@code --chunk-rows} and {@code --codec} options; null when not given).
    *
    * @throws IllegalArgumentException naming the option that does not apply to the format
    */
-  TableFormat create(String name, String codec);
+  TableFormat create(String name, Long chunkRows, String codec);
 }
