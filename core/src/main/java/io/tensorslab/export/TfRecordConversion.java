@@ -133,7 +133,7 @@ public final class TfRecordConversion {
     if (engine != Engine.NATIVE) {
       throw new IllegalArgumentException(format + " output is written by the native reader, which cannot convert "
           + (nativeCannot != null ? nativeCannot : "with the tensorflow engine chosen")
-          + "; convert these features to npy or zarr, or drop the image features");
+          + "; write npy or zarr, or give image features as bytes (--feature NAME:bytes:) to keep their encoded bytes");
     }
     if (varLen == VarLen.PAD && features.stream().anyMatch(FeatureSpec::variableLength)) {
       throw new IllegalArgumentException("--varlen pad does not apply to " + format + " output: a '*' feature is"
