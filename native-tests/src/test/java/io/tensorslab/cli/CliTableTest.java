@@ -104,6 +104,51 @@ class CliTableTest {
     assertEquals(List.of(), listing(out));
   }
 
+  /**
+   * A kill between the commit's moves (the table placed, the manifest not yet: the commit pauses
+   * there in this child process) leaves the commit journal, which completes the table and its
+   * manifest; nothing else is left.
+   */
+  @Test
+  void aKillInsideTheCommitIsCompletedFromItsJournal(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out");
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dslf4j.internal.verbosity=ERROR",
+        "-Dtensorslab.commit.pauseMillis=60000", "-cp", System.getProperty("java.class.path"),
+        TensorSlabCommand.class.getName()));
+    command.addAll(convert(out, "--format", "arrow"));
+    Process child = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("child.log").toFile()).start();
+    try {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (!Files.exists(out.resolve("data.arrow")) && System.nanoTime() < deadline && child.isAlive()) {
+        Thread.sleep(20);
+      }
+      assertTrue(Files.exists(out.resolve("data.arrow")), () -> "the table was not placed: " + read(dir));
+    } finally {
+      child.destroyForcibly().waitFor(); // SIGKILL, inside the commit's pause before the manifest
+    }
+    List<String> left = listing(out);
+    assertFalse(left.contains("manifest.json"), left.toString());
+    assertTrue(left.stream().anyMatch(f -> f.endsWith(io.tensorslab.store.StoreCommit.JOURNAL_SUFFIX)), left.toString());
+    assertEquals(1, io.tensorslab.store.StoreCommit.recover(out));
+    assertEquals(List.of("data.arrow", "manifest.json"), listing(out));
+    String read = NumPy.runWith(ZarrReaders.tensorstorePython(), """
+        import pyarrow
+        print(pyarrow.ipc.open_file(pyarrow.memory_map(sys.argv[1])).read_all().num_rows)
+        """, out.resolve("data.arrow").toString());
+    assertEquals("7", read.strip());
+  }
+
+  private static String read(Path dir) {
+    try {
+      return Files.readString(dir.resolve("child.log"));
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
   @Test
   void optionsATableCannotTakeAreUsageErrors(@TempDir Path dir) {
     Path out = dir.resolve("o");
