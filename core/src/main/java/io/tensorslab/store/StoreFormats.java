@@ -4,6 +4,7 @@ import io.tensorslab.store.zarr.ZarrCodec;
 import io.tensorslab.store.zarr.ZarrFormat;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import java.util.ServiceLoader;
+import java.util.Set;
 
 /**
  * A {@link StoreFormat} from the convert options' text form ({@code --format}, {@code --chunk-rows},
@@ -11,6 +12,9 @@ import java.util.ServiceLoader;
  * one place that checks them together.
  */
 public final class StoreFormats {
+  /** The table formats' names, known here so that a missing module is named rather than the format unknown. */
+  private static final Set<String> TABLE_FORMATS = Set.of("arrow", "parquet");
+
   private StoreFormats() {}
 
   /**
@@ -58,9 +62,6 @@ public final class StoreFormats {
     return new ZarrStoreFormat(zarr, chunkRows == null ? 0 : chunkRows, chosen, chunksPerFile == null ? 1
         : chunksPerFile);
   }
-
-  /** The table formats' names, known here so that a missing module is named rather than the format unknown. */
-  private static final java.util.Set<String> TABLE_FORMATS = java.util.Set.of("arrow", "parquet");
 
   private static TableFormat tableFormat(String format, Long chunkRows, String codec, Integer chunksPerFile) {
     if (chunksPerFile != null) {
