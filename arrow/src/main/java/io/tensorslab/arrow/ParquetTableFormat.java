@@ -6,8 +6,6 @@ import io.tensorslab.store.StagedFile;
 import io.tensorslab.store.StoreDestination;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -18,13 +16,9 @@ import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -44,8 +38,8 @@ import org.apache.parquet.schema.Types;
  * back as {@code arrow.fixed_shape_tensor}, {@code large_list} and {@code large_binary}.
  *
  * <p>Row groups: {@code rowGroupRows} rows each ({@code --chunk-rows}), or parquet-java's default of
- * 128 MiB. Values go through parquet-java's example object model (a group per row), which copies each
- * value once more on the heap: simple rather than fast.
+ * 128 MiB. The values go from the staged columns to parquet-java's column writers ({@link ParquetRows}),
+ * which encode them into its pages.
  *
  * <p>Uncompressed: parquet-java's compressors (gzip, zstd, snappy) are Hadoop codecs, which need
  * Hadoop's classes at run time, and this module does not carry Hadoop.
@@ -56,7 +50,7 @@ public record ParquetTableFormat(long rowGroupRows) implements StagedColumnsForm
   /** The table file in the output directory. */
   public static final String FILE_NAME = "data.parquet";
   /** The values field of a three-level Parquet LIST, as pyarrow names it. */
-  private static final String LIST_ELEMENT = "element";
+  static final String LIST_ELEMENT = "element";
 
   @Override
   public String tableFile() {
@@ -66,33 +60,25 @@ public record ParquetTableFormat(long rowGroupRows) implements StagedColumnsForm
   @Override
   public StagedFile stageTable(StoreDestination destination, List<RowStore> stores, List<String> components,
       long rows) throws IOException {
-    List<TableColumn> columns = TableColumn.of(stores, components);
-    List<Type> fields = new ArrayList<>();
-    List<Field> arrowFields = new ArrayList<>();
-    List<ColumnValues> values = new ArrayList<>();
-    for (TableColumn c : columns) {
-      arrowFields.add(ArrowTable.fieldOf(c, LIST_ELEMENT)); // also refuses what a table cannot hold, naming it
-      fields.add(parquetType(c));
-      values.add(new ColumnValues(c));
-    }
-    MessageType schema = new MessageType("schema", fields);
     return TableFiles.stage(destination, FILE_NAME, "Parquet", temporary -> {
-      ExampleParquetWriter.Builder builder = ExampleParquetWriter.builder(new LocalOutputFile(temporary))
+      List<TableColumn> columns = TableColumn.of(stores, components);
+      List<Type> fields = new ArrayList<>();
+      List<Field> arrowFields = new ArrayList<>();
+      for (TableColumn c : columns) {
+        arrowFields.add(ArrowTable.fieldOf(c, LIST_ELEMENT)); // also refuses what a table cannot hold, naming it
+        fields.add(parquetType(c));
+      }
+      ParquetRows parquetRows = new ParquetRows(new MessageType("schema", fields),
+          Map.of("ARROW:schema", arrowSchema(arrowFields)), columns);
+      ParquetWriter.Builder<Long, ?> builder = ParquetRows.writer(new LocalOutputFile(temporary), parquetRows)
           .withConf(new PlainParquetConfiguration())
-          .withType(schema)
-          .withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
-          .withExtraMetaData(Map.of("ARROW:schema", arrowSchema(arrowFields)));
+          .withCompressionCodec(CompressionCodecName.UNCOMPRESSED);
       if (rowGroupRows > 0) {
         builder.withRowGroupRowCountLimit(Math.toIntExact(Math.min(rowGroupRows, Integer.MAX_VALUE)));
       }
-      SimpleGroupFactory groups = new SimpleGroupFactory(schema);
-      try (ParquetWriter<Group> writer = builder.build()) {
+      try (ParquetWriter<Long> writer = builder.build()) {
         for (long row = 0; row < rows; row++) {
-          Group g = groups.newGroup();
-          for (int c = 0; c < columns.size(); c++) {
-            values.get(c).addRow(g, c, row);
-          }
-          writer.write(g);
+          writer.write(row);
         }
       }
     });
@@ -132,76 +118,6 @@ public record ParquetTableFormat(long rowGroupRows) implements StagedColumnsForm
       default -> Types.primitive(bits == 64 ? PrimitiveTypeName.INT64 : PrimitiveTypeName.INT32, repetition)
           .as(LogicalTypeAnnotation.intType(bits, dtype.kind() == 'i')).named(name);
     };
-  }
-
-  /** Reads one column's staged values and adds them to a row's group. */
-  private static final class ColumnValues {
-    private final TableColumn column;
-    private final MemorySegment values;
-    private final MemorySegment rowSplits;
-    private final MemorySegment byteLengths;
-    private final NpyDtype dtype;
-    private final long itemsPerRow;
-    private final boolean scalar;
-
-    ColumnValues(TableColumn column) {
-      this.column = column;
-      this.values = column.values().column();
-      this.rowSplits = column.ragged() ? column.rowSplits().column() : null;
-      this.byteLengths = column.byteLengths() == null ? null : column.byteLengths().column();
-      this.dtype = column.values().layout().dtype();
-      long n = 1;
-      for (long d : column.values().layout().rowShape()) {
-        n = Math.multiplyExact(n, d);
-      }
-      this.itemsPerRow = n;
-      this.scalar = !column.ragged() && column.values().layout().rowShape().length == 0;
-    }
-
-    void addRow(Group row, int field, long r) {
-      if (scalar) {
-        add(row, field, r);
-        return;
-      }
-      long from = column.ragged() ? rowSplits.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, r) : r * itemsPerRow;
-      long to = column.ragged() ? rowSplits.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, r + 1) : from + itemsPerRow;
-      Group list = row.addGroup(field);
-      for (long i = from; i < to; i++) {
-        add(list.addGroup(0), 0, i);
-      }
-    }
-
-    private void add(Group g, int field, long i) {
-      int size = dtype.itemSize();
-      switch (dtype.kind()) {
-        case 'S' -> {
-          long length = byteLengths.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
-          g.add(field, Binary.fromConstantByteArray(values.asSlice(i * size, length).toArray(ValueLayout.JAVA_BYTE)));
-        }
-        case 'f' -> {
-          switch (size) {
-            case 2 -> g.add(field, Binary.fromConstantByteArray(values.asSlice(i * 2, 2).toArray(ValueLayout.JAVA_BYTE)));
-            case 4 -> g.add(field, values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
-            default -> g.add(field, values.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i));
-          }
-        }
-        default -> {
-          boolean signed = dtype.kind() == 'i';
-          switch (size) {
-            case 1 -> {
-              byte b = values.get(ValueLayout.JAVA_BYTE, i);
-              g.add(field, signed ? b : Byte.toUnsignedInt(b));
-            }
-            case 2 -> {
-              short s = values.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i);
-              g.add(field, signed ? s : Short.toUnsignedInt(s));
-            }
-            case 4 -> g.add(field, values.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i));
-            default -> g.add(field, values.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i));
-          }
-        }
-      }
-    }
   }
 
   @Override
