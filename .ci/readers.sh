@@ -3,6 +3,7 @@
 #   NumPy                      the consumer of every .npy file   (Debian's python3-numpy)
 #   zarr-python 2 + Dask       read Zarr v2 stores               (Debian's python3-zarr, python3-dask)
 #   tensorstore                reads Zarr v2 and v3 stores       (pip, into .tensorslab/tensorstore-venv)
+#   pyarrow                    reads Arrow IPC and Parquet tables (pip, into the same venv)
 # Missing judges make the tests fail (never skip), so they are installed here, each only when absent.
 # TENSORSLAB_NO_PROVISION=1 turns this off (the tests then say what is missing).
 
@@ -41,6 +42,11 @@ tensorslab_provision_test_readers() { # $1: the repository root
     if [ -x "$venv/bin/pip" ] && "$venv/bin/pip" install -q --retries 0 --timeout 20 tensorstore numpy >&2; then :; else
       echo "build: could not install tensorstore; the Zarr reader tests will fail saying so" >&2
     fi
+  fi
+  if [ -x "$venv/bin/pip" ] && ! "$venv/bin/python" -c 'import pyarrow' >/dev/null 2>&1; then
+    echo "build: installing pyarrow into $venv (the Arrow and Parquet reader the table tests check with)" >&2
+    "$venv/bin/pip" install -q --retries 0 --timeout 20 pyarrow >&2 \
+      || echo "build: could not install pyarrow; the Arrow and Parquet table tests will fail saying so" >&2
   fi
 }
 

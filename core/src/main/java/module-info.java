@@ -38,4 +38,7 @@ module io.tensorslab.core {
   exports io.tensorslab.shard;
   exports io.tensorslab.tf;
   exports io.tensorslab.tfrecord;
+
+  // Arrow IPC and Parquet tables come from tensorslab-arrow when it is present (StoreFormats.fromOptions).
+  uses io.tensorslab.store.TableFormatProvider;
 }

@@ -7,6 +7,7 @@ import io.tensorslab.shard.ShardLedger;
 import io.tensorslab.shard.ShardPlan;
 import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.TableFormat;
 import io.tensorslab.store.zarr.ZarrGroups;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tfrecord.FeatureSpec;
@@ -197,7 +198,8 @@ final class ConvertCommand implements Callable<Integer> {
       stdout.println(engine == Engine.TENSORFLOW ? "engine: tensorflow (--engine tensorflow)"
           : "engine: tensorflow (auto: the native reader cannot convert " + c.nativeUnsupportedReason() + ")");
     }
-    stdout.println("open in Python: " + (format instanceof ZarrStoreFormat || c.engine() != TfRecordConversion.Engine.NATIVE
+    stdout.println("open in Python: " + (format instanceof ZarrStoreFormat || format instanceof TableFormat
+        || c.engine() != TfRecordConversion.Engine.NATIVE
         ? ExportRun.pythonOpen(result, format) : ExportRun.pythonLoad(result.arrays().getFirst().path())));
     stdout.flush();
   }
@@ -395,6 +397,14 @@ final class ConvertCommand implements Callable<Integer> {
       if (Files.exists(root)) {
         throw new IOException("output directory already holds a Zarr store (" + root.getFileName()
             + "); pass --overwrite to replace it (path=" + dir + ")");
+      }
+      return;
+    }
+    if (format instanceof TableFormat table) {
+      Path file = dir.resolve(table.tableFile());
+      if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException("output directory already holds " + table.tableFile() + "; pass --overwrite to replace"
+            + " it (path=" + dir + ")");
       }
       return;
     }

@@ -8,6 +8,7 @@ import io.tensorslab.export.ExportedArray;
 import io.tensorslab.npy.NpyHeader;
 import java.io.IOException;
 import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.TableFormat;
 import io.tensorslab.store.zarr.ZarrFormat;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import java.io.PrintWriter;
@@ -98,6 +99,11 @@ final class ExportRun {
           zarr.chunkRows() > 0 ? zarr.chunkRows() + "-row" : "32-64 MiB", zarr.codec());
       return;
     }
+    if (format instanceof TableFormat table) {
+      out.printf(Locale.ROOT, "  %s: one %s table, a column per feature; manifest.json lists the columns%n",
+          table.tableFile(), format);
+      return;
+    }
     int width = 0;
     for (ExportedArray a : result.arrays()) {
       width = Math.max(width, result.directory().relativize(a.path()).toString().length());
@@ -112,12 +118,18 @@ final class ExportRun {
   }
 
   /**
-   * The Python that opens the export: {@code numpy.load} of the first array (no copy), or for a
-   * Zarr store {@code zarr.open_group} of the directory.
+   * The Python that opens the export: {@code numpy.load} of the first array (no copy), for a
+   * Zarr store {@code zarr.open_group} of the directory, for a table pyarrow's reader of its file.
    */
   static String pythonOpen(ExportResult result, StoreFormat format) {
     if (format instanceof ZarrStoreFormat) {
       return "import zarr; group = zarr.open_group(" + pythonString(result.directory()) + ", mode=\"r\")";
+    }
+    if (format instanceof TableFormat table) {
+      Path file = result.directory().resolve(table.tableFile());
+      return table.tableFile().endsWith(".parquet")
+          ? "import pyarrow.parquet; table = pyarrow.parquet.read_table(" + pythonString(file) + ")"
+          : "import pyarrow; table = pyarrow.ipc.open_file(pyarrow.memory_map(" + pythonString(file) + ")).read_all()";
     }
     return "import numpy; " + result.arrays().getFirst().name().replaceAll("[^A-Za-z0-9_]", "_") + " = "
         + pythonLoad(result.arrays().getFirst().path());

@@ -13,19 +13,20 @@ final class OutputFormatOptions {
   @Spec(Spec.Target.MIXEE)
   CommandSpec spec;
 
-  @Option(names = "--format", paramLabel = "npy|zarr|zarr3", defaultValue = "npy",
-      description = "Output format: one NAME.npy per output, or DIR as a Zarr v2 (zarr) or v3 (zarr3) group with "
-          + "one chunked array per output (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--format", paramLabel = "npy|zarr|zarr3|arrow|parquet", defaultValue = "npy",
+      description = "Output format: one NAME.npy per output, DIR as a Zarr v2 (zarr) or v3 (zarr3) group with "
+          + "one chunked array per output, or one table with a column per feature, DIR/data.arrow (Arrow IPC) or "
+          + "DIR/data.parquet (default: ${DEFAULT-VALUE}).")
   String format;
 
   @Option(names = "--chunk-rows", paramLabel = "N",
       description = "Zarr: rows per chunk for every array (default: the largest power of two giving chunks of at "
-          + "most 64 MiB, so 32-64 MiB per chunk).")
+          + "most 64 MiB, so 32-64 MiB per chunk); Parquet: rows per row group (default: 128 MiB row groups).")
   Long chunkRows;
 
   @Option(names = "--codec", paramLabel = "none|gzip|zstd",
       description = "Zarr: chunk compression, optionally with a level: gzip:1..9, zstd:1..22 (default: none; "
-          + "gzip means gzip:1, zstd means zstd:3).")
+          + "gzip means gzip:1, zstd means zstd:3). Arrow and Parquet tables are written uncompressed.")
   String codec;
 
   @Option(names = "--chunks-per-file", paramLabel = "K",

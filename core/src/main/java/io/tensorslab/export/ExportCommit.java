@@ -6,6 +6,7 @@ import io.tensorslab.store.StagedFile;
 import io.tensorslab.store.StoreCommit;
 import io.tensorslab.store.StoreDestination;
 import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.TableFormat;
 import io.tensorslab.store.zarr.ZarrGroups;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import java.io.IOException;
@@ -56,7 +57,8 @@ final class ExportCommit {
   /**
    * Stages the export's index — {@code manifest.json} ({@code manifestJson}), or for a Zarr store its
    * group metadata with the manifest as the root attributes ({@link Manifest#attributes}: what every
-   * engine and worker knows alike) — and publishes the finished {@code stores} and the index as one
+   * engine and worker knows alike), or for a {@link TableFormat} the table file written from the
+   * staged columns and the manifest — and publishes the finished {@code stores} and the index as one
    * {@link StoreCommit}, the index last.
    *
    * @param entries one per store, in store order
@@ -71,6 +73,16 @@ final class ExportCommit {
       // A Zarr store's manifest is its root group's attributes, written with the group metadata, last.
       index = ZarrGroups.stage(dir, zarr.format(), entries.stream().map(Manifest.Entry::name).toList(),
           Manifest.attributes(entries, rows), destination.durable());
+    } else if (format instanceof TableFormat table) {
+      // One table file holds every store's rows; it goes before the manifest, which marks it complete.
+      StagedFile tableFile = table.stageTable(destination, stores,
+          entries.stream().map(Manifest.Entry::component).toList(), rows);
+      try {
+        index = List.of(tableFile, Manifest.stage(dir.resolve(Manifest.FILE_NAME), manifestJson.get()));
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(tableFile.temporary());
+        throw e;
+      }
     } else {
       index = List.of(Manifest.stage(dir.resolve(Manifest.FILE_NAME), manifestJson.get()));
     }

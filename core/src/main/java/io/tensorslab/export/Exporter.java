@@ -4,6 +4,7 @@ import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.store.OutputNames;
 import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.TableFormat;
 import io.tensorslab.store.zarr.ZarrGroups;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.BatchSource;
@@ -117,7 +118,9 @@ final class Exporter {
    */
   static void checkDestinations(Path dir, StoreFormat format, boolean overwrite, Map<String, String> fileByName,
       List<Path> createdParents) throws IOException {
-    Map<String, String> files = new LinkedHashMap<>(fileByName);
+    // A table format writes every output into its one table file: that file is the only target.
+    Map<String, String> files = format instanceof TableFormat table
+        ? new LinkedHashMap<>(Map.of(table.tableFile(), table.tableFile())) : new LinkedHashMap<>(fileByName);
     // The file that marks the export complete: manifest.json, or the Zarr root group's metadata.
     String index = ExportCommit.indexFile(format);
     files.put(index, index);

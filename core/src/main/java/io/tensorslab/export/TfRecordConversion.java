@@ -4,6 +4,7 @@ import io.tensorslab.shard.Shard;
 import io.tensorslab.shard.ShardLedger;
 import io.tensorslab.shard.ShardPlan;
 import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.TableFormat;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.TfRecordCompression;
@@ -117,6 +118,25 @@ public final class TfRecordConversion {
     if (engine == Engine.NATIVE && nativeCannot != null) {
       throw new IllegalArgumentException("the native engine cannot convert these features: " + nativeCannot
           + "; use the tensorflow engine");
+    }
+    if (format instanceof TableFormat) {
+      checkTableFormat();
+    }
+  }
+
+  /**
+   * A table is written by the native engine alone (it keeps each bytes value's true length) and keeps
+   * a {@code *} feature as a list column, so what would need more is refused here, naming it.
+   */
+  private void checkTableFormat() {
+    if (engine != Engine.NATIVE) {
+      throw new IllegalArgumentException(format + " output is written by the native reader, which cannot convert "
+          + (nativeCannot != null ? nativeCannot : "with the tensorflow engine chosen")
+          + "; write npy or zarr, or give image features as bytes (--feature NAME:bytes:) to keep their encoded bytes");
+    }
+    if (varLen == VarLen.PAD && features.stream().anyMatch(FeatureSpec::variableLength)) {
+      throw new IllegalArgumentException("--varlen pad does not apply to " + format + " output: a '*' feature is"
+          + " a list column holding each row's own values; drop --varlen pad");
     }
   }
 

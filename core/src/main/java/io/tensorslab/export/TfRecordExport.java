@@ -16,6 +16,7 @@ import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.store.StoreCommit;
 import io.tensorslab.store.StoreDestination;
 import io.tensorslab.store.StoreFormat;
+import io.tensorslab.store.TableFormat;
 import io.tensorslab.store.zarr.ZarrArraySpec;
 import io.tensorslab.store.zarr.ZarrPartStore;
 import io.tensorslab.store.zarr.ZarrStore;
@@ -259,12 +260,19 @@ final class TfRecordExport {
     RowLayout shapesLayout; // NAME.shapes of an image:*,*,C feature; null otherwise
     long mainRows;          // rows of the main store when finished
     long secondRows;
+    /**
+     * A bytes feature written to a {@link TableFormat}: one int64 per value, its exact length (the
+     * main store's {@code |S} items are NUL-padded, and a value may itself end in NULs); else null.
+     */
+    RowLayout byteLengthsLayout;
+    long byteLengthsRows;
     long width;             // values per row of a padded feature
     byte[] padItem;         // one pad item of a padded feature
     long[] valueStart;      // ragged: per range of the plan its first value, and the total last
     RowStore main;
     RowStore second;
     RowStore shapes;
+    RowStore byteLengths;
     /** Ragged: one past the last value this export writes (a shard's owned end; the total otherwise). */
     long valuesOwnedEnd = Long.MAX_VALUE;
 
@@ -314,6 +322,11 @@ final class TfRecordExport {
           out.shapes = create(out.shapesLayout, destination, rows);
           stores.add(out.shapes);
           components.add(out.shapesLayout.name()); // as TensorFlow's image batches name it: a component of its own
+        }
+        if (out.byteLengthsLayout != null) {
+          out.byteLengths = create(out.byteLengthsLayout, destination, out.byteLengthsRows);
+          stores.add(out.byteLengths);
+          components.add(out.spec.name());
         }
       }
       long copyStart = System.nanoTime();
@@ -417,6 +430,9 @@ final class TfRecordExport {
       }
       if (o.shapes == s) {
         return rows;
+      }
+      if (o.byteLengths == s) {
+        return o.byteLengthsRows;
       }
     }
     throw new IllegalStateException("store of no feature: " + s.target());
@@ -939,6 +955,11 @@ final class TfRecordExport {
       out.secondLayout = new RowLayout(spec.name() + TfRecordConversion.LENGTHS_SUFFIX, INT64, new long[0]);
       out.secondRows = rows;
     }
+    if (job.format() instanceof TableFormat && dtype.kind() == 'S' && !padded) {
+      // A table keeps each value's true bytes: the lengths beside the NUL-padded items (one per value).
+      out.byteLengthsLayout = new RowLayout(TableFormat.byteLengthsName(out.mainLayout.name()), INT64, new long[0]);
+      out.byteLengthsRows = out.mainRows * (out.mainLayout.rowBytes() / dtype.itemSize());
+    }
     return out;
   }
 
@@ -1070,6 +1091,8 @@ final class TfRecordExport {
     private final Cursor[] main;
     private final Cursor[] second;
     private final Cursor[] shapes;
+    /** Per bytes feature written to a table: the value lengths' cursor (item-indexed); else null. */
+    private final Cursor[] byteLengths;
     private final long[] nextValue;
     private final long[] valueEnd;
     private long pendingRows;
@@ -1083,6 +1106,7 @@ final class TfRecordExport {
       main = new Cursor[n];
       second = new Cursor[n];
       shapes = new Cursor[n];
+      byteLengths = new Cursor[n];
       nextValue = new long[n];
       valueEnd = task.valueEnd();
       long endRow = range.endRow();
@@ -1096,6 +1120,11 @@ final class TfRecordExport {
         }
         second[f] = o.second == null ? null : new Cursor(o.second, endRow, staging);
         shapes[f] = o.shapes == null ? null : new Cursor(o.shapes, endRow, staging);
+        if (o.byteLengths != null) {
+          long itemsPerRow = o.mainLayout.rowBytes() / o.mainLayout.dtype().itemSize();
+          byteLengths[f] = new Cursor(o.byteLengths, ragged(o.spec) ? task.valueEnd()[f] : endRow * itemsPerRow,
+              staging);
+        }
       }
     }
 
@@ -1115,11 +1144,11 @@ final class TfRecordExport {
           writeRaw(f, v, main[f], row);
         } else if (!o.spec.variableLength()) {
           if (n > 0) {
-            writeValues(o, v, n, main[f], row * n);
+            writeValues(o, v, n, main[f], byteLengths[f], row * n);
           }
         } else if (ragged(o.spec)) {
           second[f].longAt(row, nextValue[f]); // row_splits[row]: the values before this row
-          writeValues(o, v, n, main[f], nextValue[f]);
+          writeValues(o, v, n, main[f], byteLengths[f], nextValue[f]);
           nextValue[f] += n;
         } else {
           writePadded(o, v, main[f], row);
@@ -1202,8 +1231,11 @@ final class TfRecordExport {
       }
       return true;
     }
-    /** The {@code n} values of {@code v} as items {@code [item, item + n)} of the store, across windows. */
-    private void writeValues(FeatureOutput o, RowValues v, int n, Cursor c, long item)
+    /**
+     * The {@code n} values of {@code v} as items {@code [item, item + n)} of the store, across windows;
+     * with {@code lengths}, each bytes value's length as the same item of that store.
+     */
+    private void writeValues(FeatureOutput o, RowValues v, int n, Cursor c, Cursor lengths, long item)
         throws IOException {
       long itemBytes = o.main.layout().dtype().itemSize();
       long itemsPerRow = c.store.rowBytes() / itemBytes;
@@ -1221,6 +1253,9 @@ final class TfRecordExport {
           case BYTES -> {
             for (int i = 0; i < chunk; i++) {
               v.copyBytes(done + i, c.window.bytes(), dst + i * itemBytes, itemBytes);
+              if (lengths != null) {
+                lengths.longAt(at + i, v.bytesLength(done + i));
+              }
             }
           }
         }
@@ -1255,7 +1290,7 @@ final class TfRecordExport {
       }
       c.ensure(row); // the pad below needs the row's window even when the row is empty
       if (n > 0) {
-        writeValues(o, v, n, c, row * o.width);
+        writeValues(o, v, n, c, null, row * o.width);
       }
       long itemBytes = o.padItem.length;
       long at = (row - c.window.first()) * o.width * itemBytes + n * itemBytes;
@@ -1293,6 +1328,9 @@ final class TfRecordExport {
           failure = closeQuietly(c, failure);
         }
         for (Cursor c : shapes) {
+          failure = closeQuietly(c, failure);
+        }
+        for (Cursor c : byteLengths) {
           failure = closeQuietly(c, failure);
         }
       } finally {

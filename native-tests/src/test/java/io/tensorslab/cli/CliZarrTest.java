@@ -149,7 +149,7 @@ class CliZarrTest {
         .assertFails(2, "--chunks-per-file 4 needs --format zarr3");
     RunCli.run(convert(input, dir.resolve("o"), "--format", "zarr", "--codec", "lz4"))
         .assertFails(2, "--codec", "lz4");
-    RunCli.run(convert(input, dir.resolve("o"), "--format", "parquet")).assertFails(2, "--format", "parquet");
+    RunCli.run(convert(input, dir.resolve("o"), "--format", "hdf5")).assertFails(2, "--format", "hdf5");
     assertFalse(Files.exists(dir.resolve("o")));
   }
 }
