@@ -4,19 +4,16 @@ import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.shard.Shard;
 import io.tensorslab.shard.ShardLedger;
 import io.tensorslab.shard.ShardPlan;
-import io.tensorslab.slab.MemoryAdvice;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.store.OutputDirectory;
 import io.tensorslab.store.RowLayout;
 import io.tensorslab.store.RowStore;
 import io.tensorslab.store.RowStores;
-import io.tensorslab.store.RowWindow;
 import io.tensorslab.store.StagedFile;
 import io.tensorslab.store.StoreCapacity;
 import io.tensorslab.store.StoreCommit;
 import io.tensorslab.store.StoreDestination;
 import io.tensorslab.store.StoreFormat;
-import io.tensorslab.store.TableFormat;
 import io.tensorslab.store.zarr.ZarrArraySpec;
 import io.tensorslab.store.zarr.ZarrPartStore;
 import io.tensorslab.store.zarr.ZarrStore;
@@ -27,7 +24,6 @@ import io.tensorslab.tfrecord.FeatureSelection;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.FeatureValues;
 import io.tensorslab.tfrecord.ImageHeader;
-import io.tensorslab.tfrecord.RowValues;
 import io.tensorslab.tfrecord.MalformedExampleException;
 import io.tensorslab.tfrecord.TfRecordCompression;
 import io.tensorslab.tfrecord.TfRecordException;
@@ -37,11 +33,8 @@ import io.tensorslab.tfrecord.TfRecordReader;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,7 +100,6 @@ import java.util.function.BooleanSupplier;
 final class TfRecordExport {
 
   private static final NpyDtype INT64 = NpyDtype.INT64;
-  private static final NpyDtype FLOAT32 = NpyDtype.FLOAT32;
   private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   /**
    * Ranges per thread. One: the {@code .npy} store releases written pages in 32 MiB runs of
@@ -117,7 +109,6 @@ final class TfRecordExport {
    * and shard), so that its own rows still make a range per thread.
    */
   private static final int RANGES_PER_THREAD = 1;
-  private static final int PROGRESS_EVERY_ROWS = 4096;
 
   private final TfRecordConversion job;
   private final List<FeatureSpec> features;
@@ -128,16 +119,10 @@ final class TfRecordExport {
   /** Ranges over all rows, in row order. */
   private final List<Range> ranges = new ArrayList<>();
   private long rows;
-  private long startNanos;
-  /** Rows and bytes written so far, for the listener; guarded by itself. */
-  private final long[] progress = new long[2];
-  /** Rows the listener is told of as the total. */
-  private long progressTotal;
+  private final ConversionProgress progress;
   /** First row of the earliest range that failed so far; later ranges stop (see readRange). */
   private volatile long firstFailedRow = Long.MAX_VALUE;
 
-  private final ExportListener listener;
-  private final Cancellation cancellation;
   /** Rows from TensorFlow's parse, in row order; null: the native reader's ranges, on the job's threads. */
   private final RowSource.OrderedOpener orderedRows;
   /** Batches the ordered rows came in (the manifest's count); the ranges' count otherwise. */
@@ -155,8 +140,7 @@ final class TfRecordExport {
       RowSource.OrderedOpener orderedRows) {
     this.job = job;
     this.orderedRows = orderedRows;
-    this.listener = listener;
-    this.cancellation = cancellation;
+    this.progress = new ConversionProgress(listener, cancellation);
     this.features = job.features();
     this.selection = FeatureSelection.of(features);
     this.rawBytes = features.stream()
@@ -176,7 +160,7 @@ final class TfRecordExport {
         // image decoding is TensorFlow's DecodeImage
         return "feature '" + f.name() + "' (" + f.dtypeName() + " is decoded by TensorFlow)";
       }
-      for (String name : outputNames(f, varLen)) {
+      for (String name : FeatureOutput.outputNames(f, varLen)) {
         try {
           new RowLayout(name, INT64, new long[0]);
         } catch (IllegalArgumentException e) {
@@ -187,27 +171,12 @@ final class TfRecordExport {
     return null;
   }
 
-  private static List<String> outputNames(FeatureSpec f, TfRecordConversion.VarLen varLen) {
-    if (f.imageSizeVaries()) {
-      return varLen == TfRecordConversion.VarLen.RAGGED
-          ? List.of(f.name() + FeatureSpec.VALUES_SUFFIX, f.name() + FeatureSpec.ROW_SPLITS_SUFFIX,
-              f.name() + FeatureSpec.SHAPES_SUFFIX)
-          : List.of(f.name(), f.name() + FeatureSpec.SHAPES_SUFFIX);
-    }
-    if (!f.variableLength()) {
-      return List.of(f.name());
-    }
-    return varLen == TfRecordConversion.VarLen.RAGGED ? f.componentNames()
-        : List.of(f.name(), f.name() + TfRecordConversion.LENGTHS_SUFFIX);
-  }
-
-  /** A feature written as values and row splits: a {@code *} feature, or images of several sizes, with ragged output. */
   private boolean ragged(FeatureSpec f) {
-    return (f.variableLength() || f.imageSizeVaries()) && job.varLen() == TfRecordConversion.VarLen.RAGGED;
+    return FeatureOutput.ragged(f, job.varLen());
   }
 
   private boolean padded(FeatureSpec f) {
-    return f.variableLength() && job.varLen() == TfRecordConversion.VarLen.PAD;
+    return FeatureOutput.padded(f, job.varLen());
   }
 
   /**
@@ -215,7 +184,7 @@ final class TfRecordExport {
    *
    * @param index which of {@link #indexes} the file is
    */
-  private record Range(int index, Path file, int firstRecord, int count, long offset, boolean seekable,
+  record Range(int index, Path file, int firstRecord, int count, long offset, boolean seekable,
       long firstRow) {
     long endRow() {
       return firstRow + count;
@@ -226,73 +195,15 @@ final class TfRecordExport {
    * A range as a range writer writes it: per feature, the first value of a ragged feature's range
    * and the end of its values (both -1 for another feature).
    */
-  private record Task(Range range, long[] valueStart, long[] valueEnd) {}
-
-  /** What the count pass found in one range, per feature. */
-  private static final class RangeCounts {
-    final long[] values;
-    final long[] longestRow;
-    final long[] shortestRow;
-    final long[] longestBytes;
-    /** Image features: the largest height and width (from the headers). */
-    final long[] imageHeight;
-    final long[] imageWidth;
-
-    RangeCounts(int n) {
-      values = new long[n];
-      longestRow = new long[n];
-      shortestRow = new long[n];
-      longestBytes = new long[n];
-      imageHeight = new long[n];
-      imageWidth = new long[n];
-      Arrays.fill(shortestRow, Long.MAX_VALUE);
-    }
-  }
-
-  /**
-   * One feature's outputs: their layouts and sizes, from the plan and the counts; then the stores
-   * they are written to.
-   */
-  private static final class FeatureOutput {
-    final FeatureSpec spec;
-    RowLayout mainLayout;   // NAME, or NAME.values
-    RowLayout secondLayout; // NAME.row_splits or NAME.lengths; null for a fixed feature
-    RowLayout shapesLayout; // NAME.shapes of an image:*,*,C feature; null otherwise
-    long mainRows;          // rows of the main store when finished
-    long secondRows;
-    /**
-     * A bytes feature written to a {@link TableFormat}: one int64 per value, its exact length (the
-     * main store's {@code |S} items are NUL-padded, and a value may itself end in NULs); else null.
-     */
-    RowLayout byteLengthsLayout;
-    long byteLengthsRows;
-    long width;             // values per row of a padded feature
-    byte[] padItem;         // one pad item of a padded feature
-    long[] valueStart;      // ragged: per range of the plan its first value, and the total last
-    RowStore main;
-    RowStore second;
-    RowStore shapes;
-    RowStore byteLengths;
-    /** Ragged: one past the last value this export writes (a shard's owned end; the total otherwise). */
-    long valuesOwnedEnd = Long.MAX_VALUE;
-
-    FeatureOutput(FeatureSpec spec) {
-      this.spec = spec;
-    }
-
-    long totalValues() {
-      return valueStart[valueStart.length - 1];
-    }
-  }
+  record Task(Range range, long[] valueStart, long[] valueEnd) {}
 
   // ------------------------------------------------------------------ whole export
 
   /** Converts into {@code .npy} files or one Zarr store; on failure nothing is left at a final path. */
   ExportResult run() throws IOException {
     long start = System.nanoTime();
-    startNanos = start;
     plan(job.threads() * RANGES_PER_THREAD);
-    progressTotal = rows;
+    progress.start(start, rows);
     RangeCounts[] counts = needsCounts() ? countAll() : null;
     List<FeatureOutput> outputs = layouts(counts);
     Path dir = job.directory().toAbsolutePath().normalize();
@@ -377,7 +288,7 @@ final class TfRecordExport {
     Map<String, String> fileByName = new LinkedHashMap<>();
     Map<String, String> featureOf = new LinkedHashMap<>();
     for (FeatureSpec f : features) {
-      for (String name : outputNames(f, job.varLen())) {
+      for (String name : FeatureOutput.outputNames(f, job.varLen())) {
         String file = dir.relativize(format.target(dir, name)).toString();
         String other = featureOf.putIfAbsent(name, f.name());
         if (other != null) {
@@ -469,7 +380,7 @@ final class TfRecordExport {
     long unit = 1;
     List<String> arrays = new ArrayList<>();
     for (FeatureOutput o : shardOutputs) {
-      for (RowLayout layout : layoutsOf(o)) {
+      for (RowLayout layout : o.layouts()) {
         ZarrArraySpec a = zarr.spec(layout);
         arrays.add("{\"path\": " + ShardPlan.quote(a.path()) + ", \"chunk_rows\": " + a.chunkRows() + "}");
         if (ragged(o.spec) && layout == o.mainLayout) {
@@ -512,17 +423,6 @@ final class TfRecordExport {
     return zarr;
   }
 
-  private static List<RowLayout> layoutsOf(FeatureOutput o) {
-    List<RowLayout> layouts = new ArrayList<>(List.of(o.mainLayout));
-    if (o.secondLayout != null) {
-      layouts.add(o.secondLayout);
-    }
-    if (o.shapesLayout != null) {
-      layouts.add(o.shapesLayout);
-    }
-    return layouts;
-  }
-
   private static long gcd(long a, long b) {
     return b == 0 ? a : gcd(b, a % b);
   }
@@ -538,7 +438,7 @@ final class TfRecordExport {
    */
   TfRecordConversion.ShardOutcome runShard(Shard shard, boolean finish) throws IOException {
     long start = System.nanoTime();
-    startNanos = start;
+    progress.start(start, 0);
     planShards(shard.count());
     Path store = job.directory().toAbsolutePath().normalize();
     Files.createDirectories(store);
@@ -564,7 +464,7 @@ final class TfRecordExport {
     long a = part.firstRow();
     long b = part.endRow();
     boolean lastShard = part.shard() == shardPlan.shards() - 1;
-    progressTotal = b - a;
+    progress.expect(b - a);
     long[] before = valuesBefore(outputs, a);
     long[] upTo = valuesBefore(outputs, b);
     Map<String, Long> valueEnds = new LinkedHashMap<>();
@@ -729,7 +629,7 @@ final class TfRecordExport {
     Map<ZarrArraySpec, Long> shapes = new LinkedHashMap<>();
     List<Manifest.Entry> entries = new ArrayList<>();
     for (FeatureOutput o : shardOutputs) {
-      for (RowLayout layout : layoutsOf(o)) {
+      for (RowLayout layout : o.layouts()) {
         long n = layout == o.mainLayout ? o.mainRows : layout == o.shapesLayout ? rows : o.secondRows;
         ZarrArraySpec spec = zarr.spec(layout);
         shapes.put(spec, n);
@@ -869,7 +769,7 @@ final class TfRecordExport {
       for (int f = 0; f < features.size(); f++) {
         FeatureValues v = s.values(f);
         if (rawBytes[f] >= 0) {
-          checkRawLength(f, v, r, row); // failing here, before any file exists
+          FeatureRowWriter.checkRawLength(features.get(f), rawBytes[f], v, r, row); // failing here, before any file exists
           continue;
         }
         FeatureSpec spec = features.get(f);
@@ -898,111 +798,9 @@ final class TfRecordExport {
   private List<FeatureOutput> layouts(RangeCounts[] counts) throws IOException {
     List<FeatureOutput> outputs = new ArrayList<>();
     for (int f = 0; f < features.size(); f++) {
-      outputs.add(layout(f, counts));
+      outputs.add(FeatureOutput.plan(job, f, counts, ranges.size(), rows));
     }
     return outputs;
-  }
-
-  private FeatureOutput layout(int f, RangeCounts[] counts) throws IOException {
-    FeatureSpec spec = features.get(f);
-    FeatureOutput out = new FeatureOutput(spec);
-    long longestRow = 0;
-    long shortestRow = Long.MAX_VALUE;
-    long longestBytes = 0;
-    if (counts != null) {
-      out.valueStart = new long[ranges.size() + 1];
-      for (int r = 0; r < ranges.size(); r++) {
-        out.valueStart[r + 1] = out.valueStart[r] + counts[r].values[f];
-        longestRow = Math.max(longestRow, counts[r].longestRow[f]);
-        shortestRow = Math.min(shortestRow, counts[r].shortestRow[f]);
-        longestBytes = Math.max(longestBytes, counts[r].longestBytes[f]);
-      }
-    }
-    if (spec.isImage()) {
-      return imageLayout(out, imageSize(f, counts));
-    }
-    boolean padded = padded(spec);
-    Object pad = job.padValues().get(spec.name());
-    byte[] padBytes = pad instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : new byte[0];
-    NpyDtype dtype = spec.decoder() instanceof FeatureSpec.Decoder.Raw raw ? raw.type().npy() : switch (spec.dtype()) {
-      case FLOAT32 -> FLOAT32;
-      case INT64 -> INT64;
-      case BYTES -> {
-        // As the TensorFlow engine's string writer: |S of the longest value (at least 1), pad values included where used.
-        boolean padUsed = padded && rows > 0 && shortestRow < longestRow;
-        long w = Math.max(1, Math.max(longestBytes, padUsed ? padBytes.length : 0));
-        if (w > Integer.MAX_VALUE) {
-          throw new ExportException("strings too long for a NumPy |S dtype: the longest is " + w + " bytes",
-              spec.name(), -1, null);
-        }
-        yield NpyDtype.bytes((int) w);
-      }
-    };
-    if (!spec.variableLength()) {
-      long[] shape = spec.shape().stream().mapToLong(Long::longValue).toArray();
-      out.mainLayout = new RowLayout(spec.name(), dtype, shape);
-      out.mainRows = rows;
-    } else if (!padded) {
-      out.mainLayout = new RowLayout(spec.name() + FeatureSpec.VALUES_SUFFIX, dtype, new long[0]);
-      out.mainRows = out.totalValues();
-      out.secondLayout = new RowLayout(spec.name() + FeatureSpec.ROW_SPLITS_SUFFIX, INT64, new long[0]);
-      out.secondRows = rows + 1;
-    } else {
-      out.width = longestRow;
-      out.padItem = padItem(spec, pad, dtype, padBytes);
-      out.mainLayout = new RowLayout(spec.name(), dtype, new long[] {out.width});
-      out.mainRows = rows;
-      out.secondLayout = new RowLayout(spec.name() + TfRecordConversion.LENGTHS_SUFFIX, INT64, new long[0]);
-      out.secondRows = rows;
-    }
-    if (job.format() instanceof TableFormat && dtype.kind() == 'S' && !padded) {
-      // A table keeps each value's true bytes: the lengths beside the NUL-padded items (one per value).
-      out.byteLengthsLayout = new RowLayout(TableFormat.byteLengthsName(out.mainLayout.name()), INT64, new long[0]);
-      out.byteLengthsRows = out.mainRows * (out.mainLayout.rowBytes() / dtype.itemSize());
-    }
-    return out;
-  }
-
-  /**
-   * An image feature's outputs, as TensorFlow's image batches lay them out: {@code image:H,W,C} as
-   * {@code NAME} uint8 {@code [rows, H, W, C]}; {@code image:*,*,C} padded with zeros (top-left
-   * aligned) to the largest height and width as {@code NAME}, or ragged as {@code NAME.values} (the
-   * pixels inside each image's shape, C order) and {@code NAME.row_splits} (in elements); both with
-   * {@code NAME.shapes}, int64 {@code [rows, 3]}.
-   */
-  private FeatureOutput imageLayout(FeatureOutput out, long[] size) {
-    FeatureSpec spec = out.spec;
-    long channels = spec.shape().get(2);
-    if (!spec.imageSizeVaries()) {
-      out.mainLayout = new RowLayout(spec.name(), NpyDtype.UINT8, new long[] {size[0], size[1], channels});
-      out.mainRows = rows;
-      return out;
-    }
-    out.shapesLayout = new RowLayout(spec.name() + FeatureSpec.SHAPES_SUFFIX, INT64, new long[] {3});
-    if (ragged(spec)) {
-      out.mainLayout = new RowLayout(spec.name() + FeatureSpec.VALUES_SUFFIX, NpyDtype.UINT8, new long[0]);
-      out.mainRows = out.totalValues();
-      out.secondLayout = new RowLayout(spec.name() + FeatureSpec.ROW_SPLITS_SUFFIX, INT64, new long[0]);
-      out.secondRows = rows + 1;
-    } else {
-      out.mainLayout = new RowLayout(spec.name(), NpyDtype.UINT8, new long[] {size[0], size[1], channels});
-      out.mainRows = rows;
-    }
-    return out;
-  }
-
-  /** {@code {H, W}} of a fixed image feature, or the largest the counts found of an {@code image:*,*,C} one. */
-  private long[] imageSize(int f, RangeCounts[] counts) {
-    FeatureSpec spec = features.get(f);
-    if (!spec.imageSizeVaries()) {
-      return new long[] {spec.shape().get(0), spec.shape().get(1)};
-    }
-    long[] size = new long[2];
-    for (RangeCounts c : counts) {
-      size[0] = Math.max(size[0], c.imageHeight[f]);
-      size[1] = Math.max(size[1], c.imageWidth[f]);
-    }
-    return size;
   }
 
   /** The largest height and width per {@code image:*,*,C} feature, for TensorFlow to pad its image batches to. */
@@ -1010,21 +808,10 @@ final class TfRecordExport {
     Map<String, long[]> sizes = new LinkedHashMap<>();
     for (int f = 0; f < features.size(); f++) {
       if (features.get(f).imageSizeVaries()) {
-        sizes.put(features.get(f).name(), imageSize(f, counts));
+        sizes.put(features.get(f).name(), FeatureOutput.imageSize(features.get(f), f, counts));
       }
     }
     return sizes;
-  }
-
-  private static byte[] padItem(FeatureSpec spec, Object pad, NpyDtype dtype, byte[] padBytes) {
-    byte[] item = new byte[(int) dtype.itemSize()];
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(item).order(ByteOrder.LITTLE_ENDIAN);
-    switch (spec.dtype()) {
-      case FLOAT32 -> b.putFloat(0, pad == null ? 0f : (Float) pad);
-      case INT64 -> b.putLong(0, pad == null ? 0L : (Long) pad);
-      case BYTES -> System.arraycopy(padBytes, 0, item, 0, Math.min(padBytes.length, item.length));
-    }
-    return item;
   }
 
   // ------------------------------------------------------------------ range writers
@@ -1037,7 +824,7 @@ final class TfRecordExport {
       throws IOException {
     List<Range> taskRanges = tasks.stream().map(Task::range).toList();
     forEachRange(taskRanges, (index, r, reader, example, sel) -> {
-      RangeWriter w = new RangeWriter(outputs, tasks.get(index));
+      FeatureRowWriter w = new FeatureRowWriter(outputs, tasks.get(index), rawBytes, job.varLen(), progress);
       RowSource parsed = sel::values; // the selection holds each record's values in turn
       try {
         readRange(r, reader, example, sel, (row, s) -> w.write(row, parsed),
@@ -1057,7 +844,7 @@ final class TfRecordExport {
   private void writeInOrder(List<FeatureOutput> outputs, List<Task> tasks, RangeCounts[] counts) throws IOException {
     try (RowSource.Ordered source = orderedRows.open(imageSizes(counts))) {
       for (Task task : tasks) {
-        RangeWriter w = new RangeWriter(outputs, task);
+        FeatureRowWriter w = new FeatureRowWriter(outputs, task, rawBytes, job.varLen(), progress);
         try {
           Range r = task.range();
           for (long row = r.firstRow(); row < r.endRow(); row++) {
@@ -1079,382 +866,6 @@ final class TfRecordExport {
             + " (changed while reading?)", job.files().getLast(), -1, null, -1, null);
       }
       batchesRead = source.batches();
-    }
-  }
-
-  /** Writes the rows of one task; one per task, never shared. */
-  private final class RangeWriter {
-    /** The cursors' staging buffers: this range writer's thread alone uses them. */
-    private final Arena staging = Arena.ofConfined();
-    private final List<FeatureOutput> outputs;
-    private final Range range;
-    private final Cursor[] main;
-    private final Cursor[] second;
-    private final Cursor[] shapes;
-    /** Per bytes feature written to a table: the value lengths' cursor (item-indexed); else null. */
-    private final Cursor[] byteLengths;
-    private final long[] nextValue;
-    private final long[] valueEnd;
-    private long pendingRows;
-    private long pendingBytes;
-
-    /** Sets up the cursors; no store is touched before the first row (so {@link #close} always runs). */
-    RangeWriter(List<FeatureOutput> outputs, Task task) {
-      this.outputs = outputs;
-      this.range = task.range();
-      int n = outputs.size();
-      main = new Cursor[n];
-      second = new Cursor[n];
-      shapes = new Cursor[n];
-      byteLengths = new Cursor[n];
-      nextValue = new long[n];
-      valueEnd = task.valueEnd();
-      long endRow = range.endRow();
-      for (int f = 0; f < n; f++) {
-        FeatureOutput o = outputs.get(f);
-        if (ragged(o.spec)) {
-          nextValue[f] = task.valueStart()[f];
-          main[f] = new Cursor(o.main, task.valueEnd()[f], staging);
-        } else {
-          main[f] = new Cursor(o.main, endRow, staging);
-        }
-        second[f] = o.second == null ? null : new Cursor(o.second, endRow, staging);
-        shapes[f] = o.shapes == null ? null : new Cursor(o.shapes, endRow, staging);
-        if (o.byteLengths != null) {
-          long itemsPerRow = o.mainLayout.rowBytes() / o.mainLayout.dtype().itemSize();
-          byteLengths[f] = new Cursor(o.byteLengths, ragged(o.spec) ? task.valueEnd()[f] : endRow * itemsPerRow,
-              staging);
-        }
-      }
-    }
-
-    void write(long row, RowSource source) throws IOException {
-      if (++pendingRows == PROGRESS_EVERY_ROWS) {
-        report();
-      }
-      for (int f = 0; f < outputs.size(); f++) {
-        FeatureOutput o = outputs.get(f);
-        if (o.spec.isImage()) {
-          writeImage(f, o, source.image(f), row);
-          continue;
-        }
-        RowValues v = source.values(f);
-        int n = v.count();
-        if (rawBytes[f] >= 0) {
-          writeRaw(f, v, main[f], row);
-        } else if (!o.spec.variableLength()) {
-          if (n > 0) {
-            writeValues(o, v, n, main[f], byteLengths[f], row * n);
-          }
-        } else if (ragged(o.spec)) {
-          second[f].longAt(row, nextValue[f]); // row_splits[row]: the values before this row
-          writeValues(o, v, n, main[f], byteLengths[f], nextValue[f]);
-          nextValue[f] += n;
-        } else {
-          writePadded(o, v, main[f], row);
-          second[f].longAt(row, n);
-        }
-      }
-    }
-
-    /**
-     * An image's pixels as row {@code row}: the whole {@code [H, W, C]} row of a fixed or padded
-     * layout (zeros right of and below a smaller image), or its pixels appended to the values of a
-     * ragged one; its {@code [h, w, C]} to {@code NAME.shapes} when sizes vary.
-     */
-    private void writeImage(int f, FeatureOutput o, RowSource.DecodedImage image, long row) throws IOException {
-      long line = image.lineBytes();
-      if (ragged(o.spec)) {
-        long at = nextValue[f];
-        if (at + image.pixelBytes() > valueEnd[f]) {
-          throw new TfRecordException("feature '" + o.spec.name() + "': TensorFlow decoded a " + image.height() + "x"
-              + image.width() + " image larger than its header says", range.file(),
-              range.firstRecord() + (row - range.firstRow()), o.spec.name(), -1, null);
-        }
-        second[f].longAt(row, at);
-        for (long y = 0; y < image.height(); y++) {
-          copyItems(main[f], at + y * line, image.pixels(), y * image.lineStride(), line);
-        }
-        nextValue[f] = at + image.pixelBytes();
-      } else {
-        Cursor c = main[f];
-        c.ensure(row);
-        long rowBytes = c.store.rowBytes();
-        long stride = o.mainLayout.rowShape()[1] * image.channels();
-        MemorySegment dst = c.window.bytes().asSlice((row - c.window.first()) * rowBytes, rowBytes);
-        if (image.height() * stride != rowBytes || line != stride) {
-          dst.fill((byte) 0); // the padding right of and below a smaller image
-        }
-        for (long y = 0; y < image.height(); y++) {
-          MemorySegment.copy(image.pixels(), y * image.lineStride(), dst, y * stride, line);
-        }
-        pendingBytes += rowBytes;
-      }
-      if (shapes[f] != null) {
-        shapes[f].longsAt(row, image.height(), image.width(), image.channels());
-      }
-    }
-
-    /** {@code n} bytes of {@code src} as uint8 items {@code [item, item + n)} of a values store, across windows. */
-    private void copyItems(Cursor c, long item, MemorySegment src, long srcOffset, long n) throws IOException {
-      long done = 0;
-      while (done < n) {
-        long at = item + done;
-        c.ensure(at);
-        long chunk = Math.min(n - done, c.window.end() - at);
-        MemorySegment.copy(src, srcOffset + done, c.window.bytes(), at - c.window.first(), chunk);
-        done += chunk;
-      }
-      pendingBytes += n;
-    }
-
-    /** Fails when a ragged feature's values did not end where the count pass said its range's values end. */
-    void checkValuesComplete() throws TfRecordException {
-      for (int f = 0; f < outputs.size(); f++) {
-        FeatureOutput o = outputs.get(f);
-        // A shard's tasks may stop early on purpose (its tail): checked in whole exports only.
-        if (ragged(o.spec) && o.valuesOwnedEnd == Long.MAX_VALUE && nextValue[f] != valueEnd[f]) {
-          throw new TfRecordException("feature '" + o.spec.name() + "' has " + (nextValue[f] - valueEnd[f] < 0
-              ? "fewer" : "more") + " values in records " + range.firstRecord() + ".." + (range.firstRecord()
-              + range.count() - 1) + " than when they were counted (changed while reading, or an image"
-              + " decoded to another size than its header says?)", range.file(), -1, o.spec.name(), -1, null);
-        }
-      }
-    }
-
-    /** True when every ragged feature's values up to its owned end are written. */
-    boolean valuesOwnedWritten() {
-      for (int f = 0; f < outputs.size(); f++) {
-        if (ragged(outputs.get(f).spec) && nextValue[f] < outputs.get(f).valuesOwnedEnd) {
-          return false;
-        }
-      }
-      return true;
-    }
-    /**
-     * The {@code n} values of {@code v} as items {@code [item, item + n)} of the store, across windows;
-     * with {@code lengths}, each bytes value's length as the same item of that store.
-     */
-    private void writeValues(FeatureOutput o, RowValues v, int n, Cursor c, Cursor lengths, long item)
-        throws IOException {
-      long itemBytes = o.main.layout().dtype().itemSize();
-      long itemsPerRow = c.store.rowBytes() / itemBytes;
-      int done = 0;
-      while (done < n) {
-        long at = item + done;
-        c.ensure(at / itemsPerRow);
-        long windowItemsLeft = (c.window.end() * itemsPerRow) - at;
-        int chunk = (int) Math.min(n - done, windowItemsLeft);
-        pendingBytes += chunk * itemBytes;
-        long dst = (at - c.window.first() * itemsPerRow) * itemBytes;
-        switch (o.spec.dtype()) {
-          case FLOAT32 -> v.copyFloats(done, chunk, c.window.bytes(), dst);
-          case INT64 -> v.copyLongs(done, chunk, c.window.bytes(), dst);
-          case BYTES -> {
-            for (int i = 0; i < chunk; i++) {
-              v.copyBytes(done + i, c.window.bytes(), dst + i * itemBytes, itemBytes);
-              if (lengths != null) {
-                lengths.longAt(at + i, v.bytesLength(done + i));
-              }
-            }
-          }
-        }
-        done += chunk;
-      }
-    }
-
-    /**
-     * The one value of a {@code raw-<type>} feature as row {@code row}: its bytes copied as they are
-     * (the value is little-endian, as {@code tf.io.decode_raw(little_endian=True)} reads it, and so is
-     * the {@code .npy}), once the length is checked.
-     */
-    private void writeRaw(int f, RowValues v, Cursor c, long row) throws IOException {
-      checkRawLength(f, v, range, row);
-      long width = rawBytes[f];
-      if (width == 0) {
-        return;
-      }
-      c.ensure(row);
-      v.copyBytes(0, c.window.bytes(), (row - c.window.first()) * width, width);
-      pendingBytes += width;
-    }
-
-    private void writePadded(FeatureOutput o, RowValues v, Cursor c, long row) throws IOException {
-      int n = v.count();
-      if (n > o.width) {
-        throw new IllegalStateException("padded layout narrower than a row: a row of feature " + o.spec.name()
-            + " has " + n + " values, the width is " + o.width);
-      }
-      if (o.width == 0) {
-        return;
-      }
-      c.ensure(row); // the pad below needs the row's window even when the row is empty
-      if (n > 0) {
-        writeValues(o, v, n, c, null, row * o.width);
-      }
-      long itemBytes = o.padItem.length;
-      long at = (row - c.window.first()) * o.width * itemBytes + n * itemBytes;
-      for (long i = n; i < o.width; i++, at += itemBytes) {
-        MemorySegment.copy(o.padItem, 0, c.window.bytes(), ValueLayout.JAVA_BYTE, at, o.padItem.length);
-      }
-    }
-
-    /** Passes the rows written since the last report to the listener; checks for cancellation. */
-    void report() throws IOException {
-      Cancellation c = cancellation;
-      if (c != null && c.isCancelled()) {
-        throw new ExportCancelledException("cancel() was called", -1);
-      }
-      ExportListener l = listener;
-      synchronized (progress) {
-        progress[0] += pendingRows;
-        progress[1] += pendingBytes;
-        if (l != null) {
-          l.onBatch(new ExportProgress(progress[0], progress[0], progress[1], System.nanoTime() - startNanos,
-              progressTotal));
-        }
-      }
-      pendingRows = 0;
-      pendingBytes = 0;
-    }
-
-    void close() throws IOException {
-      IOException failure = null;
-      try {
-        for (Cursor c : main) {
-          failure = closeQuietly(c, failure);
-        }
-        for (Cursor c : second) {
-          failure = closeQuietly(c, failure);
-        }
-        for (Cursor c : shapes) {
-          failure = closeQuietly(c, failure);
-        }
-        for (Cursor c : byteLengths) {
-          failure = closeQuietly(c, failure);
-        }
-      } finally {
-        staging.close();
-      }
-      if (failure != null) {
-        throw failure;
-      }
-    }
-
-    private static IOException closeQuietly(Cursor c, IOException failure) {
-      if (c == null) {
-        return failure;
-      }
-      try {
-        c.release();
-      } catch (IOException e) {
-        if (failure == null) {
-          return e;
-        }
-        failure.addSuppressed(e);
-      }
-      return failure;
-    }
-  }
-
-  /** Bytes of rows one window lends at most. */
-  private static final long WINDOW_BYTES = 8L << 20;
-  /** Bytes of rows one staged window holds at most: small enough to stay in the core's cache. */
-  private static final long STAGING_BYTES = 1L << 20;
-
-  /**
-   * The window of one store a range writer is filling; rows up to {@code end} are the range's.
-   *
-   * <p>For a store that {@linkplain RowStore#prefersWrite prefers write} ({@code .npy}), the
-   * window is a zeroed staging buffer of this range writer's, handed to {@link RowStore#write}
-   * ({@code pwrite}) when full: fresh page-cache pages are then filled by the kernel's copy
-   * instead of zeroed at a fault and overwritten, which in a fresh process on this project's
-   * 2-core VM made 1 GB of fresh output 2-3 x faster (JMH {@code NativeConvert.freshPagesWrite}
-   * against {@code freshPagesCopy}, first pass of each fork). Rows are staged strictly in order.
-   * Otherwise (Zarr: its chunks are memory already) the store's own window.
-   */
-  private static final class Cursor {
-    final RowStore store;
-    final long end;
-    /** Non-null when rows are staged; the staging buffer is allocated from it. */
-    final Arena staging;
-    MemorySegment buffer;
-    /** One past the last row written from a staged window. */
-    long stagedTo = Long.MIN_VALUE;
-    RowWindow window;
-
-    Cursor(RowStore store, long end, Arena staging) {
-      this.store = store;
-      this.end = end;
-      this.staging = store.prefersWrite() ? staging : null;
-    }
-
-    /** Makes the window hold {@code row}, handing the previous one back. */
-    void ensure(long row) throws IOException {
-      if (window != null && row >= window.first() && row < window.end()) {
-        return;
-      }
-      release();
-      long rowBytes = Math.max(1, store.rowBytes());
-      if (staging != null) {
-        if (row < stagedTo) {
-          throw new IllegalStateException("staged rows go in order: row " + row + " after rows up to " + stagedTo
-              + " were written (path=" + store.target() + ")");
-        }
-        long n = Math.min(end - row, Math.max(1, STAGING_BYTES / rowBytes));
-        long bytes = n * store.rowBytes();
-        if (buffer == null || buffer.byteSize() < bytes) {
-          buffer = staging.allocate(Math.max(bytes, 1), 64);
-        }
-        MemorySegment rows = buffer.asSlice(0, bytes);
-        rows.fill((byte) 0); // a row part the writer leaves alone is zero, as in a fresh file
-        window = new RowWindow(row, n, rows);
-        return;
-      }
-      // Bounded windows: each is handed back after a few MiB, so the store can release its pages
-      // from the resident set as the range goes on (one window over the whole range kept them all).
-      window = store.window(row, Math.min(end - row, Math.max(1, WINDOW_BYTES / rowBytes)));
-      // The window's fresh pages in one call rather than one fault per page during the copies.
-      MemoryAdvice.populateWrite(window.bytes());
-    }
-
-    void longAt(long row, long value) throws IOException {
-      ensure(row);
-      window.bytes().set(LONG_LE, (row - window.first()) * 8, value);
-    }
-
-    /** Row {@code row} of a store of int64 rows of {@code values.length}. */
-    void longsAt(long row, long... values) throws IOException {
-      ensure(row);
-      long at = (row - window.first()) * 8L * values.length;
-      for (int i = 0; i < values.length; i++) {
-        window.bytes().set(LONG_LE, at + 8L * i, values[i]);
-      }
-    }
-
-    void release() throws IOException {
-      if (window != null) {
-        RowWindow w = window;
-        window = null;
-        if (staging != null) {
-          stagedTo = w.end();
-          store.write(w.first(), w.bytes(), 0, w.rows());
-        } else {
-          store.written(w);
-        }
-      }
-    }
-  }
-
-  /**
-   * Fails, as the TensorFlow engine's pre-scan does and with its message, when the {@code raw-<type>}
-   * value of feature {@code f} in row {@code row} of range {@code r} is not the shape's byte length.
-   * The selection already holds exactly one value per record (a fixed feature of one value).
-   */
-  private void checkRawLength(int f, RowValues v, Range r, long row) throws TfRecordException {
-    int actual = v.bytesLength(0);
-    if (actual != rawBytes[f]) {
-      throw TfRecordPrescan.rawLengthMismatch(features.get(f), actual, r.file(), r.firstRecord() + (row - r.firstRow()));
     }
   }
 

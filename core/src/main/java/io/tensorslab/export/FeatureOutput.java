@@ -1,0 +1,204 @@
+package io.tensorslab.export;
+
+import io.tensorslab.npy.NpyDtype;
+import io.tensorslab.store.RowLayout;
+import io.tensorslab.store.RowStore;
+import io.tensorslab.store.TableFormat;
+import io.tensorslab.tfrecord.FeatureSpec;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One feature's outputs: their layouts and sizes, from the plan and the counts; then the stores
+ * they are written to.
+ */
+final class FeatureOutput {
+  final FeatureSpec spec;
+  RowLayout mainLayout;   // NAME, or NAME.values
+  RowLayout secondLayout; // NAME.row_splits or NAME.lengths; null for a fixed feature
+  RowLayout shapesLayout; // NAME.shapes of an image:*,*,C feature; null otherwise
+  long mainRows;          // rows of the main store when finished
+  long secondRows;
+  /**
+   * A bytes feature written to a {@link TableFormat}: one int64 per value, its exact length (the
+   * main store's {@code |S} items are NUL-padded, and a value may itself end in NULs); else null.
+   */
+  RowLayout byteLengthsLayout;
+  long byteLengthsRows;
+  long width;             // values per row of a padded feature
+  byte[] padItem;         // one pad item of a padded feature
+  long[] valueStart;      // ragged: per range of the plan its first value, and the total last
+  RowStore main;
+  RowStore second;
+  RowStore shapes;
+  RowStore byteLengths;
+  /** Ragged: one past the last value this export writes (a shard's owned end; the total otherwise). */
+  long valuesOwnedEnd = Long.MAX_VALUE;
+
+  private static final NpyDtype INT64 = NpyDtype.INT64;
+
+  FeatureOutput(FeatureSpec spec) {
+    this.spec = spec;
+  }
+
+  long totalValues() {
+    return valueStart[valueStart.length - 1];
+  }
+
+  /** A feature written as values and row splits: a {@code *} feature, or images of several sizes, with ragged output. */
+  static boolean ragged(FeatureSpec f, TfRecordConversion.VarLen varLen) {
+    return (f.variableLength() || f.imageSizeVaries()) && varLen == TfRecordConversion.VarLen.RAGGED;
+  }
+
+  /** A {@code *} feature written padded to its longest row, with its lengths. */
+  static boolean padded(FeatureSpec f, TfRecordConversion.VarLen varLen) {
+    return f.variableLength() && varLen == TfRecordConversion.VarLen.PAD;
+  }
+
+  /** The output names of {@code f}, in the order its stores are made. */
+  static List<String> outputNames(FeatureSpec f, TfRecordConversion.VarLen varLen) {
+    if (f.imageSizeVaries()) {
+      return varLen == TfRecordConversion.VarLen.RAGGED
+          ? List.of(f.name() + FeatureSpec.VALUES_SUFFIX, f.name() + FeatureSpec.ROW_SPLITS_SUFFIX,
+              f.name() + FeatureSpec.SHAPES_SUFFIX)
+          : List.of(f.name(), f.name() + FeatureSpec.SHAPES_SUFFIX);
+    }
+    if (!f.variableLength()) {
+      return List.of(f.name());
+    }
+    return varLen == TfRecordConversion.VarLen.RAGGED ? f.componentNames()
+        : List.of(f.name(), f.name() + TfRecordConversion.LENGTHS_SUFFIX);
+  }
+
+  /** The layouts of this feature's outputs, main first. */
+  List<RowLayout> layouts() {
+    List<RowLayout> layouts = new ArrayList<>(List.of(mainLayout));
+    if (secondLayout != null) {
+      layouts.add(secondLayout);
+    }
+    if (shapesLayout != null) {
+      layouts.add(shapesLayout);
+    }
+    return layouts;
+  }
+
+  /**
+   * Feature {@code f}'s outputs in {@code job}: dtypes, row shapes and sizes, from the plan's
+   * {@code ranges} and {@code rows} and the counts (null when no count pass ran).
+   */
+  static FeatureOutput plan(TfRecordConversion job, int f, RangeCounts[] counts, int ranges, long rows)
+      throws ExportException {
+    FeatureSpec spec = job.features().get(f);
+    FeatureOutput out = new FeatureOutput(spec);
+    long longestRow = 0;
+    long shortestRow = Long.MAX_VALUE;
+    long longestBytes = 0;
+    if (counts != null) {
+      out.valueStart = new long[ranges + 1];
+      for (int r = 0; r < ranges; r++) {
+        out.valueStart[r + 1] = out.valueStart[r] + counts[r].values[f];
+        longestRow = Math.max(longestRow, counts[r].longestRow[f]);
+        shortestRow = Math.min(shortestRow, counts[r].shortestRow[f]);
+        longestBytes = Math.max(longestBytes, counts[r].longestBytes[f]);
+      }
+    }
+    if (spec.isImage()) {
+      return imageLayout(out, imageSize(spec, f, counts), job.varLen(), rows);
+    }
+    boolean padded = padded(spec, job.varLen());
+    Object pad = job.padValues().get(spec.name());
+    byte[] padBytes = pad instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : new byte[0];
+    NpyDtype dtype = spec.decoder() instanceof FeatureSpec.Decoder.Raw raw ? raw.type().npy() : switch (spec.dtype()) {
+      case FLOAT32 -> NpyDtype.FLOAT32;
+      case INT64 -> INT64;
+      case BYTES -> {
+        // As the TensorFlow engine's string writer: |S of the longest value (at least 1), pad values included where used.
+        boolean padUsed = padded && rows > 0 && shortestRow < longestRow;
+        long w = Math.max(1, Math.max(longestBytes, padUsed ? padBytes.length : 0));
+        if (w > Integer.MAX_VALUE) {
+          throw new ExportException("strings too long for a NumPy |S dtype: the longest is " + w + " bytes",
+              spec.name(), -1, null);
+        }
+        yield NpyDtype.bytes((int) w);
+      }
+    };
+    if (!spec.variableLength()) {
+      long[] shape = spec.shape().stream().mapToLong(Long::longValue).toArray();
+      out.mainLayout = new RowLayout(spec.name(), dtype, shape);
+      out.mainRows = rows;
+    } else if (!padded) {
+      out.mainLayout = new RowLayout(spec.name() + FeatureSpec.VALUES_SUFFIX, dtype, new long[0]);
+      out.mainRows = out.totalValues();
+      out.secondLayout = new RowLayout(spec.name() + FeatureSpec.ROW_SPLITS_SUFFIX, INT64, new long[0]);
+      out.secondRows = rows + 1;
+    } else {
+      out.width = longestRow;
+      out.padItem = padItem(spec, pad, dtype, padBytes);
+      out.mainLayout = new RowLayout(spec.name(), dtype, new long[] {out.width});
+      out.mainRows = rows;
+      out.secondLayout = new RowLayout(spec.name() + TfRecordConversion.LENGTHS_SUFFIX, INT64, new long[0]);
+      out.secondRows = rows;
+    }
+    if (job.format() instanceof TableFormat && dtype.kind() == 'S' && !padded) {
+      // A table keeps each value's true bytes: the lengths beside the NUL-padded items (one per value).
+      out.byteLengthsLayout = new RowLayout(TableFormat.byteLengthsName(out.mainLayout.name()), INT64, new long[0]);
+      out.byteLengthsRows = out.mainRows * (out.mainLayout.rowBytes() / dtype.itemSize());
+    }
+    return out;
+  }
+
+  /**
+   * An image feature's outputs, as TensorFlow's image batches lay them out: {@code image:H,W,C} as
+   * {@code NAME} uint8 {@code [rows, H, W, C]}; {@code image:*,*,C} padded with zeros (top-left
+   * aligned) to the largest height and width as {@code NAME}, or ragged as {@code NAME.values} (the
+   * pixels inside each image's shape, C order) and {@code NAME.row_splits} (in elements); both with
+   * {@code NAME.shapes}, int64 {@code [rows, 3]}.
+   */
+  private static FeatureOutput imageLayout(FeatureOutput out, long[] size, TfRecordConversion.VarLen varLen, long rows) {
+    FeatureSpec spec = out.spec;
+    long channels = spec.shape().get(2);
+    if (!spec.imageSizeVaries()) {
+      out.mainLayout = new RowLayout(spec.name(), NpyDtype.UINT8, new long[] {size[0], size[1], channels});
+      out.mainRows = rows;
+      return out;
+    }
+    out.shapesLayout = new RowLayout(spec.name() + FeatureSpec.SHAPES_SUFFIX, INT64, new long[] {3});
+    if (ragged(spec, varLen)) {
+      out.mainLayout = new RowLayout(spec.name() + FeatureSpec.VALUES_SUFFIX, NpyDtype.UINT8, new long[0]);
+      out.mainRows = out.totalValues();
+      out.secondLayout = new RowLayout(spec.name() + FeatureSpec.ROW_SPLITS_SUFFIX, INT64, new long[0]);
+      out.secondRows = rows + 1;
+    } else {
+      out.mainLayout = new RowLayout(spec.name(), NpyDtype.UINT8, new long[] {size[0], size[1], channels});
+      out.mainRows = rows;
+    }
+    return out;
+  }
+
+  /** {@code {H, W}} of a fixed image feature, or the largest the counts found of an {@code image:*,*,C} one. */
+  static long[] imageSize(FeatureSpec spec, int f, RangeCounts[] counts) {
+    if (!spec.imageSizeVaries()) {
+      return new long[] {spec.shape().get(0), spec.shape().get(1)};
+    }
+    long[] size = new long[2];
+    for (RangeCounts c : counts) {
+      size[0] = Math.max(size[0], c.imageHeight[f]);
+      size[1] = Math.max(size[1], c.imageWidth[f]);
+    }
+    return size;
+  }
+
+  private static byte[] padItem(FeatureSpec spec, Object pad, NpyDtype dtype, byte[] padBytes) {
+    byte[] item = new byte[(int) dtype.itemSize()];
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(item).order(ByteOrder.LITTLE_ENDIAN);
+    switch (spec.dtype()) {
+      case FLOAT32 -> b.putFloat(0, pad == null ? 0f : (Float) pad);
+      case INT64 -> b.putLong(0, pad == null ? 0L : (Long) pad);
+      case BYTES -> System.arraycopy(padBytes, 0, item, 0, Math.min(padBytes.length, item.length));
+    }
+    return item;
+  }
+
+}
