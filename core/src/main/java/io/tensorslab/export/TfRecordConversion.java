@@ -67,8 +67,8 @@ public final class TfRecordConversion {
     PAD
   }
 
-  /** Records read, without a schema given, to tell {@code SequenceExample}s from {@code Example}s. */
-  static final long SEQUENCE_SNIFF_RECORDS = 64;
+  /** Records read, without a schema given, to tell {@code SequenceExample}s from {@code Example}s ({@code inspect} too). */
+  public static final long SEQUENCE_SNIFF_RECORDS = 64;
 
   /** Suffix of the row lengths beside a padded feature. */
   public static final String LENGTHS_SUFFIX = VarLenPadding.LENGTHS_SUFFIX;
