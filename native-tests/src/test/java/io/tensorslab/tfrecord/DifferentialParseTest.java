@@ -49,15 +49,15 @@ class DifferentialParseTest {
 
   @Test
   void seededInputsAgreeWithTensorFlow() {
-    Summary s = run(20261201L, 3_000);
+    ParseOutcome.Summary s = run(20261201L, 3_000);
     System.out.println("DifferentialParseTest CI run: " + s);
-    assertTrue(s.parsed > 300 && s.failed > 300, "both outcomes must be exercised: " + s);
+    assertTrue(s.parsed() > 300 && s.failed() > 300, "both outcomes must be exercised: " + s);
   }
 
   @Tag("long")
   @Test
   void manySeededInputsAgreeWithTensorFlow() {
-    Summary s = run(7L, 120_000);
+    ParseOutcome.Summary s = run(7L, 120_000);
     System.out.println("DifferentialParseTest long run: " + s);
   }
 
@@ -83,38 +83,19 @@ class DifferentialParseTest {
     }
   }
 
-  record Summary(long inputs, long parsed, long failed, long skipped) {}
-
-  private static Summary run(long seed, int inputs) {
+  private static ParseOutcome.Summary run(long seed, int inputs) {
     ExampleGenerator gen = new ExampleGenerator(seed);
     List<Harness> harnesses = new ArrayList<>();
     try {
+      List<ParseOutcome.Contender> contenders = new ArrayList<>();
       for (List<FeatureSpec> c : CONFIGS) {
-        harnesses.add(new Harness(c));
+        Harness h = new Harness(c);
+        harnesses.add(h);
+        // unsafeForTensorFlow: TensorFlow would write out of bounds or allocate the claimed size
+        contenders.add(new ParseOutcome.Contender(c.toString(), () -> gen.next(c), r -> unsafeForTensorFlow(r, c),
+            h::tensorFlow, r -> nativeOutcome(r, h.selection)));
       }
-      long parsed = 0;
-      long failed = 0;
-      long skipped = 0;
-      for (int i = 0; i < inputs; i++) {
-        Harness h = harnesses.get(i % harnesses.size());
-        byte[] record = gen.next(h.specs);
-        if (unsafeForTensorFlow(record, h.specs)) {
-          skipped++; // TensorFlow would write out of bounds or allocate the claimed size; see the method
-          continue;
-        }
-        ParseOutcome tf = h.tensorFlow(record);
-        ParseOutcome ours = nativeOutcome(record, h.selection);
-        if (!tf.equals(ours)) {
-          fail("input " + i + " (seed " + seed + ", config " + h.specs + "): TensorFlow " + tf + ", native " + ours
-              + "; record " + HexFormat.of().formatHex(record));
-        }
-        if (tf.failed()) {
-          failed++;
-        } else {
-          parsed++;
-        }
-      }
-      return new Summary(inputs, parsed, failed, skipped);
+      return ParseOutcome.compare("seed " + seed, contenders, inputs);
     } finally {
       harnesses.forEach(Harness::close);
     }

@@ -53,15 +53,15 @@ class DifferentialSequenceParseTest {
 
   @Test
   void seededInputsAgreeWithTensorFlow() {
-    Summary s = run(20261206L, 5_000);
+    ParseOutcome.Summary s = run(20261206L, 5_000);
     System.out.println("DifferentialSequenceParseTest CI run: " + s);
-    assertTrue(s.parsed > 300 && s.failed > 300, "both outcomes must be exercised: " + s);
+    assertTrue(s.parsed() > 300 && s.failed() > 300, "both outcomes must be exercised: " + s);
   }
 
   @Tag("long")
   @Test
   void manySeededInputsAgreeWithTensorFlow() {
-    Summary s = run(11L, 100_000);
+    ParseOutcome.Summary s = run(11L, 100_000);
     System.out.println("DifferentialSequenceParseTest long run: " + s);
   }
 
@@ -104,38 +104,18 @@ class DifferentialSequenceParseTest {
     return cat(delimited(1, context), delimited(2, lists.toByteArray()));
   }
 
-  record Summary(long inputs, long parsed, long failed, long skipped) {}
-
-  private static Summary run(long seed, int inputs) {
+  private static ParseOutcome.Summary run(long seed, int inputs) {
     SequenceExampleGenerator gen = new SequenceExampleGenerator(seed);
     List<Harness> harnesses = new ArrayList<>();
     try {
+      List<ParseOutcome.Contender> contenders = new ArrayList<>();
       for (List<List<FeatureSpec>> c : CONFIGS) {
-        harnesses.add(new Harness(c));
+        Harness h = new Harness(c);
+        harnesses.add(h);
+        contenders.add(new ParseOutcome.Contender(c.toString(), () -> gen.next(h.context, h.lists),
+            DifferentialSequenceParseTest::claimsHugeLength, h::tensorFlow, r -> nativeOutcome(r, h.selection)));
       }
-      long parsed = 0;
-      long failed = 0;
-      long skipped = 0;
-      for (int i = 0; i < inputs; i++) {
-        Harness h = harnesses.get(i % harnesses.size());
-        byte[] record = gen.next(h.context, h.lists);
-        if (claimsHugeLength(record)) {
-          skipped++; // TensorFlow sizes a bytes value by its claimed length before finding the bytes missing
-          continue;
-        }
-        ParseOutcome tf = h.tensorFlow(record);
-        ParseOutcome ours = nativeOutcome(record, h.selection);
-        if (!tf.equals(ours)) {
-          fail("input " + i + " (seed " + seed + ", config " + h.context + " " + h.lists + "): TensorFlow " + tf
-              + ", native " + ours + "; record " + HexFormat.of().formatHex(record));
-        }
-        if (tf.failed()) {
-          failed++;
-        } else {
-          parsed++;
-        }
-      }
-      return new Summary(inputs, parsed, failed, skipped);
+      return ParseOutcome.compare("seed " + seed, contenders, inputs);
     } finally {
       harnesses.forEach(Harness::close);
     }

@@ -54,6 +54,51 @@ record ParseOutcome(List<Object> values) {
     return s.toString();
   }
 
+  /** How a differential run went: inputs compared, parsed alike, refused by both, kept from TensorFlow. */
+  record Summary(long inputs, long parsed, long failed, long skipped) {}
+
+  /**
+   * One configuration of a differential run.
+   *
+   * @param name what the configuration asks for, for the failure message
+   * @param next the next input for it
+   * @param keptFromTensorFlow inputs TensorFlow must not see (it would misbehave on them)
+   */
+  record Contender(String name, java.util.function.Supplier<byte[]> next,
+      java.util.function.Predicate<byte[]> keptFromTensorFlow,
+      java.util.function.Function<byte[], ParseOutcome> tensorFlow,
+      java.util.function.Function<byte[], ParseOutcome> nativeReader) {}
+
+  /**
+   * Feeds {@code inputs} inputs to the contenders, round robin, and fails on the first one where
+   * TensorFlow and the native reader disagree, naming {@code run}, the configuration and the bytes.
+   */
+  static Summary compare(String run, List<Contender> contenders, int inputs) {
+    long parsed = 0;
+    long failed = 0;
+    long skipped = 0;
+    for (int i = 0; i < inputs; i++) {
+      Contender c = contenders.get(i % contenders.size());
+      byte[] record = c.next().get();
+      if (c.keptFromTensorFlow().test(record)) {
+        skipped++;
+        continue;
+      }
+      ParseOutcome tf = c.tensorFlow().apply(record);
+      ParseOutcome ours = c.nativeReader().apply(record);
+      if (!tf.equals(ours)) {
+        org.junit.jupiter.api.Assertions.fail("input " + i + " (" + run + ", config " + c.name() + "): TensorFlow "
+            + tf + ", native " + ours + "; record " + HexFormat.of().formatHex(record));
+      }
+      if (tf.failed()) {
+        failed++;
+      } else {
+        parsed++;
+      }
+    }
+    return new Summary(inputs, parsed, failed, skipped);
+  }
+
   /** A tensor's values in the outcome's form. */
   static Object valuesOf(Tensor t) {
     int n = (int) t.shape().size();
