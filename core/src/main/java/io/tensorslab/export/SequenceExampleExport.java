@@ -184,8 +184,9 @@ final class SequenceExampleExport {
       }
       Exporter.checkDestinations(dir, format, job.overwrite(), fileByName, createdParents);
       List<Appender> appenders = new ArrayList<>();
+      OutputStores outputStores = new OutputStores(format, destination);
       for (Output o : outputs) {
-        RowStore store = create(o, destination);
+        RowStore store = outputStores.createNamed(o.layout(), StoreCapacity.exact(o.rows()));
         stores.add(store);
         appenders.add(new Appender(store, staging));
       }
@@ -211,25 +212,10 @@ final class SequenceExampleExport {
     } finally {
       if (!success) {
         stores.forEach(RowStore::abort);
-        for (int i = createdParents.size() - 1; i >= 0; i--) {
-          OutputDirectory.removeIfEmpty(createdParents.get(i));
-        }
-        if (created) {
-          OutputDirectory.removeIfEmpty(dir);
-        }
+        OutputDirectory.removeMadeDirectories(dir, created, createdParents);
       } else {
         stores.forEach(RowStore::close);
       }
-    }
-  }
-
-  private RowStore create(Output o, StoreDestination destination) throws IOException {
-    try {
-      return job.format().create(o.layout(), destination, StoreCapacity.exact(o.rows()));
-    } catch (ExportException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new ExportException("writing failed: " + e.getMessage(), o.layout().name(), -1, e);
     }
   }
 
