@@ -244,10 +244,7 @@ final class SequenceExampleExport {
         boolean list = f >= contexts;
         FeatureSpec spec = list ? selection.featureLists().get(f - contexts) : selection.context().get(f);
         SequenceValues v = list ? read.featureList(f - contexts) : read.context(f);
-        Appender values = appenders.get(at);
-        for (int i = 0; i < v.count(); i++) {
-          values.appendValue(v, i);
-        }
+        appenders.get(at).appendValues(v);
         if (list) {
           stepsBefore[f] += v.steps();
           appenders.get(at + 1).appendLong(stepsBefore[f]);
@@ -285,10 +282,16 @@ final class SequenceExampleExport {
       this.buffer = staging.allocate(Math.max(1, rowsStaged * rowBytes), 64);
     }
 
-    void appendValue(SequenceValues v, int i) throws IOException {
-      makeRoom();
-      v.copyItem(i, buffer, bufferedBytes, itemBytes);
-      bufferedBytes += itemBytes;
+    /** Every value of {@code v}, in runs as long as the staging buffer has room for. */
+    void appendValues(SequenceValues v) throws IOException {
+      int done = 0;
+      while (done < v.count()) {
+        makeRoom();
+        int n = (int) Math.min(v.count() - done, (buffer.byteSize() - bufferedBytes) / itemBytes);
+        v.copyItems(done, n, buffer, bufferedBytes, itemBytes);
+        bufferedBytes += n * itemBytes;
+        done += n;
+      }
     }
 
     void appendLong(long value) throws IOException {

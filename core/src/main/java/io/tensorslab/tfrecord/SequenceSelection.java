@@ -36,6 +36,9 @@ public final class SequenceSelection {
   private final byte[][] listNames;
   private final SequenceValues[] contextValues;
   private final SequenceValues[] listValues;
+  /** Values a fixed context feature holds, and a fixed feature list's step (-1 for {@code *}): checked per record. */
+  private final long[] contextCounts;
+  private final long[] stepCounts;
 
   private SequenceSelection(List<FeatureSpec> context, List<FeatureSpec> featureLists) {
     this.context = List.copyOf(context);
@@ -44,6 +47,8 @@ public final class SequenceSelection {
     listNames = namesOf(this.featureLists);
     contextValues = valuesFor(this.context.size());
     listValues = valuesFor(this.featureLists.size());
+    contextCounts = this.context.stream().mapToLong(FeatureSpec::valuesPerRecord).toArray();
+    stepCounts = this.featureLists.stream().mapToLong(FeatureSpec::valuesPerRecord).toArray();
   }
 
   /**
@@ -118,9 +123,9 @@ public final class SequenceSelection {
           continue;
         }
         v.readContext(view, entry, kindOf(f));
-        if (!f.variableLength() && v.count() != f.valuesPerRecord()) {
+        if (contextCounts[i] >= 0 && v.count() != contextCounts[i]) {
           throw new MalformedExampleException("context feature has " + v.count() + " values, its shape "
-              + shapeText(f) + " holds " + f.valuesPerRecord(), null);
+              + shapeText(f) + " holds " + contextCounts[i], null);
         }
       } catch (MalformedExampleException e) {
         throw named(e, "context feature", f);
@@ -136,12 +141,12 @@ public final class SequenceSelection {
           continue;
         }
         v.readFeatureList(view, entry, kindOf(f));
-        if (!f.variableLength()) {
+        if (stepCounts[i] >= 0) {
           for (int s = 0; s < v.steps(); s++) {
             int n = v.stepEnd(s) - (s == 0 ? 0 : v.stepEnd(s - 1));
-            if (n != f.valuesPerRecord()) {
+            if (n != stepCounts[i]) {
               throw new MalformedExampleException("step " + s + " has " + n + " values, the step shape "
-                  + shapeText(f) + " holds " + f.valuesPerRecord(), null);
+                  + shapeText(f) + " holds " + stepCounts[i], null);
             }
           }
         }

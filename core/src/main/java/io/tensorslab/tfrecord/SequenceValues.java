@@ -293,6 +293,24 @@ public final class SequenceValues {
   }
 
   /**
+   * Copies values {@code [from, from + n)} as NumPy items of {@code itemBytes} bytes each into
+   * {@code dst} at {@code dstOffset}: floats and int64s in one copy each, bytes one by one (see
+   * {@link #copyItem}).
+   */
+  public void copyItems(int from, int n, MemorySegment dst, long dstOffset, long itemBytes) {
+    java.util.Objects.checkFromIndexSize(from, n, count);
+    switch (kind) {
+      case FLOAT_LIST -> MemorySegment.copy(floatBits, from, dst, INT, dstOffset, n);
+      case INT64_LIST -> MemorySegment.copy(longs, from, dst, LONG, dstOffset, n);
+      default -> {
+        for (int i = 0; i < n; i++) {
+          copyItem(from + i, dst, dstOffset + i * itemBytes, itemBytes);
+        }
+      }
+    }
+  }
+
+  /**
    * Copies value {@code i} as one NumPy item of {@code itemBytes} bytes into {@code dst} at
    * {@code dstOffset}: little-endian floats and int64s; bytes NUL-padded to the item.
    */
