@@ -15,6 +15,7 @@ import io.tensorslab.tfrecord.SequenceExampleView;
 import io.tensorslab.tfrecord.SequenceSelection;
 import io.tensorslab.tfrecord.SequenceValues;
 import io.tensorslab.tfrecord.TfRecordReader;
+import io.tensorslab.tfrecord.WireKind;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -54,12 +55,20 @@ final class SequenceExampleExport {
   /** Bytes an appender stages before it writes them to its store. */
   private static final long STAGING_BYTES = 1L << 20;
 
+  /** Records between two progress reports and cancellation checks. */
+  private static final int PROGRESS_EVERY_RECORDS = 4096;
+
   private final TfRecordConversion job;
   private final SequenceSelection selection;
+  private final ExportListener listener;
+  private final Cancellation cancellation;
 
-  SequenceExampleExport(TfRecordConversion job) {
+  /** {@code listener} and {@code cancellation} may be null. */
+  SequenceExampleExport(TfRecordConversion job, ExportListener listener, Cancellation cancellation) {
     this.job = job;
     this.selection = SequenceSelection.of(job.features(), job.sequenceFeatures());
+    this.listener = listener;
+    this.cancellation = cancellation;
   }
 
   /** The output names of a context feature or feature list, in the order their stores are made. */
@@ -94,8 +103,13 @@ final class SequenceExampleExport {
     void visit(SequenceSelection read) throws IOException;
   }
 
-  /** Every record of every file up to the limit, parsed and selected; a bad one fails naming file, record and feature. */
-  private long forEachRecord(RecordVisitor visitor) throws IOException {
+  /**
+   * Every record of every file up to the limit, parsed and selected; a bad one fails naming file,
+   * record and feature. The cancellation is checked first and every few thousand records, when
+   * {@code progress} (if not null) hears of the records read; it hears of the total at the end.
+   */
+  private long forEachRecord(RecordVisitor visitor, java.util.function.LongConsumer progress) throws IOException {
+    checkCancelled();
     SequenceExampleView view = new SequenceExampleView();
     long records = 0;
     for (Path file : job.files()) {
@@ -109,10 +123,25 @@ final class SequenceExampleExport {
           }
           visitor.visit(selection);
           records++;
+          if (records % PROGRESS_EVERY_RECORDS == 0) {
+            checkCancelled();
+            if (progress != null) {
+              progress.accept(records);
+            }
+          }
         }
       }
     }
+    if (progress != null && records % PROGRESS_EVERY_RECORDS != 0) {
+      progress.accept(records);
+    }
     return records;
+  }
+
+  private void checkCancelled() throws ExportCancelledException {
+    if (cancellation != null && cancellation.isCancelled()) {
+      throw new ExportCancelledException("cancel() was called", -1);
+    }
   }
 
   private Counts count() throws IOException {
@@ -123,17 +152,17 @@ final class SequenceExampleExport {
         SequenceValues v = f < contexts ? read.context(f) : read.featureList(f - contexts);
         c.values[f] += v.count();
         c.steps[f] += v.steps();
-        if (v.kind() == io.tensorslab.tfrecord.WireKind.BYTES_LIST) {
+        if (v.kind() == WireKind.BYTES_LIST) {
           for (int i = 0; i < v.count(); i++) {
             c.longestBytes[f] = Math.max(c.longestBytes[f], v.bytesLength(i));
           }
         }
       }
-    });
+    }, null);
     return c;
   }
 
-  /** One output array: its layout and rows from the counts, then its store and the appender filling it. */
+  /** One output array: the component it belongs to, its layout, and its rows from the counts. */
   private record Output(String component, RowLayout layout, long rows) {}
 
   private List<Output> outputs(Counts c) {
@@ -191,7 +220,11 @@ final class SequenceExampleExport {
         appenders.add(new Appender(store, staging));
       }
       long copyStart = System.nanoTime();
-      copy(appenders);
+      long copied = copy(appenders, counts.records, start);
+      if (copied != counts.records) {
+        throw new ExportException("the inputs changed while converting: " + counts.records + " records counted, "
+            + copied + " read again", null, -1, null);
+      }
       long copyNanos = System.nanoTime() - copyStart;
       List<Manifest.Entry> entries = new ArrayList<>();
       long bytes = 0;
@@ -219,8 +252,8 @@ final class SequenceExampleExport {
     }
   }
 
-  /** The second pass: every record's values and splits appended, in {@link #outputs} order. */
-  private void copy(List<Appender> appenders) throws IOException {
+  /** The second pass: every record's values and splits appended, in {@link #outputs} order; the records read. */
+  private long copy(List<Appender> appenders, long expectedRecords, long startNanos) throws IOException {
     int contexts = selection.context().size();
     int features = contexts + selection.featureLists().size();
     long[] stepsBefore = new long[features];
@@ -238,7 +271,11 @@ final class SequenceExampleExport {
       }
       a += outputNames(spec, list).size();
     }
-    forEachRecord(read -> {
+    java.util.function.LongConsumer progress = listener == null ? null
+        : records -> listener.onBatch(new ExportProgress(records, records,
+            appenders.stream().mapToLong(Appender::appendedBytes).sum(), System.nanoTime() - startNanos,
+            expectedRecords));
+    return forEachRecord(read -> {
       int at = 0;
       for (int f = 0; f < features; f++) {
         boolean list = f >= contexts;
@@ -259,7 +296,7 @@ final class SequenceExampleExport {
         valuesBefore[f] += v.count();
         at += outputNames(spec, list).size();
       }
-    });
+    }, progress);
   }
 
   /**
@@ -273,6 +310,8 @@ final class SequenceExampleExport {
     private final MemorySegment buffer;
     private long bufferedBytes;
     private long nextRow;
+    /** Bytes appended so far, for progress reports. */
+    private long appended;
 
     Appender(RowStore store, Arena staging) {
       this.store = store;
@@ -290,6 +329,7 @@ final class SequenceExampleExport {
         int n = (int) Math.min(v.count() - done, (buffer.byteSize() - bufferedBytes) / itemBytes);
         v.copyItems(done, n, buffer, bufferedBytes, itemBytes);
         bufferedBytes += n * itemBytes;
+        appended += n * itemBytes;
         done += n;
       }
     }
@@ -298,6 +338,11 @@ final class SequenceExampleExport {
       makeRoom();
       buffer.set(LONG_LE, bufferedBytes, value);
       bufferedBytes += 8;
+      appended += 8;
+    }
+
+    long appendedBytes() {
+      return appended;
     }
 
     private void makeRoom() throws IOException {

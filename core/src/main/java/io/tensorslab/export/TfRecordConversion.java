@@ -261,7 +261,7 @@ public final class TfRecordConversion {
    */
   public ExportResult run(ExportListener listener, Cancellation cancellation) throws IOException {
     if (sequence()) {
-      return new SequenceExampleExport(this).run();
+      return new SequenceExampleExport(this, listener, cancellation).run();
     }
     return engine == Engine.NATIVE ? new TfRecordExport(this, listener, cancellation).run()
         : TensorFlowTfRecordExport.run(this, listener, cancellation);

@@ -58,6 +58,22 @@ class SequenceConversionTest {
   }
 
   @Test
+  void reportsProgressAndStopsWhenCancelled() throws Exception {
+    List<ExportProgress> seen = new java.util.ArrayList<>();
+    try (ExportResult r = builder().build().run(seen::add, null)) {
+      assertEquals(300, r.rows());
+    }
+    assertEquals(1, seen.size(), "300 records: the final report only");
+    assertEquals(300, seen.getFirst().rows());
+    assertEquals(300, seen.getFirst().expectedRows());
+    assertTrue(seen.getFirst().bytes() > 0);
+    Cancellation cancel = new Cancellation();
+    cancel.cancel();
+    assertThrows(ExportCancelledException.class, () -> builder().to(dir.resolve("cancelled")).build().run(null, cancel));
+    assertFalse(Files.exists(dir.resolve("cancelled")));
+  }
+
+  @Test
   void refusesWhatItCannotDoBeforeWriting() throws Exception {
     ZarrStoreFormat zarr = new ZarrStoreFormat(ZarrFormat.V2, 0, ZarrCodec.parse("none"), 1);
     TfRecordConversion sharded = builder().format(zarr).build();
