@@ -18,7 +18,7 @@ import org.tensorflow.types.family.TType;
 /**
  * What one parse of one record gave, in a form both readers' results compare in: null values for a
  * failure, else one array per output (float bits as {@code int[]}, int64s as {@code long[]}, bytes
- * as a list of hex strings). With the helpers the differential tests share to build TensorFlow's
+ * as a list of hex strings). Also what both differential tests use to build TensorFlow's
  * parsing ops and read their tensors.
  */
 record ParseOutcome(List<Object> values) {
