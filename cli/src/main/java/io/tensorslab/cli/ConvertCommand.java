@@ -91,6 +91,18 @@ final class ConvertCommand implements Callable<Integer> {
           + "of all inputs (printed in the summary; 'tensorslab inspect' shows it first).")
   List<String> featureTexts;
 
+  @Option(names = "--sequence",
+      description = "Read the records as tf.train.SequenceExample: --feature then names context features, "
+          + "--sequence-feature feature lists. Without either, both are inferred from a scan.")
+  boolean sequence;
+
+  @Option(names = "--sequence-feature", paramLabel = "NAME:DTYPE:SHAPE",
+      description = "A feature list of tf.train.SequenceExample records, SHAPE per step, repeatable (implies "
+          + "--sequence): tokens:int64:* (steps of any length) -> NAME.values, NAME.row_splits (records to steps), "
+          + "NAME.step_splits (steps to values); frames:float32:3 (3 values every step) -> NAME.values [steps, 3], "
+          + "NAME.row_splits.")
+  List<String> sequenceFeatureTexts;
+
   @Option(names = "--engine", paramLabel = "auto|native|tensorflow", defaultValue = "auto",
       converter = EngineConverter.class,
       description = "Who parses the records: native (the built-in Example reader, several threads, TensorFlow not "
@@ -185,9 +197,14 @@ final class ConvertCommand implements Callable<Integer> {
 
   private void printSummary(PrintWriter stdout, TfRecordConversion c, ExportResult result) {
     if (c.schemaInferred()) {
-      stdout.println("schema (inferred): " + schemaText(c.features()));
+      stdout.println("schema (inferred): " + schemaText(c.features())
+          + (c.sequence() ? sequenceSchemaText(c.sequenceFeatures()) : ""));
     }
-    if (c.engine() == TfRecordConversion.Engine.NATIVE) {
+    if (c.sequence()) {
+      ExportRun.printSummary(stdout, result, format, "parsing and copying into the files",
+          "counting values and steps and sealing");
+      stdout.println("engine: native, tf.train.SequenceExample records, 1 thread");
+    } else if (c.engine() == TfRecordConversion.Engine.NATIVE) {
       ExportRun.printSummary(stdout, result, format, "parsing and copying into the files",
           "indexing the records (and counting * and bytes values) and sealing");
       int n = c.threads();
@@ -206,9 +223,18 @@ final class ConvertCommand implements Callable<Integer> {
 
   /** The {@code --feature} list, ready to paste. */
   static String schemaText(List<FeatureSpec> features) {
+    return flagsText("--feature", features);
+  }
+
+  /** The {@code --sequence --sequence-feature} list that follows a context's {@code --feature} list, ready to paste. */
+  static String sequenceSchemaText(List<FeatureSpec> featureLists) {
+    return " --sequence" + (featureLists.isEmpty() ? "" : " " + flagsText("--sequence-feature", featureLists));
+  }
+
+  private static String flagsText(String flag, List<FeatureSpec> features) {
     StringBuilder sb = new StringBuilder();
     for (FeatureSpec f : features) {
-      sb.append(sb.isEmpty() ? "" : " ").append("--feature ").append(Shell.quote(f.toString()));
+      sb.append(sb.isEmpty() ? "" : " ").append(flag).append(' ').append(Shell.quote(f.toString()));
     }
     return sb.toString();
   }
@@ -232,6 +258,16 @@ final class ConvertCommand implements Callable<Integer> {
     if (given != null) {
       b.features(given);
     }
+    if (sequence) {
+      b.sequence(true);
+    }
+    if (sequenceFeatureTexts != null && !sequenceFeatureTexts.isEmpty()) {
+      try {
+        b.sequenceFeatures(FeatureSpec.parseAll(sequenceFeatureTexts));
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage().replace("--feature", "--sequence-feature"));
+      }
+    }
     if (padValue != null) {
       b.padValue(padValue);
     }
@@ -252,6 +288,10 @@ final class ConvertCommand implements Callable<Integer> {
 
   /** {@code --shard} joins a Zarr store rather than replacing one. */
   private void checkShardUsage(List<FeatureSpec> given) {
+    if (sequence || sequenceFeatureTexts != null) {
+      throw usage("option '--shard' does not apply to tf.train.SequenceExample records: convert them in one"
+          + " process (without --shard)");
+    }
     if (given == null) {
       // Every worker must use one schema; inferring it would scan every input in every worker.
       throw usage("option '--shard' needs the features given with '--feature': run 'tensorslab inspect' on the "

@@ -9,6 +9,8 @@ import io.tensorslab.store.zarr.ZarrStoreReader;
 import io.tensorslab.tf.TfRecordDatasets;
 import io.tensorslab.tfrecord.TfRecordCompression;
 import io.tensorslab.tfrecord.TfRecordInputs;
+import io.tensorslab.export.TfRecordConversion;
+import io.tensorslab.tfrecord.SequenceSurvey;
 import io.tensorslab.tfrecord.TfRecordSurvey;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,6 +72,10 @@ final class InspectCommand implements Callable<Integer> {
       description = "TFRecords: how every file is compressed (default: detected from the files' first bytes).")
   TfRecordCompression compression;
 
+  @Option(names = "--sequence", description = "TFRecords: read the records as tf.train.SequenceExample (default: so "
+      + "when one of the first records holds a feature list).")
+  boolean sequence;
+
   @Option(names = "--json", description = "TFRecords and Zarr stores: print one JSON object instead of the table.")
   boolean json;
 
@@ -104,8 +110,19 @@ final class InspectCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     TfRecordDatasets.checkFiles(files);
-    TfRecordSurvey survey = TfRecordSurvey.scan(files, compression, scan == null ? Long.MAX_VALUE : scan);
+    long limit = scan == null ? Long.MAX_VALUE : scan;
     PrintWriter out = spec.commandLine().getOut();
+    if (sequence || SequenceSurvey.holdsFeatureLists(files, compression, TfRecordConversion.SEQUENCE_SNIFF_RECORDS)) {
+      SequenceSurvey survey = SequenceSurvey.scan(files, compression, limit);
+      if (json) {
+        out.print(SequenceReport.json(survey, compression));
+      } else {
+        SequenceReport.table(out, survey, compression);
+      }
+      out.flush();
+      return 0;
+    }
+    TfRecordSurvey survey = TfRecordSurvey.scan(files, compression, limit);
     if (json) {
       out.print(TfRecordReport.json(survey, compression));
     } else {

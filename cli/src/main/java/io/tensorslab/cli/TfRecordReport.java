@@ -19,9 +19,7 @@ final class TfRecordReport {
   private TfRecordReport() {}
 
   static void table(PrintWriter out, TfRecordSurvey survey, TfRecordCompression compression) {
-    List<Path> files = survey.files();
-    out.printf(Locale.ROOT, "files:    %d (%s%s), compression %s%n", files.size(), files.getFirst(),
-        files.size() > 1 ? " ... " + files.getLast() : "", compression.cliName());
+    printFiles(out, survey.files(), compression);
     out.printf(Locale.ROOT, "records:  %,d%s%n", survey.records(), survey.complete() ? ""
         : " (the first ones only: --scan stopped the read)");
     int width = "feature".length();
@@ -43,6 +41,12 @@ final class TfRecordReport {
     } catch (IllegalArgumentException e) {
       out.println("no schema can be inferred: " + e.getMessage());
     }
+  }
+
+  /** The table's first line: the files read and their compression. */
+  static void printFiles(PrintWriter out, List<Path> files, TfRecordCompression compression) {
+    out.printf(Locale.ROOT, "files:    %d (%s%s), compression %s%n", files.size(), files.getFirst(),
+        files.size() > 1 ? " ... " + files.getLast() : "", compression.cliName());
   }
 
   static String json(TfRecordSurvey survey, TfRecordCompression compression) {
@@ -92,7 +96,7 @@ final class TfRecordReport {
     return f.kind() != null ? f.kind() : "mixed:" + String.join("/", f.kinds());
   }
 
-  private static String range(long min, long max) {
+  static String range(long min, long max) {
     return min == max ? Long.toString(min) : min + "-" + max;
   }
 

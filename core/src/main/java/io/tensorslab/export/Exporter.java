@@ -45,12 +45,8 @@ final class Exporter {
       return result;
     } finally {
       if (!success) {
-        for (int i = createdParents.size() - 1; i >= 0; i--) {
-          OutputDirectory.removeIfEmpty(createdParents.get(i));
-        }
-      }
-      if (!success && created) {
-        OutputDirectory.removeIfEmpty(dir); // a failed export into a directory it made leaves no trace at all
+        // a failed export into a directory it made leaves no trace at all
+        OutputDirectory.removeMadeDirectories(dir, created, createdParents);
       }
     }
   }

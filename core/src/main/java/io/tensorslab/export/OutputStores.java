@@ -22,4 +22,15 @@ record OutputStores(StoreFormat format, StoreDestination destination) {
   RowStore create(RowLayout layout, StoreCapacity capacity) throws IOException {
     return format.create(layout, destination, capacity);
   }
+
+  /** {@link #create}, a failure (full disk, a file in the way) an {@link ExportException} naming the output. */
+  RowStore createNamed(RowLayout layout, StoreCapacity capacity) throws IOException {
+    try {
+      return create(layout, capacity);
+    } catch (ExportException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new ExportException("writing failed: " + e.getMessage(), layout.name(), -1, e);
+    }
+  }
 }

@@ -10,6 +10,8 @@ import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.TfRecordCompression;
 import io.tensorslab.tfrecord.TfRecordException;
 import io.tensorslab.tfrecord.TfRecordInputs;
+import io.tensorslab.tfrecord.SequenceSelection;
+import io.tensorslab.tfrecord.SequenceSurvey;
 import io.tensorslab.tfrecord.TfRecordSurvey;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,6 +67,9 @@ public final class TfRecordConversion {
     PAD
   }
 
+  /** Records read, without a schema given, to tell {@code SequenceExample}s from {@code Example}s ({@code inspect} too). */
+  public static final long SEQUENCE_SNIFF_RECORDS = 64;
+
   /** Suffix of the row lengths beside a padded feature. */
   public static final String LENGTHS_SUFFIX = ".lengths";
 
@@ -83,6 +88,8 @@ public final class TfRecordConversion {
   private final List<Path> files;
   private final TfRecordCompression compression;
   private final List<FeatureSpec> features;
+  /** Feature lists of {@code tf.train.SequenceExample} records; null when the records are {@code Example}s. */
+  private final List<FeatureSpec> sequenceFeatures;
   private final boolean schemaInferred;
   private final VarLen varLen;
   private final Map<String, Object> padValues;
@@ -98,16 +105,17 @@ public final class TfRecordConversion {
   private final EagerSession session;
 
   private TfRecordConversion(Builder b, TfRecordCompression compression, List<FeatureSpec> features,
-      Map<String, Object> padValues) {
+      List<FeatureSpec> sequenceFeatures, Map<String, Object> padValues) {
     this.files = List.copyOf(b.files);
     this.compression = compression;
     this.features = List.copyOf(features);
-    this.schemaInferred = b.features == null;
+    this.sequenceFeatures = sequenceFeatures == null ? null : List.copyOf(sequenceFeatures);
+    this.schemaInferred = b.features == null && b.sequenceFeatures == null;
     this.varLen = b.varLen;
     this.padValues = Map.copyOf(padValues);
     this.limit = b.limit;
     this.threads = b.threads;
-    this.nativeCannot = TfRecordExport.unsupportedReason(this.features, varLen);
+    this.nativeCannot = sequenceFeatures != null ? null : TfRecordExport.unsupportedReason(this.features, varLen);
     this.engine = b.engine == Engine.AUTO ? (nativeCannot == null ? Engine.NATIVE : Engine.TENSORFLOW) : b.engine;
     this.batchSize = b.batchSize;
     this.directory = b.directory.toAbsolutePath().normalize();
@@ -144,6 +152,7 @@ public final class TfRecordConversion {
     this.files = c.files;
     this.compression = c.compression;
     this.features = c.features;
+    this.sequenceFeatures = c.sequenceFeatures;
     this.schemaInferred = c.schemaInferred;
     this.varLen = c.varLen;
     this.padValues = c.padValues;
@@ -185,6 +194,19 @@ public final class TfRecordConversion {
   /** The features converted: as given, or inferred from a scan of the inputs ({@link #schemaInferred}). */
   public List<FeatureSpec> features() {
     return features;
+  }
+
+  /**
+   * The feature lists converted when the records are {@code tf.train.SequenceExample}s (then
+   * {@link #features} are their context features), or null for {@code tf.train.Example} records.
+   */
+  public List<FeatureSpec> sequenceFeatures() {
+    return sequenceFeatures;
+  }
+
+  /** True when the records are read as {@code tf.train.SequenceExample}s. */
+  public boolean sequence() {
+    return sequenceFeatures != null;
   }
 
   /** True when no features were given and {@link #features} is the schema a scan of the inputs inferred. */
@@ -266,6 +288,9 @@ public final class TfRecordConversion {
    * time) and checking {@code cancellation} every few thousand rows; either may be null.
    */
   public ExportResult run(ExportListener listener, Cancellation cancellation) throws IOException {
+    if (sequence()) {
+      return new SequenceExampleExport(this, listener, cancellation).run();
+    }
     return engine == Engine.NATIVE ? new TfRecordExport(this, listener, cancellation).run()
         : TensorFlowTfRecordExport.run(this, listener, cancellation);
   }
@@ -311,6 +336,10 @@ public final class TfRecordConversion {
 
   /** A shard is the native engine over part of a shared Zarr store; anything else is refused here. */
   private void checkShardable() {
+    if (sequence()) {
+      throw new IllegalArgumentException("shards of tf.train.SequenceExample records are not supported: convert"
+          + " them in one process (without --shard)");
+    }
     if (!(format instanceof ZarrStoreFormat)) {
       throw new IllegalArgumentException("shards write one Zarr store that several workers fill chunk by chunk,"
           + " not " + format + " files: choose a Zarr format");
@@ -334,6 +363,8 @@ public final class TfRecordConversion {
     private List<Path> files;
     private TfRecordCompression compression;
     private List<FeatureSpec> features;
+    private List<FeatureSpec> sequenceFeatures;
+    private boolean sequence;
     private VarLen varLen = VarLen.RAGGED;
     private Map<String, Object> padValues = Map.of();
     private String padValueText;
@@ -369,6 +400,27 @@ public final class TfRecordConversion {
         throw new IllegalArgumentException("no feature to convert");
       }
       this.features = List.copyOf(features);
+      return this;
+    }
+
+    /**
+     * Reads the records as {@code tf.train.SequenceExample}s (default false: {@code tf.train.Example}s);
+     * {@link #features} are then the context features, {@link #sequenceFeatures} the feature lists.
+     * Without either, both are inferred from a scan. Implied by {@link #sequenceFeatures}.
+     */
+    public Builder sequence(boolean sequence) {
+      this.sequence = sequence;
+      return this;
+    }
+
+    /**
+     * The feature lists of {@code tf.train.SequenceExample} records to convert, {@code SHAPE} per step
+     * ({@code tokens:int64:*}, {@code frames:float32:3}); implies {@link #sequence}. Default: with
+     * {@link #features} given, none; else every feature list, inferred.
+     */
+    public Builder sequenceFeatures(List<FeatureSpec> featureLists) {
+      this.sequenceFeatures = List.copyOf(featureLists);
+      this.sequence = true;
       return this;
     }
 
@@ -477,6 +529,9 @@ public final class TfRecordConversion {
         }
       }
       TfRecordCompression c = compression != null ? compression : TfRecordInputs.detectCompression(files);
+      if (sequence) {
+        return buildSequence(c);
+      }
       List<FeatureSpec> f = features != null ? features : inferSchema(c);
       for (String name : padValues.keySet()) {
         if (f.stream().noneMatch(s -> s.name().equals(name) && s.variableLength())) {
@@ -498,10 +553,48 @@ public final class TfRecordConversion {
           }
         }
       }
-      return new TfRecordConversion(this, c, f, pads);
+      return new TfRecordConversion(this, c, f, null, pads);
+    }
+
+    /** {@link #build} for {@code tf.train.SequenceExample} records: what the sequence engine cannot do is refused here. */
+    private TfRecordConversion buildSequence(TfRecordCompression c) throws IOException {
+      if (engine == Engine.TENSORFLOW) {
+        throw new IllegalArgumentException("the tensorflow engine does not convert tf.train.SequenceExample records;"
+            + " use the native engine (engine auto or native)");
+      }
+      if (varLen != VarLen.RAGGED || !padValues.isEmpty() || padValueText != null) {
+        throw new IllegalArgumentException("tf.train.SequenceExample features are written ragged only: drop the"
+            + " padding options (varlen pad, pad values)");
+      }
+      List<FeatureSpec> context = features;
+      List<FeatureSpec> lists = sequenceFeatures;
+      if (context == null && lists == null) {
+        SequenceSurvey survey = SequenceSurvey.scan(files, c, limit);
+        try {
+          context = survey.inferContext();
+          lists = survey.inferFeatureLists();
+        } catch (IllegalArgumentException e) {
+          throw new TfRecordException("cannot infer the schema: " + e.getMessage(), null, -1, null, -1, null);
+        }
+      }
+      context = context == null ? List.of() : context;
+      lists = lists == null ? List.of() : lists;
+      if (context.isEmpty() && lists.isEmpty()) {
+        throw new IllegalArgumentException("no feature to convert: the records hold no context feature and no"
+            + " feature list");
+      }
+      SequenceSelection.of(context, lists); // refuses unsupported specs and a name in both, before any file
+      return new TfRecordConversion(this, c, context, lists, Map.of());
     }
 
     private List<FeatureSpec> inferSchema(TfRecordCompression c) throws IOException {
+      // A SequenceExample holding only context is byte for byte an Example; one with feature lists
+      // would lose them silently if read as an Example: the caller says which is meant.
+      if (SequenceSurvey.holdsFeatureLists(files, c, SEQUENCE_SNIFF_RECORDS)) {
+        throw new IllegalArgumentException("the records hold feature lists (tf.train.SequenceExample): convert them"
+            + " with --sequence (context features and feature lists), or give --feature to read their context"
+            + " alone as tf.train.Example features");
+      }
       TfRecordSurvey survey = TfRecordSurvey.scan(files, c, limit);
       try {
         return survey.inferSchema();

@@ -271,12 +271,7 @@ final class TfRecordExport {
     } finally {
       if (!success) {
         stores.forEach(RowStore::abort);
-        for (int i = createdParents.size() - 1; i >= 0; i--) {
-          OutputDirectory.removeIfEmpty(createdParents.get(i));
-        }
-        if (created) {
-          OutputDirectory.removeIfEmpty(dir);
-        }
+        OutputDirectory.removeMadeDirectories(dir, created, createdParents);
       } else {
         stores.forEach(RowStore::close);
       }
@@ -351,13 +346,7 @@ final class TfRecordExport {
 
   /** A store in the job's format; a failure (full disk, a file in the way) names the feature. */
   private RowStore create(RowLayout layout, StoreDestination destination, long storeRows) throws IOException {
-    try {
-      return job.format().create(layout, destination, StoreCapacity.exact(storeRows));
-    } catch (ExportException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new ExportException("writing failed: " + e.getMessage(), layout.name(), -1, e);
-    }
+    return new OutputStores(job.format(), destination).createNamed(layout, StoreCapacity.exact(storeRows));
   }
 
   // ------------------------------------------------------------------ a shard of a shared Zarr store

@@ -56,6 +56,20 @@ public final class OutputDirectory {
     TemporaryFiles.removeStale(dir);
   }
 
+  /**
+   * After a failed export: removes the directories it made inside {@code dir} ({@code madeInside},
+   * outermost first, removed innermost first) and {@code dir} itself when {@code dirMade}, each only
+   * if empty.
+   */
+  public static void removeMadeDirectories(Path dir, boolean dirMade, java.util.List<Path> madeInside) {
+    for (int i = madeInside.size() - 1; i >= 0; i--) {
+      removeIfEmpty(madeInside.get(i));
+    }
+    if (dirMade) {
+      removeIfEmpty(dir);
+    }
+  }
+
   /** Removes {@code dir} when it is empty: a failed export into a directory it made leaves no trace. */
   public static void removeIfEmpty(Path dir) {
     try {

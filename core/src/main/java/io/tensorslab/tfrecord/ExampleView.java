@@ -3,7 +3,6 @@ package io.tensorslab.tfrecord;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * One serialized {@code tf.train.Example} split into its feature-map entries exactly as TensorFlow's
@@ -38,11 +37,7 @@ public final class ExampleView {
 
   private final WireInput in = new WireInput();
   private MemorySegment record = MemorySegment.NULL;
-  private int count;
-  private long[] keyOffset = new long[16];
-  private int[] keyLength = new int[16];
-  private long[] valueOffset = new long[16];
-  private int[] valueLength = new int[16];
+  private final MapEntries entries = new MapEntries();
 
   /** A view of no record yet; {@link #parse} gives it one. */
   public ExampleView() {}
@@ -60,11 +55,11 @@ public final class ExampleView {
    */
   public void parse(MemorySegment record, long offset, long length) throws MalformedExampleException {
     this.record = record;
-    count = 0;
+    entries.clear();
     in.reset(record, offset, offset + length);
     while (!in.atEnd()) {
       if (!in.expectTag(0x0a)) {
-        if (!skipUnknownField()) {
+        if (!in.skipExtraneousField()) {
           throw malformed();
         }
       } else if (!parseFeatures()) {
@@ -75,44 +70,6 @@ public final class ExampleView {
 
   private static MalformedExampleException malformed() {
     return new MalformedExampleException("record is not a serialized tf.train.Example (TensorFlow cannot parse it)", null);
-  }
-
-  /** {@code SkipExtraneousTag}: a field other than {@code features} at the top level. */
-  private boolean skipUnknownField() {
-    long tag = in.readTag();
-    if (tag == WireInput.FAILED) {
-      return false;
-    }
-    switch ((int) (tag & 7)) {
-      case 0 -> {
-        return in.readVarint32() != WireInput.FAILED;
-      }
-      case 1 -> {
-        if (!in.has(8)) {
-          return false;
-        }
-        in.position += 8;
-        return true;
-      }
-      case 2 -> {
-        long length = in.readVarint32();
-        if (length == WireInput.FAILED) {
-          return false;
-        }
-        in.skipLikeCpp(length);
-        return true;
-      }
-      case 5 -> {
-        if (!in.has(4)) {
-          return false;
-        }
-        in.position += 4;
-        return true;
-      }
-      default -> {
-        return false; // groups (3, 4) and the unused wire types 6, 7
-      }
-    }
   }
 
   private boolean parseFeatures() {
@@ -162,23 +119,8 @@ public final class ExampleView {
       return false;
     }
     in.popLimit(outer);
-    add(keyAt, (int) keyLen, valueAt, (int) valueLen);
+    entries.add(keyAt, (int) keyLen, valueAt, (int) valueLen);
     return true;
-  }
-
-  private void add(long keyAt, int keyLen, long valueAt, int valueLen) {
-    if (count == keyOffset.length) {
-      int n = count * 2;
-      keyOffset = Arrays.copyOf(keyOffset, n);
-      keyLength = Arrays.copyOf(keyLength, n);
-      valueOffset = Arrays.copyOf(valueOffset, n);
-      valueLength = Arrays.copyOf(valueLength, n);
-    }
-    keyOffset[count] = keyAt;
-    keyLength[count] = keyLen;
-    valueOffset[count] = valueAt;
-    valueLength[count] = valueLen;
-    count++;
   }
 
   /** The record's segment, as given to {@link #parse}. */
@@ -188,7 +130,7 @@ public final class ExampleView {
 
   /** Entries found, duplicates included, in record order. */
   public int entryCount() {
-    return count;
+    return entries.count;
   }
 
   /** The key of entry {@code i} as UTF-8 text (an invalid sequence becomes U+FFFD; see {@link #nameBytes}). */
@@ -198,35 +140,24 @@ public final class ExampleView {
 
   /** The key of entry {@code i}, its bytes exactly. */
   public byte[] nameBytes(int i) {
-    checkIndex(i);
-    return record.asSlice(keyOffset[i], keyLength[i]).toArray(BYTE);
+    return entries.keyBytes(record, i);
   }
 
   /** True if the key of entry {@code i} is exactly {@code name}. */
   public boolean nameEquals(int i, byte[] name) {
-    checkIndex(i);
-    if (keyLength[i] != name.length) {
-      return false;
-    }
-    long at = keyOffset[i];
-    for (int b = 0; b < name.length; b++) {
-      if (record.get(BYTE, at + b) != name[b]) {
-        return false;
-      }
-    }
-    return true;
+    return entries.keyEquals(record, i, name);
   }
 
   /** Offset in {@link #record()} of entry {@code i}'s serialized {@code Feature}. */
   public long valueOffset(int i) {
-    checkIndex(i);
-    return valueOffset[i];
+    entries.checkIndex(i);
+    return entries.valueOffset[i];
   }
 
   /** Length of entry {@code i}'s serialized {@code Feature}; 0 for a feature with no list. */
   public int valueLength(int i) {
-    checkIndex(i);
-    return valueLength[i];
+    entries.checkIndex(i);
+    return entries.valueLength[i];
   }
 
   /**
@@ -234,7 +165,7 @@ public final class ExampleView {
    * feature (even when it is empty, which makes an empty row).
    */
   public int lastEntry(byte[] name) {
-    for (int i = count - 1; i >= 0; i--) {
+    for (int i = entries.count - 1; i >= 0; i--) {
       if (nameEquals(i, name)) {
         return i;
       }
@@ -247,8 +178,8 @@ public final class ExampleView {
    * fixed feature (an empty {@code Feature} counts as absent there, so an earlier duplicate wins).
    */
   public int lastNonEmptyEntry(byte[] name) {
-    for (int i = count - 1; i >= 0; i--) {
-      if (valueLength[i] > 0 && nameEquals(i, name)) {
+    for (int i = entries.count - 1; i >= 0; i--) {
+      if (entries.valueLength[i] > 0 && nameEquals(i, name)) {
         return i;
       }
     }
@@ -261,18 +192,12 @@ public final class ExampleView {
    * not, and fails the record on such an entry ("Unsupported datatype").
    */
   public int firstUnsupportedEntry(byte[] name) {
-    for (int i = 0; i < count; i++) {
-      if (valueLength[i] > 0 && WireKind.ofFirstByte(record.get(BYTE, valueOffset[i]) & 0xff) == null
+    for (int i = 0; i < entries.count; i++) {
+      if (entries.valueLength[i] > 0 && WireKind.ofFirstByte(record.get(BYTE, entries.valueOffset[i]) & 0xff) == null
           && nameEquals(i, name)) {
         return i;
       }
     }
     return -1;
-  }
-
-  private void checkIndex(int i) {
-    if (i < 0 || i >= count) {
-      throw new IndexOutOfBoundsException("entry " + i + " of " + count);
-    }
   }
 }

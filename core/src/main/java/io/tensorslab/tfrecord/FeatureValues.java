@@ -166,21 +166,12 @@ public final class FeatureValues implements RowValues {
     } else if (first != 0x08) {
       return false;
     }
-    int n = 0;
-    while (!in.atEnd()) {
-      if (!packed && !in.expectTag(0x08)) {
-        return false;
-      }
-      long v = in.readVarint64();
-      if (!in.ok) {
-        return false;
-      }
-      if (n == longs.length) {
-        longs = Arrays.copyOf(longs, n * 2);
-      }
-      longs[n++] = v;
+    long[] read = in.readInt64s(packed, longs, 0);
+    if (read == null) {
+      return false;
     }
-    count = n;
+    longs = read;
+    count = in.int64Count;
     return true;
   }
 

@@ -90,40 +90,21 @@ public record TfRecordSurvey(List<Path> files, long records, boolean complete, M
     Map<String, Accumulator> byName = new TreeMap<>();
     ExampleView example = new ExampleView();
     FeatureValues values = new FeatureValues();
-    long records = 0;
-    boolean complete = true;
-    outer:
-    for (int file = 0; file < files.size(); file++) {
-      try (TfRecordReader r = TfRecordReader.open(files.get(file), compression)) {
-        while (true) {
-          if (records >= limit) {
-            complete = !r.next() && file == files.size() - 1;
-            break outer;
-          }
-          if (!r.next()) {
-            break;
-          }
-          try {
-            example.parse(r.record());
-            for (int i = 0; i < example.entryCount(); i++) {
-              byte[] name = example.nameBytes(i);
-              // A name given twice: the entry TensorFlow's parser keeps for a variable-length feature.
-              if (example.lastEntry(name) != i) {
-                continue;
-              }
-              values.decode(example, i);
-              byName.computeIfAbsent(example.name(i), Accumulator::new).add(values);
-            }
-          } catch (MalformedExampleException e) {
-            throw ExampleRecords.located(r, e);
-          }
-          records++;
+    RecordScan.Outcome read = RecordScan.scan(files, compression, limit, record -> {
+      example.parse(record);
+      for (int i = 0; i < example.entryCount(); i++) {
+        byte[] name = example.nameBytes(i);
+        // A name given twice: the entry TensorFlow's parser keeps for a variable-length feature.
+        if (example.lastEntry(name) != i) {
+          continue;
         }
+        values.decode(example, i);
+        byName.computeIfAbsent(example.name(i), Accumulator::new).add(values);
       }
-    }
+    });
     Map<String, FeatureSurvey> features = new TreeMap<>();
     byName.forEach((name, a) -> features.put(name, a.survey()));
-    return new TfRecordSurvey(files, records, complete, features);
+    return new TfRecordSurvey(files, read.records(), read.complete(), features);
   }
 
   /**

@@ -160,4 +160,77 @@ final class WireInput {
     }
     position = Math.min(limit, position + count);
   }
+
+  /**
+   * TensorFlow's {@code SkipExtraneousTag}: skips one field other than the message's own at the top
+   * level of an {@code Example} or {@code SequenceExample}; false for groups, unused wire types and
+   * a field cut short.
+   */
+  boolean skipExtraneousField() {
+    long tag = readTag();
+    if (tag == FAILED) {
+      return false;
+    }
+    switch ((int) (tag & 7)) {
+      case 0 -> {
+        return readVarint32() != FAILED;
+      }
+      case 1 -> {
+        if (!has(8)) {
+          return false;
+        }
+        position += 8;
+        return true;
+      }
+      case 2 -> {
+        long length = readVarint32();
+        if (length == FAILED) {
+          return false;
+        }
+        skipLikeCpp(length);
+        return true;
+      }
+      case 5 -> {
+        if (!has(4)) {
+          return false;
+        }
+        position += 4;
+        return true;
+      }
+      default -> {
+        return false; // groups (3, 4) and the unused wire types 6, 7
+      }
+    }
+  }
+
+  /** Values in the array the last {@link #readInt64s} returned. */
+  int int64Count;
+
+  /**
+   * Reads int64 values up to the limit as TensorFlow's parsers do, appending them to {@code out}
+   * from index {@code n}: each after its tag {@code 0x08} (an unpacked list), or back to back (inside
+   * a packed chunk); a varint of up to 10 bytes each.
+   *
+   * @return the array holding them (a larger copy when {@code out} filled up), with
+   *     {@link #int64Count} set to the values it holds; null when a tag or value is malformed
+   */
+  long[] readInt64s(boolean packed, long[] out, int n) {
+    long[] values = out;
+    int count = n;
+    while (!atEnd()) {
+      if (!packed && !expectTag(0x08)) {
+        return null;
+      }
+      long v = readVarint64();
+      if (!ok) {
+        return null;
+      }
+      if (count == values.length) {
+        values = java.util.Arrays.copyOf(values, count * 2);
+      }
+      values[count++] = v;
+    }
+    int64Count = count;
+    return values;
+  }
 }

@@ -22,14 +22,10 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
-import org.tensorflow.ndarray.NdArray;
-import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.io.ParseExample;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TType;
@@ -53,15 +49,15 @@ class DifferentialParseTest {
 
   @Test
   void seededInputsAgreeWithTensorFlow() {
-    Summary s = run(20261201L, 3_000);
+    ParseOutcome.Summary s = run(20261201L, 3_000);
     System.out.println("DifferentialParseTest CI run: " + s);
-    assertTrue(s.parsed > 300 && s.failed > 300, "both outcomes must be exercised: " + s);
+    assertTrue(s.parsed() > 300 && s.failed() > 300, "both outcomes must be exercised: " + s);
   }
 
   @Tag("long")
   @Test
   void manySeededInputsAgreeWithTensorFlow() {
-    Summary s = run(7L, 120_000);
+    ParseOutcome.Summary s = run(7L, 120_000);
     System.out.println("DifferentialParseTest long run: " + s);
   }
 
@@ -79,46 +75,27 @@ class DifferentialParseTest {
       };
       long[] widths = {5, 3, 3, 2};
       for (int i = 0; i < cases.length; i++) {
-        Outcome tf = h.tensorFlow(cases[i]);
-        Outcome ours = Outcome.native_(cases[i], h.selection);
+        ParseOutcome tf = h.tensorFlow(cases[i]);
+        ParseOutcome ours = nativeOutcome(cases[i], h.selection);
         assertEquals(tf, ours, "case " + i);
-        assertEquals(widths[i], ((long[]) tf.values.get(1)).length, "case " + i);
+        assertEquals(widths[i], ((long[]) tf.values().get(1)).length, "case " + i);
       }
     }
   }
 
-  record Summary(long inputs, long parsed, long failed, long skipped) {}
-
-  private static Summary run(long seed, int inputs) {
+  private static ParseOutcome.Summary run(long seed, int inputs) {
     ExampleGenerator gen = new ExampleGenerator(seed);
     List<Harness> harnesses = new ArrayList<>();
     try {
+      List<ParseOutcome.Contender> contenders = new ArrayList<>();
       for (List<FeatureSpec> c : CONFIGS) {
-        harnesses.add(new Harness(c));
+        Harness h = new Harness(c);
+        harnesses.add(h);
+        // unsafeForTensorFlow: TensorFlow would write out of bounds or allocate the claimed size
+        contenders.add(new ParseOutcome.Contender(c.toString(), () -> gen.next(c), r -> unsafeForTensorFlow(r, c),
+            h::tensorFlow, r -> nativeOutcome(r, h.selection)));
       }
-      long parsed = 0;
-      long failed = 0;
-      long skipped = 0;
-      for (int i = 0; i < inputs; i++) {
-        Harness h = harnesses.get(i % harnesses.size());
-        byte[] record = gen.next(h.specs);
-        if (unsafeForTensorFlow(record, h.specs)) {
-          skipped++; // TensorFlow would write out of bounds or allocate the claimed size; see the method
-          continue;
-        }
-        Outcome tf = h.tensorFlow(record);
-        Outcome ours = Outcome.native_(record, h.selection);
-        if (!tf.equals(ours)) {
-          fail("input " + i + " (seed " + seed + ", config " + h.specs + "): TensorFlow " + tf + ", native " + ours
-              + "; record " + HexFormat.of().formatHex(record));
-        }
-        if (tf.failed()) {
-          failed++;
-        } else {
-          parsed++;
-        }
-      }
-      return new Summary(inputs, parsed, failed, skipped);
+      return ParseOutcome.compare("seed " + seed, contenders, inputs);
     } finally {
       harnesses.forEach(Harness::close);
     }
@@ -176,79 +153,40 @@ class DifferentialParseTest {
     return false;
   }
 
-  /** What a parse gave: null values for a failure, else one array per requested feature (float bits as int[]). */
-  record Outcome(List<Object> values) {
-    boolean failed() {
-      return values == null;
+  /** The native reader's outcome for one record. */
+  static ParseOutcome nativeOutcome(byte[] record, FeatureSelection selection) {
+    ExampleView view = new ExampleView();
+    try {
+      view.parse(MemorySegment.ofArray(record));
+      selection.read(view);
+    } catch (MalformedExampleException e) {
+      return ParseOutcome.FAILED;
     }
-
-    static Outcome native_(byte[] record, FeatureSelection selection) {
-      ExampleView view = new ExampleView();
-      try {
-        view.parse(MemorySegment.ofArray(record));
-        selection.read(view);
-      } catch (MalformedExampleException e) {
-        return new Outcome(null);
-      }
-      List<Object> out = new ArrayList<>();
-      for (int i = 0; i < selection.wanted().size(); i++) {
-        FeatureValues v = selection.values(i);
-        WireKind k = selection.wanted().get(i).kind();
-        int n = v.count();
-        switch (k) {
-          case FLOAT_LIST -> {
-            int[] bits = new int[n];
-            for (int j = 0; j < n; j++) {
-              bits[j] = Float.floatToRawIntBits(v.floatAt(j));
-            }
-            out.add(bits);
+    List<Object> out = new ArrayList<>();
+    for (int i = 0; i < selection.wanted().size(); i++) {
+      FeatureValues v = selection.values(i);
+      WireKind k = selection.wanted().get(i).kind();
+      int n = v.count();
+      switch (k) {
+        case FLOAT_LIST -> {
+          int[] bits = new int[n];
+          for (int j = 0; j < n; j++) {
+            bits[j] = Float.floatToRawIntBits(v.floatAt(j));
           }
-          case INT64_LIST -> out.add(n == 0 ? new long[0] : Arrays.copyOf(v.longs(), n));
-          case BYTES_LIST -> {
-            List<String> b = new ArrayList<>();
-            for (int j = 0; j < n; j++) {
-              b.add(HexFormat.of().formatHex(v.bytesAt(j).toArray(ValueLayout.JAVA_BYTE)));
-            }
-            out.add(b);
+          out.add(bits);
+        }
+        case INT64_LIST -> out.add(n == 0 ? new long[0] : Arrays.copyOf(v.longs(), n));
+        case BYTES_LIST -> {
+          List<String> b = new ArrayList<>();
+          for (int j = 0; j < n; j++) {
+            b.add(HexFormat.of().formatHex(v.bytesAt(j).toArray(ValueLayout.JAVA_BYTE)));
           }
-          case NONE -> throw new AssertionError();
+          out.add(b);
         }
+        case NONE -> throw new AssertionError();
       }
-      return new Outcome(out);
     }
-
-    @Override
-    public boolean equals(Object o) {
-      if (!(o instanceof Outcome other) || failed() != other.failed()) {
-        return false;
-      }
-      if (failed()) {
-        return true;
-      }
-      for (int i = 0; i < values.size(); i++) {
-        if (!Arrays.deepEquals(new Object[] {values.get(i)}, new Object[] {other.values.get(i)})) {
-          return false;
-        }
-      }
-      return values.size() == other.values.size();
-    }
-
-    @Override
-    public int hashCode() {
-      return failed() ? 0 : values.size();
-    }
-
-    @Override
-    public String toString() {
-      if (failed()) {
-        return "failed";
-      }
-      List<String> s = new ArrayList<>();
-      for (Object v : values) {
-        s.add(v instanceof int[] a ? Arrays.toString(a) : v instanceof long[] a ? Arrays.toString(a) : String.valueOf(v));
-      }
-      return s.toString();
-    }
+    return new ParseOutcome(out);
   }
 
   /** One graph with ParseExampleV2 configured as TfRecordDatasets configures it, fed one record per run. */
@@ -274,20 +212,20 @@ class DifferentialParseTest {
       for (FeatureSpec f : specs) {
         if (f.variableLength()) {
           raggedKeys.add(f.name());
-          raggedTypes.add(type(f));
+          raggedTypes.add(ParseOutcome.typeOf(f));
           splitTypes.add(TInt64.class);
         } else {
           denseKeys.add(f.name());
           denseDefaults.add(switch (f.dtype()) {
             case FLOAT32 -> tf.constant(new float[0]);
             case INT64 -> tf.constant(new long[0]);
-            case BYTES -> strings(tf);
+            case BYTES -> ParseOutcome.strings(tf);
           });
           denseShapes.add(Shape.of(f.shape().stream().mapToLong(Long::longValue).toArray()));
         }
       }
-      ParseExample p = tf.io.parseExample(serialized, strings(tf), strings(tf),
-          strings(tf, denseKeys.toArray(String[]::new)), strings(tf, raggedKeys.toArray(String[]::new)),
+      ParseExample p = tf.io.parseExample(serialized, ParseOutcome.strings(tf), ParseOutcome.strings(tf),
+          ParseOutcome.strings(tf, denseKeys.toArray(String[]::new)), ParseOutcome.strings(tf, raggedKeys.toArray(String[]::new)),
           denseDefaults, 0L, List.of(), raggedTypes, splitTypes, denseShapes);
       int dense = 0;
       int ragged = 0;
@@ -296,59 +234,20 @@ class DifferentialParseTest {
       }
     }
 
-    private static Class<? extends TType> type(FeatureSpec f) {
-      return switch (f.dtype()) {
-        case FLOAT32 -> TFloat32.class;
-        case INT64 -> TInt64.class;
-        case BYTES -> TString.class;
-      };
-    }
-
-    private static Operand<TString> strings(Ops tf, String... values) {
-      NdArray<String> v = NdArrays.ofObjects(String.class, Shape.of(values.length));
-      for (int i = 0; i < values.length; i++) {
-        v.setObject(values[i], i);
-      }
-      return tf.constant(v);
-    }
-
-    Outcome tensorFlow(byte[] record) {
-      NdArray<byte[]> in = NdArrays.ofObjects(byte[].class, Shape.of(1));
-      in.setObject(record, 0);
-      try (TString t = TString.tensorOfBytes(in)) {
+    ParseOutcome tensorFlow(byte[] record) {
+      try (TString t = ParseOutcome.batchOfOne(record)) {
         Session.Runner runner = session.runner().feed(serialized, t);
         outputs.forEach(runner::fetch);
         try (Result r = runner.run()) {
           List<Object> out = new ArrayList<>();
           for (int i = 0; i < specs.size(); i++) {
-            out.add(values(r.get(i)));
+            out.add(ParseOutcome.valuesOf(r.get(i)));
           }
-          return new Outcome(out);
+          return new ParseOutcome(out);
         }
       } catch (IllegalArgumentException | org.tensorflow.exceptions.TensorFlowException e) {
-        return new Outcome(null);
+        return ParseOutcome.FAILED;
       }
-    }
-
-    private static Object values(Tensor t) {
-      int n = (int) t.shape().size();
-      if (t instanceof TFloat32 || t instanceof TInt64) {
-        byte[] raw = new byte[(int) t.numBytes()];
-        t.asRawTensor().data().read(raw);
-        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        if (t instanceof TFloat32) {
-          int[] bits = new int[n];
-          bb.asIntBuffer().get(bits);
-          return bits;
-        }
-        long[] a = new long[n];
-        bb.asLongBuffer().get(a);
-        return a;
-      }
-      NdArray<byte[]> b = ((TString) t).asBytes();
-      List<String> s = new ArrayList<>();
-      b.scalars().forEach(x -> s.add(HexFormat.of().formatHex(x.getObject())));
-      return s;
     }
 
     @Override

@@ -45,7 +45,7 @@ final class ExampleGenerator {
     return record;
   }
 
-  private byte[] mutate(byte[] r) {
+  byte[] mutate(byte[] r) {
     int at = rnd.nextInt(r.length);
     return switch (rnd.nextInt(5)) {
       case 0 -> {
@@ -111,7 +111,7 @@ final class ExampleGenerator {
     return record.toByteArray();
   }
 
-  private void unknownMaybe(ByteArrayOutputStream o) {
+  void unknownMaybe(ByteArrayOutputStream o) {
     if (rnd.nextInt(8) != 0) {
       return;
     }
@@ -140,6 +140,24 @@ final class ExampleGenerator {
 
   /** A map entry for {@code f} of its kind, with the right count when it is fixed. */
   private byte[] wantedEntry(io.tensorslab.tfrecord.FeatureSpec f) {
+    return mapEntry(f.name(), wantedFeature(f));
+  }
+
+  /** A serialized map entry: the key, then the value. */
+  static byte[] mapEntry(String name, byte[] value) {
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    delimited(e, 1, name.getBytes(StandardCharsets.UTF_8));
+    delimited(e, 2, value);
+    return e.toByteArray();
+  }
+
+  /** A {@code Feature} of {@code f}'s kind (any encoding) with the right count when it is fixed; sometimes a second list after it. */
+  byte[] wantedFeature(io.tensorslab.tfrecord.FeatureSpec f) {
+    return wantedFeature(f, true);
+  }
+
+  /** {@link #wantedFeature(io.tensorslab.tfrecord.FeatureSpec)}, with a second list after the first only if {@code trailingList}. */
+  byte[] wantedFeature(io.tensorslab.tfrecord.FeatureSpec f, boolean trailingList) {
     int kind = switch (f.dtype()) {
       case BYTES -> 1;
       case FLOAT32 -> 2;
@@ -155,13 +173,10 @@ final class ExampleGenerator {
     forcedCount = -1;
     ByteArrayOutputStream feature = new ByteArrayOutputStream();
     delimited(feature, kind, body);
-    if (rnd.nextInt(8) == 0) {
+    if (trailingList && rnd.nextInt(8) == 0) {
       delimited(feature, 1 + rnd.nextInt(3), rnd.nextBoolean() ? new byte[0] : bytesList());
     }
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    delimited(e, 1, f.name().getBytes(StandardCharsets.UTF_8));
-    delimited(e, 2, feature.toByteArray());
-    return e.toByteArray();
+    return feature.toByteArray();
   }
 
   /** When not -1, the next list has exactly this many values in its first chunk. */
@@ -171,7 +186,7 @@ final class ExampleGenerator {
     return forcedCount >= 0 ? forcedCount : rnd.nextInt(4);
   }
 
-  private byte[] entry() {
+  byte[] entry() {
     byte[] name = NAMES[rnd.nextInt(NAMES.length)].getBytes(StandardCharsets.UTF_8);
     byte[] feature = feature();
     ByteArrayOutputStream e = new ByteArrayOutputStream();
@@ -203,7 +218,7 @@ final class ExampleGenerator {
     return e.toByteArray();
   }
 
-  private byte[] feature() {
+  byte[] feature() {
     if (rnd.nextInt(10) == 0) {
       return new byte[0];
     }
