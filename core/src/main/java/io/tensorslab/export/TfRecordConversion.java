@@ -133,15 +133,11 @@ public final class TfRecordConversion {
   }
 
   /**
-   * A table is written by the native engine alone (it keeps each bytes value's true length) and keeps
-   * a {@code *} feature as a list column, so what would need more is refused here, naming it.
+   * A table keeps a {@code *} feature as a list column, so padding it is refused here, naming it.
+   * Either row source fills a table (the row writers keep each bytes value's true length); images
+   * decoded by TensorFlow become uint8 tensor columns, or lists with a shapes column when sizes vary.
    */
   private void checkTableFormat() {
-    if (engine != Engine.NATIVE) {
-      throw new IllegalArgumentException(format + " output is written by the native reader, which cannot convert "
-          + (nativeCannot != null ? nativeCannot : "with the tensorflow engine chosen")
-          + "; write npy or zarr, or give image features as bytes (--feature NAME:bytes:) to keep their encoded bytes");
-    }
     if (varLen == VarLen.PAD && features.stream().anyMatch(FeatureSpec::variableLength)) {
       throw new IllegalArgumentException("--varlen pad does not apply to " + format + " output: a '*' feature is"
           + " a list column holding each row's own values; drop --varlen pad");

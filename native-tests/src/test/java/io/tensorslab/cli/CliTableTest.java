@@ -149,6 +149,42 @@ class CliTableTest {
     }
   }
 
+  /**
+   * TensorFlow's rows fill a table as the native reader's do: images of several sizes (decoded by
+   * TensorFlow) become a list column of their pixels and a shapes column, equal to the arrays made by
+   * Python TensorFlow for the same fixture; the tensorflow engine's table equals the native one's.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"arrow", "parquet"})
+  void tensorFlowRowsFillATableImagesIncluded(String format, @TempDir Path dir) throws IOException {
+    Path images = dir.resolve("images");
+    RunCli.run("convert", "--tfrecord", CliRealTfRecordTest.fixture("varsize").toString(), "--feature",
+        "photo:image:*,*,3", "--format", format, "--out", images.toString(), "--quiet").assertSucceeds();
+    Path expected = CliRealTfRecordTest.fixture("varsize-expected");
+    String read = NumPy.runWith(ZarrReaders.tensorstorePython(), """
+        import pyarrow, pyarrow.parquet
+        path, expected = sys.argv[1], sys.argv[2]
+        table = (pyarrow.ipc.open_file(pyarrow.memory_map(path)).read_all() if path.endswith('.arrow')
+                 else pyarrow.parquet.read_table(path))
+        photo = table.column('photo').combine_chunks()
+        values = np.load(expected + '/photo.values.npy')
+        splits = np.load(expected + '/photo.row_splits.npy')
+        shapes = table.column('photo.shapes').combine_chunks().to_numpy_ndarray()
+        assert (photo.values.to_numpy() == values).all()
+        assert (photo.offsets.to_numpy() == splits).all()
+        assert (shapes == np.load(expected + '/photo.shapes.npy')).all()
+        print(pyarrow.types.is_large_list(photo.type), photo.type.value_type, table.num_rows, shapes.tolist())
+        """, images.resolve(file(format)).toString(), expected.toString());
+    assertEquals("True uint8 4 [[10, 12, 3], [16, 8, 3], [7, 7, 3], [16, 12, 3]]",
+        read.strip());
+    Path nativeTable = dir.resolve("native");
+    Path tensorflowTable = dir.resolve("tensorflow");
+    RunCli.run(convert(nativeTable, "--format", format)).assertSucceeds();
+    RunCli.run(convert(tensorflowTable, "--format", format, "--engine", "tensorflow")).assertSucceeds();
+    assertEquals(-1L, Files.mismatch(nativeTable.resolve(file(format)), tensorflowTable.resolve(file(format))),
+        "the tensorflow engine's table equals the native one's");
+  }
+
   @Test
   void optionsATableCannotTakeAreUsageErrors(@TempDir Path dir) {
     Path out = dir.resolve("o");
@@ -160,8 +196,6 @@ class CliTableTest {
         "--chunk-rows does not apply to --format arrow");
     RunCli.run(convert(out, "--format", "parquet", "--varlen", "pad")).assertFails(2,
         "--varlen pad does not apply to parquet output");
-    RunCli.run(convert(out, "--format", "arrow", "--engine", "tensorflow")).assertFails(2,
-        "arrow output is written by the native reader");
     RunCli.run(convert(out, "--format", "parquet", "--shard", "0/2")).assertFails(2, "--shard",
         "--format zarr");
     assertFalse(Files.exists(out));

@@ -42,6 +42,12 @@ record RunCli(int code, String out, String err) {
     return this;
   }
 
+  /** Asserts success: exit code 0 (stderr shown otherwise). */
+  RunCli assertSucceeds() {
+    assertEquals(0, code, () -> "exit code; stderr:\n" + err + "\nstdout:\n" + out);
+    return this;
+  }
+
   /** Files in {@code dir} named {@code *.npy} or like a temporary file; none when dir is missing. */
   static List<String> leftovers(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
