@@ -33,6 +33,8 @@ final class FeatureRowWriter {
   private final StoreCursor[] shapes;
   /** Per bytes feature written to a table: the value lengths' cursor (item-indexed); else null. */
   private final StoreCursor[] byteLengths;
+  /** Per feature, its layout ({@link Layout}), decided once rather than per row. */
+  private final Layout[] layout;
   private final long[] nextValue;
   private final long[] valueEnd;
   private long pendingRows;
@@ -51,11 +53,15 @@ final class FeatureRowWriter {
     second = new StoreCursor[n];
     shapes = new StoreCursor[n];
     byteLengths = new StoreCursor[n];
+    layout = new Layout[n];
     nextValue = new long[n];
     valueEnd = task.valueEnd();
     long endRow = range.endRow();
     for (int f = 0; f < n; f++) {
       FeatureOutput o = outputs.get(f);
+      layout[f] = o.spec.isImage() ? Layout.IMAGE : rawBytes[f] >= 0 ? Layout.RAW
+          : !o.spec.variableLength() ? Layout.FIXED : FeatureOutput.ragged(o.spec, varLen) ? Layout.RAGGED
+          : Layout.PADDED;
       if (FeatureOutput.ragged(o.spec, varLen)) {
         nextValue[f] = task.valueStart()[f];
         main[f] = new StoreCursor(o.main, task.valueEnd()[f], staging);
@@ -76,29 +82,47 @@ final class FeatureRowWriter {
     if (++pendingRows == PROGRESS_EVERY_ROWS) {
       report();
     }
-    for (int f = 0; f < outputs.size(); f++) {
+    for (int f = 0; f < layout.length; f++) {
       FeatureOutput o = outputs.get(f);
-      if (o.spec.isImage()) {
+      if (layout[f] == Layout.IMAGE) {
         writeImage(f, o, source.image(f), row);
         continue;
       }
       RowValues v = source.values(f);
       int n = v.count();
-      if (rawBytes[f] >= 0) {
-        writeRaw(f, v, main[f], row);
-      } else if (!o.spec.variableLength()) {
-        if (n > 0) {
-          writeValues(o, v, n, main[f], byteLengths[f], row * n);
+      switch (layout[f]) {
+        case RAW -> writeRaw(f, v, main[f], row);
+        case FIXED -> {
+          if (n > 0) {
+            writeValues(o, v, n, main[f], byteLengths[f], row * n);
+          }
         }
-      } else if (FeatureOutput.ragged(o.spec, varLen)) {
-        second[f].longAt(row, nextValue[f]); // row_splits[row]: the values before this row
-        writeValues(o, v, n, main[f], byteLengths[f], nextValue[f]);
-        nextValue[f] += n;
-      } else {
-        writePadded(o, v, main[f], row);
-        second[f].longAt(row, n);
+        case RAGGED -> {
+          second[f].longAt(row, nextValue[f]); // row_splits[row]: the values before this row
+          writeValues(o, v, n, main[f], byteLengths[f], nextValue[f]);
+          nextValue[f] += n;
+        }
+        case PADDED -> {
+          writePadded(o, v, main[f], row);
+          second[f].longAt(row, n);
+        }
+        case IMAGE -> throw new AssertionError("written above");
       }
     }
+  }
+
+  /** How a feature's row is written. */
+  private enum Layout {
+    /** Fixed count of values per row, in place. */
+    FIXED,
+    /** A {@code raw-<type>} value's bytes as the row. */
+    RAW,
+    /** Values appended, with row splits. */
+    RAGGED,
+    /** Values padded to the longest row, with lengths. */
+    PADDED,
+    /** Pixels decoded by TensorFlow: fixed, padded or ragged, with shapes when sizes vary. */
+    IMAGE
   }
 
   /**
