@@ -12,7 +12,8 @@ import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.VarLenPadding;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.TfRecordCompression;
-import io.tensorslab.tfrecord.TfRecordInputs;
+import io.tensorslab.objectstore.ObjectUrl;
+import io.tensorslab.tfrecord.TfRecordSources;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
@@ -75,15 +76,17 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Option(names = "--tfrecord", paramLabel = "INPUT", split = ",", required = true,
       description = "TFRecord input(s), comma-separated or repeated, read in this order: files, quoted globs "
-          + "('data/train-*-of-01024', expanded here, sorted) and directories (their files, sorted).")
+          + "('data/train-*-of-01024', expanded here, sorted) and directories (their files, sorted); the same in "
+          + "object storage: s3://BUCKET/KEY, 's3://BUCKET/dir/*.tfrecord', s3://BUCKET/dir/ (gs:// alike), "
+          + "fetched beside DIR first.")
   List<String> inputs;
 
   @Option(names = "--compression", paramLabel = "none|gzip|zlib", converter = CompressionConverter.class,
       description = "How every input file is compressed (default: detected from the files' first bytes).")
   TfRecordCompression compression;
 
-  /** The input files, {@link #inputs} expanded. */
-  List<Path> files;
+  /** The inputs expanded, objects in object storage fetched; closed (copies deleted) when the command ends. */
+  TfRecordSources sources;
 
   @Option(names = "--feature", paramLabel = "NAME:DTYPE:SHAPE",
       description = "A feature to read, repeatable: e.g. image/encoded:image:28,28,1  label:int64:  tokens:int64:*  "
@@ -158,6 +161,17 @@ final class ConvertCommand implements Callable<Integer> {
     } else {
       checkOutputDirectory();
     }
+    if (sources == null) {
+      fetchInputs();
+    }
+    try {
+      return convert(given);
+    } finally {
+      sources.close(); // deletes the fetched copies
+    }
+  }
+
+  private int convert(List<FeatureSpec> given) throws IOException {
     TfRecordConversion conversion = conversion(given);
     if (shard != null) {
       return convertShard(conversion);
@@ -217,7 +231,7 @@ final class ConvertCommand implements Callable<Integer> {
    * option the conversion refuses is a usage error with its reason.
    */
   TfRecordConversion conversion(List<FeatureSpec> given) throws IOException {
-    TfRecordConversion.Builder b = TfRecordConversion.builder().inputs(files)
+    TfRecordConversion.Builder b = TfRecordConversion.builder().inputs(sources)
         .varLen(varlen == VarLen.PAD ? TfRecordConversion.VarLen.PAD : TfRecordConversion.VarLen.RAGGED)
         .batchSize(batch).to(out).format(format).overwrite(overwrite).durable(!noSync)
         .engine(switch (engine) {
@@ -371,10 +385,32 @@ final class ConvertCommand implements Callable<Integer> {
     return new ParameterException(spec.commandLine(), message);
   }
 
-  /** Expands the inputs (globs, directories); the conversion checks each file before anything is read or written. */
+  /**
+   * Expands local inputs (globs, directories); the conversion checks each file before anything is read or
+   * written. Inputs in object storage are fetched by {@link #fetchInputs} once DIR is known to be usable.
+   */
   private void checkInputs() throws IOException {
+    String url = inputs.stream().filter(ObjectUrl::isUrl).findFirst().orElse(null);
+    if (url != null) {
+      if (shard != null) {
+        throw usage("option '--shard' reads local files every worker sees; inputs in object storage ('" + url
+            + "') are not supported with it: copy them to a shared filesystem first, or convert without --shard");
+      }
+      return;
+    }
     try {
-      files = TfRecordInputs.expand(inputs);
+      sources = TfRecordSources.local(inputs);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
+  }
+
+  /** Expands and fetches inputs in object storage into DIR's parent (on DIR's filesystem), beside local ones. */
+  private void fetchInputs() throws IOException {
+    Path dir = out.toAbsolutePath().normalize();
+    Path staging = dir.getParent() != null ? dir.getParent() : dir;
+    try {
+      sources = TfRecordSources.open(inputs, staging);
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
     }
