@@ -48,6 +48,14 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3ObjectStore implements ObjectStore {
 
+  static {
+    // The SDK logs through SLF4J; with no logging backend present SLF4J would print its own three-line notice
+    // on stderr, where the command promises one line per error. A user's own setting wins.
+    if (System.getProperty("slf4j.internal.verbosity") == null) {
+      System.setProperty("slf4j.internal.verbosity", "ERROR");
+    }
+  }
+
   private final Map<String, S3Client> clients = new HashMap<>();
 
   /** Loaded by {@link java.util.ServiceLoader}; makes no connection. */
