@@ -338,6 +338,11 @@ final class ConvertCommand implements Callable<Integer> {
   /** Everything picocli cannot check alone; each problem is a usage error naming the flag. Null: infer the features. */
   List<FeatureSpec> checkUsage() {
     format = output.storeFormat();
+    // 's3://b/out' parses as the relative path 's3:/b/out': writing there would be silently wrong.
+    if (!out.isAbsolute() && out.getNameCount() > 1 && out.getName(0).toString().matches("[A-Za-z][A-Za-z0-9+.-]*:")) {
+      throw usage("option '--out': '" + out + "' looks like a URL; output goes to a local directory only (writing to "
+          + "object storage is not supported): convert into a local DIR, then upload it");
+    }
     List<FeatureSpec> features = null;
     if (featureTexts != null && !featureTexts.isEmpty()) {
       try {

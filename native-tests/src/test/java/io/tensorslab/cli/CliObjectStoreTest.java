@@ -3,6 +3,7 @@ package io.tensorslab.cli;
 import static io.tensorslab.cli.CliRealTfRecordTest.assertEqualArrays;
 import static io.tensorslab.cli.CliRealTfRecordTest.fixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -241,6 +242,13 @@ class CliObjectStoreTest {
     RunCli.run("convert", "--tfrecord", "s3://data/raw/raw.tfrecord", "--feature", "i8:raw-int8:5", "--format",
         "zarr", "--shard", "0/2", "--out", out.toString()).assertFails(2, "--shard", "s3://data/raw/raw.tfrecord");
     assertNothingWritten(dir, out);
+  }
+
+  @Test
+  void outputToObjectStorageIsRefused(@TempDir Path dir) throws IOException {
+    RunCli.run("convert", "--tfrecord", fixture("raw/raw.tfrecord").toString(), "--feature", "i8:raw-int8:5",
+        "--out", "s3://data/out").assertFails(2, "option '--out': 's3:/data/out' looks like a URL");
+    assertFalse(Files.exists(Path.of("s3:")));
   }
 
   @Test
