@@ -25,7 +25,8 @@ import java.util.Map;
  * skipped; a glob in the key matches keys as a local glob matches paths, {@code *} not crossing
  * {@code /}) through the {@link ObjectStore} serving the scheme, then fetched ({@link ObjectFetch})
  * into temporary files in a staging directory, typically the output directory's parent. The
- * engines read those copies as local files; {@link #nameOf} gives the URL back for messages.
+ * engines read those copies as local files; {@link #nameOf} gives the URL back for messages. Copies
+ * that a killed run left in the staging directory are deleted by the next fetch into it.
  *
  * {@snippet :
  * try (TfRecordSources sources = TfRecordSources.open(List.of("s3://bucket/train-*.tfrecord"), Path.of("."))) {
@@ -128,6 +129,8 @@ public final class TfRecordSources implements AutoCloseable {
       throw new IOException("cannot fetch the object-storage inputs: the directory for their local copies does "
           + "not exist (path=" + stagingDirectory + ")");
     }
+    // Copies a killed run left here (its process gone) would stay forever: nothing else looks beside DIR.
+    TemporaryFiles.removeStaleIn(stagingDirectory);
     fetch.fetch(objects, copies);
     return new TfRecordSources(files, urls);
   }

@@ -129,6 +129,20 @@ class CliObjectStoreTest {
   }
 
   @Test
+  void copiesAKilledRunLeftAreRemovedByTheNextFetch(@TempDir Path dir) throws IOException {
+    // named as a copy of a process that cannot run (beyond any pid_max), and one of this live process
+    Path stale = Files.writeString(dir.resolve(".raw.tfrecord.999999999-1" + TemporaryFiles.SUFFIX), "left");
+    Path live = Files.writeString(TemporaryFiles.beside(dir.resolve("raw.tfrecord")), "in use");
+    RunCli run = RunCli.run("convert", "--tfrecord", "s3://data/raw/raw.tfrecord", "--feature", "i8:raw-int8:5",
+        "--out", dir.resolve("out").toString());
+    assertEquals(0, run.code(), run.err());
+    assertFalse(Files.exists(stale));
+    assertTrue(Files.exists(live));
+    Files.delete(live);
+    assertNoCopiesLeft(dir);
+  }
+
+  @Test
   void globOfGzipObjectsConvertsAsTheLocalGlob(@TempDir Path dir) throws IOException {
     RunCli run = convertBoth(dir, fixture("od") + "/train-*-of-00002.tfrecord.gz",
         "s3://data/od/train-*-of-00002.tfrecord.gz", OD_NATIVE);
