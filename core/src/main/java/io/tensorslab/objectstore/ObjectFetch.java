@@ -1,5 +1,6 @@
 package io.tensorslab.objectstore;
 
+import io.tensorslab.slab.MappedFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Copies objects into local files with ranged reads, several at once: each file is created at its
- * full size and mapped, and every range is read straight into its place in the mapping, so the
+ * full size with its blocks reserved ({@code posix_fallocate}: a full disk fails here, by name) and mapped, and every range is read straight into its place in the mapping, so the
  * bytes cross the heap only inside the HTTP client. The copies are then read as local files are
  * (mapped by the TFRecord reader, indexed, cut into ranges by the engine), which never learns
  * where they came from.
@@ -82,7 +83,13 @@ public final class ObjectFetch {
           if (size == 0) {
             continue;
           }
-          MemorySegment file = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+          MemorySegment file;
+          try {
+            // Blocks reserved first: a full disk is this one error, never a fault while the pages are written.
+            file = MappedFiles.extendAndMap(channel, target, 0, size, arena, target);
+          } catch (IOException e) {
+            throw new IOException("cannot fetch " + object.url() + " into a local copy: " + e.getMessage(), e);
+          }
           for (long offset = 0; offset < size; offset += rangeBytes) {
             long length = Math.min(rangeBytes, size - offset);
             MemorySegment range = file.asSlice(offset, length);

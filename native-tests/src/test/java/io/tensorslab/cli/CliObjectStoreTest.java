@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TfRecordConversion;
 import io.tensorslab.objectstore.ObjectFetch;
+import io.tensorslab.reliability.Mounts;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.testutil.S3Server;
 import io.tensorslab.tfrecord.FeatureSpec;
@@ -248,6 +250,21 @@ class CliObjectStoreTest {
     RunCli.run("convert", "--tfrecord", "s3://data/raw/raw.tfrecord", "--out", out.toString())
         .assertFails(1, "cannot fetch s3://data/raw/raw.tfrecord");
     assertNothingWritten(dir, out);
+  }
+
+  @Test
+  void aFullDiskBesideTheOutputIsOneErrorNamingTheUrl(@TempDir Path dir) throws IOException {
+    Path small = Files.createDirectory(dir.resolve("small"));
+    assumeTrue(Mounts.tmpfs(small, "4m"), "mount -t tmpfs refused (not root?)");
+    try {
+      server.put("data", "big/ten-mib.tfrecord", new byte[10 << 20]);
+      Path out = small.resolve("out");
+      RunCli.run("convert", "--tfrecord", "s3://data/big/ten-mib.tfrecord", "--out", out.toString())
+          .assertFails(1, "cannot fetch s3://data/big/ten-mib.tfrecord into a local copy", "no space left on device");
+      assertNothingWritten(small, out);
+    } finally {
+      Mounts.unmount(small);
+    }
   }
 
   @Test
