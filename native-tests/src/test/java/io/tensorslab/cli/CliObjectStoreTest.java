@@ -14,6 +14,7 @@ import io.tensorslab.objectstore.ObjectFetch;
 import io.tensorslab.reliability.Mounts;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.testutil.S3Server;
+import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.TfRecordSources;
 import java.io.IOException;
@@ -60,6 +61,16 @@ class CliObjectStoreTest {
     byte[] raw = Files.readAllBytes(fixture("raw/raw.tfrecord"));
     // cut inside its third record: the framing says more bytes follow than there are
     server.put("data", "cut/raw.tfrecord", Arrays.copyOf(raw, raw.length - 40));
+    // whole framing, but the second record's PNG loses its data: only TensorFlow's decode can tell
+    byte[] image = CliRealTfRecordTest.pngOf(Files.readAllBytes(fixture("tfds/mnist-train.tfrecord-00000-of-00002")));
+    List<byte[]> records = List.of(TfRecordWriter.example().bytes("image", image).toByteArray(),
+        TfRecordWriter.example().bytes("image", Arrays.copyOf(image, 60)).toByteArray());
+    Path local = Files.createTempFile("cut-image", ".tfrecord");
+    try {
+      server.put("data", "cut/image.tfrecord", TfRecordWriter.write(local, TfRecordWriter.Compression.NONE, records));
+    } finally {
+      Files.delete(local);
+    }
   }
 
   @AfterAll
@@ -229,11 +240,22 @@ class CliObjectStoreTest {
     assertNothingWritten(dir, out);
   }
 
-  @Test
-  void truncatedObjectNamesItsUrlAndRecord(@TempDir Path dir) throws IOException {
+  /** Either engine: TensorFlow's reads the fetched copy too, and its errors name the URL as well. */
+  @ParameterizedTest
+  @CsvSource({"native, record=4", "tensorflow, record=4"})
+  void truncatedObjectNamesItsUrlAndRecord(String engine, String record, @TempDir Path dir) throws IOException {
     Path out = dir.resolve("out");
-    RunCli.run("convert", "--tfrecord", "s3://data/cut/raw.tfrecord", "--feature", "i8:raw-int8:5", "--out",
-        out.toString()).assertFails(1, "url=s3://data/cut/raw.tfrecord", "record=");
+    RunCli.run("convert", "--tfrecord", "s3://data/cut/raw.tfrecord", "--feature", "i8:raw-int8:5", "--engine",
+        engine, "--out", out.toString()).assertFails(1, "(url=s3://data/cut/raw.tfrecord, " + record, "truncated");
+    assertNothingWritten(dir, out);
+  }
+
+  @Test
+  void aCorruptImageDecodedByTensorFlowNamesTheUrl(@TempDir Path dir) throws IOException {
+    Path out = dir.resolve("out");
+    RunCli.run("convert", "--tfrecord", "s3://data/cut/image.tfrecord", "--out", out.toString())
+        .assertFails(1, "feature 'image' is a corrupt or truncated png image (60 bytes; TensorFlow:",
+            "(url=s3://data/cut/image.tfrecord, record=1, feature=image");
     assertNothingWritten(dir, out);
   }
 
