@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,60 +73,59 @@ public final class TfRecordSources implements AutoCloseable {
     if (!anyUrl) {
       return local(inputs);
     }
-    // Per input, in order: local files, or the objects to fetch (copies named below).
-    List<Object> expanded = new ArrayList<>();
-    Map<String, String> givenBy = new HashMap<>();
+    // Every file or object in order, each under the name that finds a second mention of it.
+    Map<String, Expanded> expanded = new LinkedHashMap<>();
     try (ObjectStores stores = new ObjectStores()) {
       for (String input : inputs) {
-        List<?> found;
-        List<String> keys = new ArrayList<>();
+        List<Expanded> found = new ArrayList<>();
         if (ObjectUrl.isUrl(input)) {
-          List<StoredObject> objects = expandUrl(input, stores);
-          objects.forEach(o -> keys.add(o.url().toString()));
-          found = objects;
+          expandUrl(input, stores).forEach(o -> found.add(new Expanded(input, null, o)));
         } else {
-          List<Path> local = TfRecordInputs.expand(List.of(input));
-          local.forEach(p -> keys.add(p.toAbsolutePath().normalize().toString()));
-          found = local;
+          TfRecordInputs.expand(List.of(input)).forEach(p -> found.add(new Expanded(input, p, null)));
         }
-        for (String key : keys) {
-          String earlier = givenBy.putIfAbsent(key, input);
+        for (Expanded e : found) {
+          Expanded earlier = expanded.putIfAbsent(e.identity(), e);
           if (earlier != null) {
             // Reading an input twice would silently double its rows.
-            throw new IllegalArgumentException("input " + key + " is given twice (by '" + earlier + "' and '"
-                + input + "'); name each input once");
+            throw new IllegalArgumentException("input " + e.identity() + " is given twice (by '" + earlier.input()
+                + "' and '" + input + "'); name each input once");
           }
         }
-        expanded.addAll(found);
       }
-      return fetchAll(expanded, stagingDirectory, fetch);
+      return fetchAll(List.copyOf(expanded.values()), stagingDirectory, fetch);
     }
   }
 
-  private static TfRecordSources fetchAll(List<Object> expanded, Path stagingDirectory, ObjectFetch fetch)
+  /** One file or object an input names: a local {@code file}, or an {@code object} to fetch. */
+  private record Expanded(String input, Path file, StoredObject object) {
+    String identity() {
+      return object != null ? object.url().toString() : file.toAbsolutePath().normalize().toString();
+    }
+  }
+
+  private static TfRecordSources fetchAll(List<Expanded> expanded, Path stagingDirectory, ObjectFetch fetch)
       throws IOException {
+    if (!Files.isDirectory(stagingDirectory)) {
+      throw new IOException("cannot fetch the object-storage inputs: the directory for their local copies does "
+          + "not exist (path=" + stagingDirectory + ")");
+    }
     List<Path> files = new ArrayList<>();
     List<StoredObject> objects = new ArrayList<>();
     List<Path> copies = new ArrayList<>();
     Map<Path, String> urls = new LinkedHashMap<>();
-    for (Object input : expanded) {
-      if (input instanceof StoredObject object) {
-        String key = object.url().key();
-        String base = key.substring(key.lastIndexOf('/') + 1);
-        // A temporary name: a killed run leaves a file that says whose it is, never one named as an input.
-        Path copy = TemporaryFiles.beside(stagingDirectory.resolve(base.isEmpty() ? "object" : base))
-            .toAbsolutePath();
-        objects.add(object);
-        copies.add(copy);
-        urls.put(copy, object.url().toString());
-        files.add(copy);
-      } else {
-        files.add((Path) input);
+    for (Expanded e : expanded) {
+      if (e.object() == null) {
+        files.add(e.file());
+        continue;
       }
-    }
-    if (!Files.isDirectory(stagingDirectory)) {
-      throw new IOException("cannot fetch the object-storage inputs: the directory for their local copies does "
-          + "not exist (path=" + stagingDirectory + ")");
+      String key = e.object().url().key();
+      String base = key.substring(key.lastIndexOf('/') + 1);
+      // A temporary name: a killed run leaves a file that says whose it is, never one named as an input.
+      Path copy = TemporaryFiles.beside(stagingDirectory.resolve(base.isEmpty() ? "object" : base)).toAbsolutePath();
+      objects.add(e.object());
+      copies.add(copy);
+      urls.put(copy, e.object().url().toString());
+      files.add(copy);
     }
     // Copies a killed run left here (its process gone) would stay forever: nothing else looks beside DIR.
     TemporaryFiles.removeStaleIn(stagingDirectory);
@@ -144,8 +142,9 @@ public final class TfRecordSources implements AutoCloseable {
     }
     String key = url.key();
     if (TfRecordInputs.isGlob(key)) {
+      // The listing starts at the last '/' before the first glob character, as a local glob's walk does.
       int firstGlob = 0;
-      while (!TfRecordInputs.isGlob(String.valueOf(key.charAt(firstGlob)))) {
+      while (!TfRecordInputs.isGlob(key.substring(firstGlob, firstGlob + 1))) {
         firstGlob++;
       }
       String prefix = key.substring(0, key.lastIndexOf('/', firstGlob) + 1);

@@ -219,6 +219,7 @@ class CliObjectStoreTest {
       "s3://data/empty/                 | 2 | input prefix 's3://data/empty/' holds no object",
       "s3://*/raw.tfrecord              | 2 | a glob may match keys, not bucket names",
       "s3:///raw.tfrecord               | 2 | names no bucket",
+      "s3://data/raw/raw.tfrecord,s3://data/raw/ | 2 | input s3://data/raw/raw.tfrecord is given twice (by 's3://data/raw/raw.tfrecord' and 's3://data/raw/'); name each input once",
       "hdfs://cluster/raw.tfrecord      | 2 | URLs of scheme 'hdfs' are not supported; inputs are local paths, s3://BUCKET/KEY or gs://BUCKET/KEY"})
   void inputNamingNothingIsOneErrorNamingIt(String url, int code, String message, @TempDir Path dir)
       throws IOException {

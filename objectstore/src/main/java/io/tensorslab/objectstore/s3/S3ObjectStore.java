@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -202,10 +201,5 @@ public final class S3ObjectStore implements ObjectStore {
   public synchronized void close() {
     clients.values().forEach(S3Client::close);
     clients.clear();
-  }
-
-  @Override
-  public String toString() {
-    return "s3/gs object store " + clients.keySet().toString().toLowerCase(Locale.ROOT);
   }
 }
