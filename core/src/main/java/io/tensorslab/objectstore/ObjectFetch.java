@@ -5,10 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -22,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Copies objects into local files with ranged reads, several at once: each file is created at its
- * full size with its blocks reserved ({@code posix_fallocate}: a full disk fails here, by name) and mapped, and every range is read straight into its place in the mapping, so the
- * bytes cross the heap only inside the HTTP client. The copies are then read as local files are
+ * full size with its blocks reserved ({@code posix_fallocate}: a full disk fails here, by name) and
+ * mapped, and every range is copied into its place in the mapping through one 1 MiB buffer per
+ * read in flight (the HTTP client hands out heap bytes). The copies are then read as local files are
  * (mapped by the TFRecord reader, indexed, cut into ranges by the engine), which never learns
  * where they came from.
  *
@@ -38,6 +37,7 @@ public final class ObjectFetch {
   /** Ranged reads in flight at once, across all objects. */
   public static final int DEFAULT_PARALLEL_READS = 8;
   private static final int ATTEMPTS = 3;
+  private static final int READ_BUFFER_BYTES = 1 << 20;
 
   private final long rangeBytes;
   private final int parallelReads;
@@ -158,7 +158,6 @@ public final class ObjectFetch {
       if (Thread.currentThread().isInterrupted()) {
         return; // another range failed; its error is the one reported
       }
-      ByteBuffer into = range.asByteBuffer();
       // Opening is not retried here: the store's client retries requests itself, and a refusal
       // (object gone, access denied) does not change on a second try.
       InputStream in;
@@ -169,15 +168,24 @@ public final class ObjectFetch {
         throw new FetchFailure(new IOException("cannot fetch bytes [" + offset + ", " + (offset + length) + "): "
             + e.getMessage(), e));
       }
-      try (ReadableByteChannel channel = Channels.newChannel(in)) {
-        while (into.hasRemaining() && channel.read(into) >= 0) {
-          // fills the mapped range in place
+      long filled = 0;
+      try (in) {
+        // Large reads (a channel over the stream would move 8 KiB at a time), and a check between them
+        // for a failure elsewhere, which a blocking channel read would not see.
+        byte[] buffer = new byte[(int) Math.min(READ_BUFFER_BYTES, length)];
+        int n;
+        while (filled < length && (n = in.read(buffer, 0, (int) Math.min(buffer.length, length - filled))) >= 0) {
+          MemorySegment.copy(buffer, 0, range, ValueLayout.JAVA_BYTE, filled, n);
+          filled += n;
+          if (Thread.currentThread().isInterrupted()) {
+            return; // another range failed; its error is the one reported
+          }
         }
-        if (!into.hasRemaining()) {
+        if (filled == length) {
           return;
         }
-        last = new IOException("the object ended after " + (offset + into.position()) + " of its "
-            + object.byteSize() + " bytes (changed or cut while read?)");
+        last = new IOException("the object ended after " + (offset + filled) + " of its " + object.byteSize()
+            + " bytes (changed or cut while read?)");
       } catch (IOException e) {
         last = new IOException("the connection broke mid-read: " + e.getMessage(), e);
       }
