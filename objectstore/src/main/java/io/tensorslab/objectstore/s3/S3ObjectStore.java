@@ -18,6 +18,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -41,7 +42,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * {@code AWS_SECRET_ACCESS_KEY} = its secret). OAuth credentials (service-account JSON,
  * {@code gcloud auth}) are not read.
  *
- * <p>Only reads: listing ({@code ListObjectsV2}) and ranged {@code GET}s pinned to the listed ETag
+ * <p>Only reads: {@code HEAD} of a named object (so read permission on it is enough), listing
+ * ({@code ListObjectsV2}) for prefixes and globs, and ranged {@code GET}s pinned to the listed ETag
  * ({@code If-Match}), so an object replaced while it is read fails rather than mixing versions.
  * Thread-safe; one client per scheme, made on first use.
  */
@@ -126,15 +128,22 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public StoredObject object(ObjectUrl url) throws IOException {
-    // A listing from the key itself, not a HEAD: it tells a missing bucket (NoSuchBucket) from a missing
-    // key, which a HEAD's bodiless 404 cannot, and gives size and ETag at once.
-    ListObjectsV2Response page = call(url, () -> client(url).listObjectsV2(ListObjectsV2Request.builder()
-        .bucket(url.bucket()).prefix(url.key()).maxKeys(1).build()));
-    for (S3Object o : page.contents()) {
-      if (o.key().equals(url.key())) {
-        return new S3StoredObject(this, url, o.size(), o.eTag());
+    // HEAD first: it needs only permission to read the object, which is all a shared object may grant.
+    HeadObjectResponse head = call(url, () -> {
+      try {
+        return client(url).headObject(b -> b.bucket(url.bucket()).key(url.key()));
+      } catch (S3Exception e) {
+        if (e.statusCode() == 404) {
+          return null;
+        }
+        throw e;
       }
+    });
+    if (head != null) {
+      return new S3StoredObject(this, url, head.contentLength(), head.eTag());
     }
+    // A HEAD's 404 has no body to tell a missing key from a missing bucket; a listing's does (NoSuchBucket).
+    call(url, () -> client(url).listObjectsV2(b -> b.bucket(url.bucket()).prefix(url.key()).maxKeys(1)));
     return null;
   }
 
