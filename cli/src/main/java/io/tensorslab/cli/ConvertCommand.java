@@ -2,6 +2,7 @@ package io.tensorslab.cli;
 
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TfRecordConversion;
+import io.tensorslab.objectstore.ObjectUrl;
 import io.tensorslab.shard.Shard;
 import io.tensorslab.shard.ShardLedger;
 import io.tensorslab.shard.ShardPlan;
@@ -12,7 +13,6 @@ import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tf.VarLenPadding;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.TfRecordCompression;
-import io.tensorslab.objectstore.ObjectUrl;
 import io.tensorslab.tfrecord.TfRecordSources;
 import java.io.IOException;
 import java.io.PrintWriter;
