@@ -150,7 +150,8 @@ public final class TfRecordSources implements AutoCloseable {
       String prefix = key.substring(0, key.lastIndexOf('/', firstGlob) + 1);
       String rest = key.substring(prefix.length());
       PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + rest);
-      boolean deep = rest.contains("/");
+      // Keys in "subdirectories" only when the pattern can match them ('*/x', '**'), as the local walk's depth.
+      boolean deep = rest.contains("/") || rest.contains("**");
       List<StoredObject> matched = new ArrayList<>();
       for (StoredObject o : store.list(url.withKey(prefix), deep)) {
         String relative = o.url().key().substring(prefix.length());

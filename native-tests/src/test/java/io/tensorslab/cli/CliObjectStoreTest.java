@@ -163,6 +163,12 @@ class CliObjectStoreTest {
   }
 
   @Test
+  void doubleStarGlobCrossesPrefixesAsALocalOneCrossesDirectories(@TempDir Path dir) throws IOException {
+    // fixtures/real/**.tfrecord.gz and the bucket's **.tfrecord.gz both find only od/'s two shards
+    convertBoth(dir, fixture("od").getParent() + "/**.tfrecord.gz", "s3://data/**.tfrecord.gz", OD_NATIVE);
+  }
+
+  @Test
   void prefixConvertsAsTheLocalDirectoryWithTheTensorFlowEngine(@TempDir Path dir) throws IOException {
     // tfds/ holds dataset_info.json and features.json beside the shards: skipped as in a directory
     RunCli run = convertBoth(dir, fixture("tfds").toString(), "s3://data/tfds/", List.of());
