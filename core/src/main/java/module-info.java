@@ -5,8 +5,9 @@
  * <p>Exported, the public API: {@code npy} (the format), {@code export} (the engine and its
  * entry points {@code TensorSlab}, {@code TfRecordConversion}), {@code store} and
  * {@code store.zarr} (where rows go), {@code shard} (a conversion cut into shards), {@code tf}
- * (TF Java datasets and tensors) and {@code tfrecord} (the TFRecord and {@code tf.train.Example}
- * reader and the feature specs, free of TensorFlow). Not exported: {@code slab} (mapped memory,
+ * (TF Java datasets and tensors), {@code tfrecord} (the TFRecord and {@code tf.train.Example}
+ * reader and the feature specs, free of TensorFlow) and {@code objectstore} (the service through
+ * which inputs in object storage are fetched). Not exported: {@code slab} (mapped memory,
  * native file calls, staging files), the stores' machinery.
  *
  * <p>The command line, the Spark job and the benchmarks run on the class path, where this
@@ -41,4 +42,9 @@ module io.tensorslab.core {
 
   // Arrow IPC and Parquet tables come from tensorslab-arrow when it is present (StoreFormats.fromOptions).
   uses io.tensorslab.store.TableFormatProvider;
+
+  // the object-storage interface TFRecord inputs are fetched through; module tensorslab-objectstore
+  // provides it (S3, GCS), so the core carries no storage client
+  exports io.tensorslab.objectstore;
+  uses io.tensorslab.objectstore.ObjectStore;
 }

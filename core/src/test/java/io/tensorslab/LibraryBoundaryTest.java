@@ -32,7 +32,7 @@ class LibraryBoundaryTest {
 
   private static final Set<String> EXPORTED = Set.of("io.tensorslab.npy", "io.tensorslab.export",
       "io.tensorslab.store", "io.tensorslab.store.zarr", "io.tensorslab.shard", "io.tensorslab.tf",
-      "io.tensorslab.tfrecord");
+      "io.tensorslab.tfrecord", "io.tensorslab.objectstore");
 
   /** Packages kept inside the module; a new package must be added here or to EXPORTED. */
   private static final Set<String> INTERNAL = Set.of("io.tensorslab.slab");
@@ -63,6 +63,26 @@ class LibraryBoundaryTest {
       }
     }
     assertEquals(List.of(), found, "io.tensorslab.tfrecord must not use TensorFlow or io.tensorslab.tf");
+  }
+
+  /**
+   * The core reads object storage only through its {@code ObjectStore} service: no class of it names
+   * the AWS SDK (module tensorslab-objectstore does), so library users without S3 do not need it.
+   */
+  @Test
+  void coreClassesNameNoStorageClient() throws Exception {
+    Path root = classes();
+    List<String> found = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".class")).sorted().toList()) {
+        String text = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (text.contains("software/amazon")) {
+          found.add(root.relativize(f).toString());
+        }
+      }
+    }
+    assertTrue(Files.isRegularFile(root.resolve("io/tensorslab/objectstore/ObjectStore.class")));
+    assertEquals(List.of(), found, "core classes naming the AWS SDK");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.tensorslab.cli;
 
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TfRecordConversion;
+import io.tensorslab.objectstore.ObjectUrl;
 import io.tensorslab.shard.Shard;
 import io.tensorslab.shard.ShardLedger;
 import io.tensorslab.shard.ShardPlan;
@@ -12,7 +13,7 @@ import io.tensorslab.store.zarr.ZarrGroups;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.TfRecordCompression;
-import io.tensorslab.tfrecord.TfRecordInputs;
+import io.tensorslab.tfrecord.TfRecordSources;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;
@@ -75,15 +76,17 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Option(names = "--tfrecord", paramLabel = "INPUT", split = ",", required = true,
       description = "TFRecord input(s), comma-separated or repeated, read in this order: files, quoted globs "
-          + "('data/train-*-of-01024', expanded here, sorted) and directories (their files, sorted).")
+          + "('data/train-*-of-01024', expanded here, sorted) and directories (their files, sorted); the same in "
+          + "object storage: s3://BUCKET/KEY, 's3://BUCKET/dir/*.tfrecord', s3://BUCKET/dir/ (gs:// alike), "
+          + "fetched beside DIR first.")
   List<String> inputs;
 
   @Option(names = "--compression", paramLabel = "none|gzip|zlib", converter = CompressionConverter.class,
       description = "How every input file is compressed (default: detected from the files' first bytes).")
   TfRecordCompression compression;
 
-  /** The input files, {@link #inputs} expanded. */
-  List<Path> files;
+  /** The inputs expanded, objects in object storage fetched; closed (copies deleted) when the command ends. */
+  TfRecordSources sources;
 
   @Option(names = "--feature", paramLabel = "NAME:DTYPE:SHAPE",
       description = "A feature to read, repeatable: e.g. image/encoded:image:28,28,1  label:int64:  tokens:int64:*  "
@@ -170,6 +173,17 @@ final class ConvertCommand implements Callable<Integer> {
     } else {
       checkOutputDirectory();
     }
+    if (sources == null) {
+      fetchInputs();
+    }
+    try {
+      return convert(given);
+    } finally {
+      sources.close(); // deletes the fetched copies
+    }
+  }
+
+  private int convert(List<FeatureSpec> given) throws IOException {
     TfRecordConversion conversion = conversion(given);
     if (shard != null) {
       return convertShard(conversion);
@@ -244,7 +258,7 @@ final class ConvertCommand implements Callable<Integer> {
    * option the conversion refuses is a usage error with its reason.
    */
   TfRecordConversion conversion(List<FeatureSpec> given) throws IOException {
-    TfRecordConversion.Builder b = TfRecordConversion.builder().inputs(files)
+    TfRecordConversion.Builder b = TfRecordConversion.builder().inputs(sources)
         .varLen(varlen == VarLen.PAD ? TfRecordConversion.VarLen.PAD : TfRecordConversion.VarLen.RAGGED)
         .batchSize(batch).to(out).format(format).overwrite(overwrite).durable(!noSync)
         .engine(switch (engine) {
@@ -365,6 +379,11 @@ final class ConvertCommand implements Callable<Integer> {
   /** Everything picocli cannot check alone; each problem is a usage error naming the flag. Null: infer the features. */
   List<FeatureSpec> checkUsage() {
     format = output.storeFormat();
+    // 's3://b/out' parses as the relative path 's3:/b/out': writing there would be silently wrong.
+    if (!out.isAbsolute() && out.getNameCount() > 1 && out.getName(0).toString().matches("[A-Za-z][A-Za-z0-9+.-]*:")) {
+      throw usage("option '--out': '" + out + "' looks like a URL; output goes to a local directory only (writing to "
+          + "object storage is not supported): convert into a local DIR, then upload it");
+    }
     List<FeatureSpec> features = null;
     if (featureTexts != null && !featureTexts.isEmpty()) {
       try {
@@ -412,10 +431,32 @@ final class ConvertCommand implements Callable<Integer> {
     return new ParameterException(spec.commandLine(), message);
   }
 
-  /** Expands the inputs (globs, directories); the conversion checks each file before anything is read or written. */
+  /**
+   * Expands local inputs (globs, directories); the conversion checks each file before anything is read or
+   * written. Inputs in object storage are fetched by {@link #fetchInputs} once DIR is known to be usable.
+   */
   private void checkInputs() throws IOException {
+    String url = inputs.stream().filter(ObjectUrl::isUrl).findFirst().orElse(null);
+    if (url != null) {
+      if (shard != null) {
+        throw usage("option '--shard' reads local files every worker sees; inputs in object storage ('" + url
+            + "') are not supported with it: copy them to a shared filesystem first, or convert without --shard");
+      }
+      return;
+    }
     try {
-      files = TfRecordInputs.expand(inputs);
+      sources = TfRecordSources.local(inputs);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
+  }
+
+  /** Expands and fetches inputs in object storage into DIR's parent (on DIR's filesystem), beside local ones. */
+  private void fetchInputs() throws IOException {
+    Path dir = out.toAbsolutePath().normalize();
+    Path staging = dir.getParent() != null ? dir.getParent() : dir;
+    try {
+      sources = TfRecordSources.open(inputs, staging);
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
     }

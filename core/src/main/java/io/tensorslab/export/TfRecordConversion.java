@@ -12,6 +12,7 @@ import io.tensorslab.tfrecord.TfRecordException;
 import io.tensorslab.tfrecord.TfRecordInputs;
 import io.tensorslab.tfrecord.SequenceSelection;
 import io.tensorslab.tfrecord.SequenceSurvey;
+import io.tensorslab.tfrecord.TfRecordSources;
 import io.tensorslab.tfrecord.TfRecordSurvey;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,6 +87,8 @@ public final class TfRecordConversion {
       boolean storeComplete, long elapsedNanos) {}
 
   private final List<Path> files;
+  /** The fetched copies among {@link #files} and the object-storage URL each came from. */
+  private final Map<Path, String> inputUrls;
   private final TfRecordCompression compression;
   private final List<FeatureSpec> features;
   /** Feature lists of {@code tf.train.SequenceExample} records; null when the records are {@code Example}s. */
@@ -107,6 +110,7 @@ public final class TfRecordConversion {
   private TfRecordConversion(Builder b, TfRecordCompression compression, List<FeatureSpec> features,
       List<FeatureSpec> sequenceFeatures, Map<String, Object> padValues) {
     this.files = List.copyOf(b.files);
+    this.inputUrls = b.inputUrls;
     this.compression = compression;
     this.features = List.copyOf(features);
     this.sequenceFeatures = sequenceFeatures == null ? null : List.copyOf(sequenceFeatures);
@@ -146,6 +150,7 @@ public final class TfRecordConversion {
 
   private TfRecordConversion(TfRecordConversion c, EagerSession session) {
     this.files = c.files;
+    this.inputUrls = c.inputUrls;
     this.compression = c.compression;
     this.features = c.features;
     this.sequenceFeatures = c.sequenceFeatures;
@@ -284,11 +289,37 @@ public final class TfRecordConversion {
    * time) and checking {@code cancellation} every few thousand rows; either may be null.
    */
   public ExportResult run(ExportListener listener, Cancellation cancellation) throws IOException {
-    if (sequence()) {
-      return new SequenceExampleExport(this, listener, cancellation).run();
+    return namingUrls(inputUrls, () -> sequence() ? new SequenceExampleExport(this, listener, cancellation).run()
+        : engine == Engine.NATIVE ? new TfRecordExport(this, listener, cancellation).run()
+        : TensorFlowTfRecordExport.run(this, listener, cancellation));
+  }
+
+  /** A step that reads the inputs. */
+  private interface InputRead<T> {
+    T call() throws IOException;
+  }
+
+  /**
+   * Runs {@code read}; an error about a fetched copy of an object is rethrown naming its URL
+   * ({@link TfRecordException#namedAs}), so no message shows the copy's temporary name.
+   */
+  private static <T> T namingUrls(Map<Path, String> urls, InputRead<T> read) throws IOException {
+    try {
+      return read.call();
+    } catch (TfRecordException e) {
+      String url = e.path() == null ? null : urls.get(e.path());
+      throw url == null ? e : e.namedAs(url);
+    } catch (IllegalArgumentException e) {
+      // Messages that compare inputs (compression) name files by path.
+      String message = String.valueOf(e.getMessage());
+      for (Map.Entry<Path, String> copy : urls.entrySet()) {
+        message = message.replace(copy.getKey().toString(), copy.getValue());
+      }
+      if (message.equals(e.getMessage())) {
+        throw e;
+      }
+      throw new IllegalArgumentException(message, e);
     }
-    return engine == Engine.NATIVE ? new TfRecordExport(this, listener, cancellation).run()
-        : TensorFlowTfRecordExport.run(this, listener, cancellation);
   }
 
   /**
@@ -302,7 +333,7 @@ public final class TfRecordConversion {
    */
   public ShardOutcome runShard(Shard shard, boolean finish) throws IOException {
     checkShardable();
-    return new TfRecordExport(this, null, null).runShard(shard, finish);
+    return namingUrls(inputUrls, () -> new TfRecordExport(this, null, null).runShard(shard, finish));
   }
 
   /**
@@ -336,6 +367,12 @@ public final class TfRecordConversion {
       throw new IllegalArgumentException("shards of tf.train.SequenceExample records are not supported: convert"
           + " them in one process (without --shard)");
     }
+    if (!inputUrls.isEmpty()) {
+      // Every worker would fetch every object: N times the traffic, and N local copies.
+      throw new IllegalArgumentException("shards read local files that every worker sees; inputs fetched from "
+          + "object storage (" + inputUrls.values().iterator().next() + ") are not supported: copy them to a shared "
+          + "filesystem first, or convert without shards");
+    }
     if (!(format instanceof ZarrStoreFormat)) {
       throw new IllegalArgumentException("shards write one Zarr store that several workers fill chunk by chunk,"
           + " not " + format + " files: choose a Zarr format");
@@ -357,6 +394,7 @@ public final class TfRecordConversion {
    */
   public static final class Builder {
     private List<Path> files;
+    private Map<Path, String> inputUrls = Map.of();
     private TfRecordCompression compression;
     private List<FeatureSpec> features;
     private List<FeatureSpec> sequenceFeatures;
@@ -381,6 +419,18 @@ public final class TfRecordConversion {
         throw new IllegalArgumentException("no input file");
       }
       this.files = List.copyOf(files);
+      this.inputUrls = Map.of();
+      return this;
+    }
+
+    /**
+     * The inputs as a user named them, local or fetched from object storage ({@code s3://},
+     * {@code gs://}): their files, read in this order; errors about a fetched copy name its URL.
+     * {@code sources} must stay open while the conversion runs.
+     */
+    public Builder inputs(TfRecordSources sources) {
+      inputs(sources.files());
+      this.inputUrls = sources.urls();
       return this;
     }
 
@@ -524,11 +574,12 @@ public final class TfRecordConversion {
           throw new TfRecordException(problem, p, -1, null, -1, null);
         }
       }
-      TfRecordCompression c = compression != null ? compression : TfRecordInputs.detectCompression(files);
+      TfRecordCompression c = compression != null ? compression
+          : namingUrls(inputUrls, () -> TfRecordInputs.detectCompression(files));
       if (sequence) {
-        return buildSequence(c);
+        return namingUrls(inputUrls, () -> buildSequence(c));
       }
-      List<FeatureSpec> f = features != null ? features : inferSchema(c);
+      List<FeatureSpec> f = features != null ? features : namingUrls(inputUrls, () -> inferSchema(c));
       for (String name : padValues.keySet()) {
         if (f.stream().noneMatch(s -> s.name().equals(name) && s.variableLength())) {
           throw new IllegalArgumentException("pad value for '" + name + "', which is no '*' feature");

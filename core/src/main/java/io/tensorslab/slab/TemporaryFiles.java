@@ -67,6 +67,26 @@ public final class TemporaryFiles {
     return remover.removed;
   }
 
+  /**
+   * Deletes the temporary files directly in {@code dir} (no subdirectory is entered) left by
+   * processes that no longer run: for a directory that is not an output directory, such as the one
+   * beside it where inputs fetched from object storage are copied.
+   *
+   * @return how many files were deleted
+   */
+  public static int removeStaleIn(Path dir) throws IOException {
+    int removed = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
+        if (isStale(p.getFileName().toString()) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            && Files.deleteIfExists(p)) {
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
   /** True when {@code name} is a temporary name of a process that no longer runs. */
   private static boolean isStale(String name) {
     Matcher m = NAME.matcher(name);

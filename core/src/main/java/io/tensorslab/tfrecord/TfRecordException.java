@@ -30,12 +30,28 @@ public final class TfRecordException extends IOException {
    * @param cause the TensorFlow or I/O exception, or null
    */
   public TfRecordException(String problem, Path path, long record, String feature, long batch, Throwable cause) {
-    super(format(problem, path, record, feature, batch), cause);
+    this(problem, path, path == null ? null : "path=" + path, record, feature, batch, cause);
+  }
+
+  private TfRecordException(String problem, Path path, String where, long record, String feature, long batch,
+      Throwable cause) {
+    super(format(problem, where, record, feature, batch), cause);
     this.problem = problem;
     this.path = path;
     this.record = record;
     this.feature = feature;
     this.batch = batch;
+  }
+
+  /**
+   * This error with its file named by {@code url} in the message ({@code url=s3://bucket/key}): for a
+   * local copy fetched from object storage, whose temporary name means nothing to the user.
+   * {@link #path()} stays the copy; this error is the cause.
+   */
+  public TfRecordException namedAs(String url) {
+    TfRecordException named = new TfRecordException(problem, path, "url=" + url, record, feature, batch, this);
+    named.setStackTrace(getStackTrace());
+    return named;
   }
 
   /** What is wrong, without the location. */
@@ -63,10 +79,10 @@ public final class TfRecordException extends IOException {
     return batch;
   }
 
-  private static String format(String problem, Path path, long record, String feature, long batch) {
+  private static String format(String problem, String file, long record, String feature, long batch) {
     StringBuilder where = new StringBuilder();
-    if (path != null) {
-      where.append("path=").append(path);
+    if (file != null) {
+      where.append(file);
     }
     if (record >= 0) {
       where.append(where.isEmpty() ? "" : ", ").append("record=").append(record);

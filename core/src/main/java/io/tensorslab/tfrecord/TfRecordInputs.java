@@ -1,5 +1,6 @@
 package io.tensorslab.tfrecord;
 
+import io.tensorslab.objectstore.ObjectUrl;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -32,7 +33,8 @@ public final class TfRecordInputs {
    * Expands every input in order: a glob to its matching regular files sorted by path, a directory to
    * its regular files sorted by name (but hidden and {@code .json} files), a file to itself.
    *
-   * @throws IllegalArgumentException for a glob that matches nothing or a file named twice, naming it
+   * @throws IllegalArgumentException for a glob that matches nothing, a file named twice or an
+   *     object-storage URL (see {@link TfRecordSources}), naming it
    * @throws IOException for a directory that cannot be listed
    */
   public static List<Path> expand(List<String> inputs) throws IOException {
@@ -42,6 +44,12 @@ public final class TfRecordInputs {
     List<Path> files = new ArrayList<>();
     Map<Path, String> givenBy = new HashMap<>();
     for (String input : inputs) {
+      if (ObjectUrl.isUrl(input)) {
+        // As a path it would be a missing file with its "//" collapsed: say what it is instead.
+        throw new IllegalArgumentException("input '" + input + "' is an object-storage URL, which only "
+            + "'tensorslab convert' (TfRecordSources.open) fetches; copy the objects to a local or shared filesystem "
+            + "to read them here");
+      }
       List<Path> found;
       if (isGlob(input)) {
         found = glob(input);
@@ -171,13 +179,20 @@ public final class TfRecordInputs {
     }
   }
 
+  /**
+   * True for a file of a directory (or an object under a prefix) that is read as records: not
+   * hidden, not {@code .json} (TFDS writes dataset_info.json and features.json beside its shards:
+   * metadata, not records).
+   */
+  static boolean isDataFileName(String name) {
+    return !name.startsWith(".") && !name.endsWith(".json");
+  }
+
   private static List<Path> regularFiles(Path dir) throws IOException {
     try (Stream<Path> list = Files.list(dir)) {
       return list
           .filter(Files::isRegularFile)
-          .filter(p -> !p.getFileName().toString().startsWith("."))
-          // TFDS writes dataset_info.json and features.json beside its shards: metadata, not records
-          .filter(p -> !p.getFileName().toString().endsWith(".json"))
+          .filter(p -> isDataFileName(p.getFileName().toString()))
           .sorted()
           .toList();
     }

@@ -307,7 +307,7 @@ class CliRealTfRecordTest {
   }
 
   /** The first PNG inside a TFRecord file's bytes. */
-  private static byte[] pngOf(byte[] file) {
+  static byte[] pngOf(byte[] file) {
     for (int i = 0; i + 8 < file.length; i++) {
       if ((file[i] & 0xff) == 0x89 && file[i + 1] == 'P' && file[i + 2] == 'N' && file[i + 3] == 'G') {
         for (int j = i; j + 8 <= file.length; j++) {
