@@ -576,7 +576,10 @@ public final class TfRecordConversion {
       }
       TfRecordCompression c = compression != null ? compression
           : namingUrls(inputUrls, () -> TfRecordInputs.detectCompression(files));
-      if (sequence) {
+      // With no feature named, records holding feature lists are SequenceExamples: read as Examples
+      // they would lose the lists (TensorFlow's Example parser skips them), so they are read as what they are.
+      if (sequence || (features == null
+          && namingUrls(inputUrls, () -> SequenceSurvey.holdsFeatureLists(files, c, SEQUENCE_SNIFF_RECORDS)))) {
         return namingUrls(inputUrls, () -> buildSequence(c));
       }
       List<FeatureSpec> f = features != null ? features : namingUrls(inputUrls, () -> inferSchema(c));
@@ -635,13 +638,6 @@ public final class TfRecordConversion {
     }
 
     private List<FeatureSpec> inferSchema(TfRecordCompression c) throws IOException {
-      // A SequenceExample holding only context is byte for byte an Example; one with feature lists
-      // would lose them silently if read as an Example: the caller says which is meant.
-      if (SequenceSurvey.holdsFeatureLists(files, c, SEQUENCE_SNIFF_RECORDS)) {
-        throw new IllegalArgumentException("the records hold feature lists (tf.train.SequenceExample): convert them"
-            + " with --sequence (context features and feature lists), or give --feature to read their context"
-            + " alone as tf.train.Example features");
-      }
       TfRecordSurvey survey = TfRecordSurvey.scan(files, c, limit);
       try {
         return survey.inferSchema();

@@ -127,12 +127,26 @@ class CliSequenceExampleTest {
     assertFalse(Files.exists(out));
   }
 
+  /**
+   * With no feature named, records holding feature lists convert as SequenceExamples by themselves
+   * (as Examples they would lose the lists); naming --feature reads their context alone, as asked.
+   */
   @Test
-  void featureListsWithoutSequenceAreRefusedAsAmbiguous(@TempDir Path dir) {
+  void featureListsAreFoundWithoutSequenceWhenNoFeatureIsNamed(@TempDir Path dir) {
     Path out = dir.resolve("seq");
-    RunCli.run("convert", "--tfrecord", seq("seq.tfrecord").toString(), "--out", out.toString())
-        .assertFails(2, "feature lists (tf.train.SequenceExample)", "--sequence", "--feature");
-    assertFalse(Files.exists(out));
+    RunCli run = RunCli.run("convert", "--tfrecord", seq("seq.tfrecord").toString(), "--out", out.toString());
+    assertEquals(0, run.code(), run.err());
+    assertTrue(run.out().contains("--sequence --sequence-feature frames:float32:3"), run.out());
+    assertEquals(15, assertEqualArrays(seq("expected"), out));
+    Path context = dir.resolve("context");
+    RunCli only = RunCli.run("convert", "--tfrecord", seq("seq.tfrecord").toString(), "--feature", "id:int64:",
+        "--out", context.toString());
+    assertEquals(0, only.code(), only.err());
+    try (java.util.stream.Stream<Path> files = Files.list(context)) {
+      assertEquals(List.of("id.npy", "manifest.json"), files.map(p -> p.getFileName().toString()).sorted().toList());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
