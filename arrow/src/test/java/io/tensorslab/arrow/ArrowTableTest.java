@@ -181,13 +181,6 @@ class ArrowTableTest {
         () -> conversion(input, List.of("ids:int64:*"), out).varLen(TfRecordConversion.VarLen.PAD).build());
     assertEquals("--varlen pad does not apply to arrow output: a '*' feature is a list column holding each row's"
         + " own values; drop --varlen pad", pad.getMessage());
-    IllegalArgumentException tensorflow = assertThrows(IllegalArgumentException.class,
-        () -> conversion(input, List.of("label:int64:"), out).engine(TfRecordConversion.Engine.TENSORFLOW).build());
-    assertTrue(tensorflow.getMessage().startsWith("arrow output is written by the native reader"),
-        tensorflow.getMessage());
-    IllegalArgumentException image = assertThrows(IllegalArgumentException.class,
-        () -> conversion(input, List.of("meta/blob:image:*,*,3"), out).build());
-    assertTrue(image.getMessage().contains("feature 'meta/blob'"), image.getMessage());
     IllegalArgumentException codec = assertThrows(IllegalArgumentException.class,
         () -> StoreFormats.fromOptions("arrow", null, "zstd", null));
     assertEquals("--codec zstd does not apply to --format arrow, which writes uncompressed Arrow IPC (read without a"
