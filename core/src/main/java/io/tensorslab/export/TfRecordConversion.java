@@ -288,9 +288,6 @@ public final class TfRecordConversion {
    * time) and checking {@code cancellation} every few thousand rows; either may be null.
    */
   public ExportResult run(ExportListener listener, Cancellation cancellation) throws IOException {
-    if (sequence()) {
-      return new SequenceExampleExport(this, listener, cancellation).run();
-    }
     return engine == Engine.NATIVE ? new TfRecordExport(this, listener, cancellation).run()
         : TensorFlowTfRecordExport.run(this, listener, cancellation);
   }
