@@ -209,8 +209,8 @@ final class FeatureRowWriter {
   private TfRecordException countChanged(FeatureOutput o, String what, long difference) {
     return new TfRecordException("feature '" + o.spec.name() + "' has " + (difference < 0 ? "fewer" : "more") + " "
         + what + " in records " + range.firstRecord() + ".." + (range.firstRecord() + range.count() - 1)
-        + " than when they were counted (changed while reading, or an image decoded to another size than its"
-        + " header says?)", range.file(), -1, o.spec.name(), -1, null);
+        + " than when they were counted (changed while reading" + (o.featureList ? "" : ", or an image decoded to"
+        + " another size than its header says") + "?)", range.file(), -1, o.spec.name(), -1, null);
   }
 
   /** True when every ragged feature's values up to its owned end are written. */
