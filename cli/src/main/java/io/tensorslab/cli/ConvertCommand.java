@@ -214,16 +214,16 @@ final class ConvertCommand implements Callable<Integer> {
       stdout.println("schema (inferred): " + schemaText(c.features())
           + (c.sequence() ? sequenceSchemaText(c.sequenceFeatures()) : ""));
     }
+    String threadsText = c.threads() + " thread" + (c.threads() == 1 ? "" : "s")
+        + (c.compression() == TfRecordCompression.NONE ? "" : " (one per compressed file)");
     if (c.sequence()) {
       ExportRun.printSummary(stdout, result, format, "parsing and copying into the files",
-          "counting values and steps and sealing");
-      stdout.println("engine: native, tf.train.SequenceExample records, 1 thread");
+          "indexing the records, counting values and steps and sealing");
+      stdout.println("engine: native, tf.train.SequenceExample records, " + threadsText);
     } else if (c.engine() == TfRecordConversion.Engine.NATIVE) {
       ExportRun.printSummary(stdout, result, format, "parsing and copying into the files",
           "indexing the records (and counting * and bytes values) and sealing");
-      int n = c.threads();
-      stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + n + " thread"
-          + (n == 1 ? "" : "s") + (c.compression() == TfRecordCompression.NONE ? "" : " (one per compressed file)"));
+      stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + threadsText);
     } else {
       ExportRun.printSummary(stdout, result, format);
       stdout.println(engine == Engine.TENSORFLOW ? "engine: tensorflow (--engine tensorflow)"

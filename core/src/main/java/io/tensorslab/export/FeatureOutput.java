@@ -13,11 +13,30 @@ import java.util.List;
 /**
  * One feature's outputs: their layouts and sizes, from the plan and the counts; then the stores
  * they are written to.
+ *
+ * <p>A feature list of {@code tf.train.SequenceExample}s ({@link #featureList}) is a ragged array
+ * of two levels, records to steps to values, as {@code tf.io.parse_sequence_example} returns it for
+ * a {@code tf.io.RaggedFeature}:
+ * <pre>
+ *   NAME.values       every value of every step of every record, in order
+ *   NAME.row_splits   records + 1 entries: record r holds steps [row_splits[r], row_splits[r+1])
+ *   NAME.step_splits  steps + 1 entries:   step s holds values [step_splits[s], step_splits[s+1])
+ * </pre>
+ * so that {@code tf.RaggedTensor.from_nested_row_splits(values, (row_splits, step_splits))} is the
+ * parsed tensor. A fixed-shape feature list ({@code frames:float32:3}) has one row of
+ * {@code NAME.values} per step and no step splits.
  */
 final class FeatureOutput {
+  /** Suffix of a feature list's inner splits: steps to values. */
+  static final String STEP_SPLITS_SUFFIX = ".step_splits";
+
   final FeatureSpec spec;
+  /** A feature list of a {@code tf.train.SequenceExample} (SHAPE per step); false for any other feature. */
+  final boolean featureList;
   RowLayout mainLayout;   // NAME, or NAME.values
   RowLayout secondLayout; // NAME.row_splits or NAME.lengths; null for a fixed feature
+  RowLayout stepSplitsLayout; // NAME.step_splits of a '*' feature list; null otherwise
+  long stepSplitsRows;
   RowLayout shapesLayout; // NAME.shapes of an image:*,*,C feature; null otherwise
   long mainRows;          // rows of the main store when finished
   long secondRows;
@@ -29,9 +48,11 @@ final class FeatureOutput {
   long byteLengthsRows;
   long width;             // values per row of a padded feature
   byte[] padItem;         // one pad item of a padded feature
-  long[] valueStart;      // ragged: per range of the plan its first value, and the total last
+  long[] valueStart;      // ragged or feature list: per range of the plan its first value, and the total last
+  long[] stepStart;       // feature list: per range of the plan its first step, and the total last
   RowStore main;
   RowStore second;
+  RowStore stepSplits;
   RowStore shapes;
   RowStore byteLengths;
   /** Ragged: one past the last value this export writes (a shard's owned end; the total otherwise). */
@@ -39,12 +60,22 @@ final class FeatureOutput {
 
   private static final NpyDtype INT64 = NpyDtype.INT64;
 
-  FeatureOutput(FeatureSpec spec) {
+  private FeatureOutput(FeatureSpec spec, boolean featureList) {
     this.spec = spec;
+    this.featureList = featureList;
   }
 
   long totalValues() {
     return valueStart[valueStart.length - 1];
+  }
+
+  long totalSteps() {
+    return stepStart[stepStart.length - 1];
+  }
+
+  /** Whether each range writes from its own first value on (from the counts): a ragged feature or a feature list. */
+  boolean valuesPlaced(TfRecordConversion.VarLen varLen) {
+    return featureList || ragged(spec, varLen);
   }
 
   /** A feature written as values and row splits: a {@code *} feature, or images of several sizes, with ragged output. */
@@ -72,11 +103,24 @@ final class FeatureOutput {
         : List.of(f.name(), f.name() + TfRecordConversion.LENGTHS_SUFFIX);
   }
 
+  /** The output names of feature list {@code f}, in the order its stores are made. */
+  static List<String> featureListOutputNames(FeatureSpec f) {
+    List<String> names = new ArrayList<>(List.of(f.name() + FeatureSpec.VALUES_SUFFIX,
+        f.name() + FeatureSpec.ROW_SPLITS_SUFFIX));
+    if (f.variableLength()) {
+      names.add(f.name() + STEP_SPLITS_SUFFIX);
+    }
+    return names;
+  }
+
   /** The layouts of this feature's outputs, main first. */
   List<RowLayout> layouts() {
     List<RowLayout> layouts = new ArrayList<>(List.of(mainLayout));
     if (secondLayout != null) {
       layouts.add(secondLayout);
+    }
+    if (stepSplitsLayout != null) {
+      layouts.add(stepSplitsLayout);
     }
     if (shapesLayout != null) {
       layouts.add(shapesLayout);
@@ -85,20 +129,22 @@ final class FeatureOutput {
   }
 
   /**
-   * Feature {@code f}'s outputs in {@code job}: dtypes, row shapes and sizes, from the plan's
-   * {@code ranges} and {@code rows} and the counts (null when no count pass ran).
+   * The outputs in {@code job} of {@code spec}, feature {@code f} of the counts (a feature list when
+   * {@code featureList}): dtypes, row shapes and sizes, from the plan's {@code ranges} and
+   * {@code rows} and the counts (null when no count pass ran; never for a feature list).
    */
-  static FeatureOutput plan(TfRecordConversion job, int f, RangeCounts[] counts, int ranges, long rows)
-      throws ExportException {
-    FeatureSpec spec = job.features().get(f);
-    FeatureOutput out = new FeatureOutput(spec);
+  static FeatureOutput plan(TfRecordConversion job, FeatureSpec spec, int f, boolean featureList,
+      RangeCounts[] counts, int ranges, long rows) throws ExportException {
+    FeatureOutput out = new FeatureOutput(spec, featureList);
     long longestRow = 0;
     long shortestRow = Long.MAX_VALUE;
     long longestBytes = 0;
     if (counts != null) {
       out.valueStart = new long[ranges + 1];
+      out.stepStart = new long[ranges + 1];
       for (int r = 0; r < ranges; r++) {
         out.valueStart[r + 1] = out.valueStart[r] + counts[r].values[f];
+        out.stepStart[r + 1] = out.stepStart[r] + counts[r].steps[f];
         longestRow = Math.max(longestRow, counts[r].longestRow[f]);
         shortestRow = Math.min(shortestRow, counts[r].shortestRow[f]);
         longestBytes = Math.max(longestBytes, counts[r].longestBytes[f]);
@@ -124,6 +170,9 @@ final class FeatureOutput {
         yield NpyDtype.bytes((int) w);
       }
     };
+    if (featureList) {
+      return featureListLayout(out, dtype, rows);
+    }
     if (!spec.variableLength()) {
       long[] shape = spec.shape().stream().mapToLong(Long::longValue).toArray();
       out.mainLayout = new RowLayout(spec.name(), dtype, shape);
@@ -145,6 +194,26 @@ final class FeatureOutput {
       // A table keeps each value's true bytes: the lengths beside the NUL-padded items (one per value).
       out.byteLengthsLayout = new RowLayout(TableFormat.byteLengthsName(out.mainLayout.name()), INT64, new long[0]);
       out.byteLengthsRows = out.mainRows * (out.mainLayout.rowBytes() / dtype.itemSize());
+    }
+    return out;
+  }
+
+  /**
+   * A feature list's outputs (see the class comment): values (one row per step of a fixed-shape
+   * list, one per value of a {@code *} list), row splits, and step splits of a {@code *} list.
+   */
+  private static FeatureOutput featureListLayout(FeatureOutput out, NpyDtype dtype, long rows) {
+    FeatureSpec spec = out.spec;
+    List<String> names = featureListOutputNames(spec);
+    boolean fixedSteps = !spec.variableLength();
+    long[] stepShape = spec.shape().stream().mapToLong(Long::longValue).toArray();
+    out.mainLayout = new RowLayout(names.get(0), dtype, fixedSteps ? stepShape : new long[0]);
+    out.mainRows = fixedSteps ? out.totalSteps() : out.totalValues();
+    out.secondLayout = new RowLayout(names.get(1), INT64, new long[0]);
+    out.secondRows = rows + 1;
+    if (!fixedSteps) {
+      out.stepSplitsLayout = new RowLayout(names.get(2), INT64, new long[0]);
+      out.stepSplitsRows = out.totalSteps() + 1;
     }
     return out;
   }

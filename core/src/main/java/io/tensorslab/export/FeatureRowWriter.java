@@ -2,6 +2,7 @@ package io.tensorslab.export;
 
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.RowValues;
+import io.tensorslab.tfrecord.StepValues;
 import io.tensorslab.tfrecord.TfRecordException;
 import io.tensorslab.tfrecord.TfRecordPrescan;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.List;
  * Writes the rows of one task of a TFRecord conversion ({@link TfRecordExport}) into its features'
  * stores: fixed rows in place, {@code raw-<type>} values as they are, {@code *} features as values
  * and row splits or padded with lengths, images (decoded by TensorFlow) fixed, padded with shapes or
- * ragged with shapes. Rows come from a {@link RowSource} in increasing order; one writer per task,
+ * ragged with shapes, feature lists as values, row splits and step splits. Rows come from a {@link RowSource} in increasing order; one writer per task,
  * used by one thread, never shared.
  */
 final class FeatureRowWriter {
@@ -31,12 +32,17 @@ final class FeatureRowWriter {
   private final StoreCursor[] main;
   private final StoreCursor[] second;
   private final StoreCursor[] shapes;
+  /** Per {@code *} feature list: its step splits' cursor; else null. */
+  private final StoreCursor[] stepSplits;
   /** Per bytes feature written to a table: the value lengths' cursor (item-indexed); else null. */
   private final StoreCursor[] byteLengths;
   /** Per feature, its layout ({@link Layout}), decided once rather than per row. */
   private final Layout[] layout;
   private final long[] nextValue;
   private final long[] valueEnd;
+  /** Per feature list: the next step to write, and the end of the range's steps. */
+  private final long[] nextStep;
+  private final long[] stepEnd;
   private long pendingRows;
   private long pendingBytes;
 
@@ -52,24 +58,30 @@ final class FeatureRowWriter {
     main = new StoreCursor[n];
     second = new StoreCursor[n];
     shapes = new StoreCursor[n];
+    stepSplits = new StoreCursor[n];
     byteLengths = new StoreCursor[n];
     layout = new Layout[n];
     nextValue = new long[n];
     valueEnd = task.valueEnd();
+    nextStep = task.stepStart().clone();
+    stepEnd = task.stepEnd();
     long endRow = range.endRow();
     for (int f = 0; f < n; f++) {
       FeatureOutput o = outputs.get(f);
       layout[f] = o.spec.isImage() ? Layout.IMAGE : rawBytes[f] >= 0 ? Layout.RAW
           : !o.spec.variableLength() ? Layout.FIXED : FeatureOutput.ragged(o.spec, varLen) ? Layout.RAGGED
           : Layout.PADDED;
-      if (FeatureOutput.ragged(o.spec, varLen)) {
+      if (o.valuesPlaced(varLen)) {
         nextValue[f] = task.valueStart()[f];
-        main[f] = new StoreCursor(o.main, task.valueEnd()[f], staging);
+        // A fixed-shape feature list's values have a row per step; others a row per value.
+        boolean rowPerStep = o.featureList && !o.spec.variableLength();
+        main[f] = new StoreCursor(o.main, rowPerStep ? stepEnd[f] : valueEnd[f], staging);
       } else {
         main[f] = new StoreCursor(o.main, endRow, staging);
       }
       second[f] = o.second == null ? null : new StoreCursor(o.second, endRow, staging);
       shapes[f] = o.shapes == null ? null : new StoreCursor(o.shapes, endRow, staging);
+      stepSplits[f] = o.stepSplits == null ? null : new StoreCursor(o.stepSplits, stepEnd[f], staging);
       if (o.byteLengths != null) {
         long itemsPerRow = o.mainLayout.rowBytes() / o.mainLayout.dtype().itemSize();
         long end = FeatureOutput.ragged(o.spec, varLen) ? task.valueEnd()[f] : endRow * itemsPerRow;
@@ -86,6 +98,10 @@ final class FeatureRowWriter {
       FeatureOutput o = outputs.get(f);
       if (layout[f] == Layout.IMAGE) {
         writeImage(f, o, source.image(f), row);
+        continue;
+      }
+      if (o.featureList) {
+        writeSteps(f, o, source.steps(f), row);
         continue;
       }
       RowValues v = source.values(f);
@@ -123,6 +139,27 @@ final class FeatureRowWriter {
     PADDED,
     /** Pixels decoded by TensorFlow: fixed, padded or ragged, with shapes when sizes vary. */
     IMAGE
+  }
+
+  /**
+   * A record's steps of a feature list as row {@code row}: {@code row_splits[row]} (the steps before
+   * it), each step's {@code step_splits} entry (the values before it) of a {@code *} list, and every
+   * value of every step in one run after the values before.
+   */
+  private void writeSteps(int f, FeatureOutput o, StepValues v, long row) throws IOException {
+    second[f].longAt(row, nextStep[f]);
+    int steps = v.steps();
+    if (stepSplits[f] != null) {
+      for (int s = 0; s < steps; s++) {
+        stepSplits[f].longAt(nextStep[f] + s, nextValue[f] + (s == 0 ? 0 : v.stepEnd(s - 1)));
+      }
+    }
+    int n = v.count();
+    if (n > 0) {
+      writeValues(o, v, n, main[f], null, nextValue[f]);
+    }
+    nextValue[f] += n;
+    nextStep[f] += steps;
   }
 
   /**
@@ -176,18 +213,28 @@ final class FeatureRowWriter {
     pendingBytes += n;
   }
 
-  /** Fails when a ragged feature's values did not end where the count pass said its range's values end. */
+  /**
+   * Fails when a ragged feature's or a feature list's values (or a feature list's steps) did not end
+   * where the count pass said its range's end.
+   */
   void checkValuesComplete() throws TfRecordException {
     for (int f = 0; f < outputs.size(); f++) {
       FeatureOutput o = outputs.get(f);
       // A shard's tasks may stop early on purpose (its tail): checked in whole exports only.
-      if (FeatureOutput.ragged(o.spec, varLen) && o.valuesOwnedEnd == Long.MAX_VALUE && nextValue[f] != valueEnd[f]) {
-        throw new TfRecordException("feature '" + o.spec.name() + "' has " + (nextValue[f] - valueEnd[f] < 0
-            ? "fewer" : "more") + " values in records " + range.firstRecord() + ".." + (range.firstRecord()
-            + range.count() - 1) + " than when they were counted (changed while reading, or an image"
-            + " decoded to another size than its header says?)", range.file(), -1, o.spec.name(), -1, null);
+      if (o.valuesPlaced(varLen) && o.valuesOwnedEnd == Long.MAX_VALUE && nextValue[f] != valueEnd[f]) {
+        throw countChanged(o, "values", nextValue[f] - valueEnd[f]);
+      }
+      if (o.featureList && nextStep[f] != stepEnd[f]) {
+        throw countChanged(o, "steps", nextStep[f] - stepEnd[f]);
       }
     }
+  }
+
+  private TfRecordException countChanged(FeatureOutput o, String what, long difference) {
+    return new TfRecordException("feature '" + o.spec.name() + "' has " + (difference < 0 ? "fewer" : "more") + " "
+        + what + " in records " + range.firstRecord() + ".." + (range.firstRecord() + range.count() - 1)
+        + " than when they were counted (changed while reading" + (o.featureList ? "" : ", or an image decoded to"
+        + " another size than its header says") + "?)", range.file(), -1, o.spec.name(), -1, null);
   }
 
   /** True when every ragged feature's values up to its owned end are written. */
@@ -284,6 +331,9 @@ final class FeatureRowWriter {
         failure = closeQuietly(c, failure);
       }
       for (StoreCursor c : shapes) {
+        failure = closeQuietly(c, failure);
+      }
+      for (StoreCursor c : stepSplits) {
         failure = closeQuietly(c, failure);
       }
       for (StoreCursor c : byteLengths) {

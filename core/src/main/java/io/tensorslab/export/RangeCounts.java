@@ -5,6 +5,8 @@ import java.util.Arrays;
 /** What the count pass found in one range, per feature. */
 final class RangeCounts {
   final long[] values;
+  /** Feature lists: their steps. */
+  final long[] steps;
   final long[] longestRow;
   final long[] shortestRow;
   final long[] longestBytes;
@@ -14,6 +16,7 @@ final class RangeCounts {
 
   RangeCounts(int n) {
     values = new long[n];
+    steps = new long[n];
     longestRow = new long[n];
     shortestRow = new long[n];
     longestBytes = new long[n];

@@ -1,18 +1,30 @@
 package io.tensorslab.export;
 
 import io.tensorslab.tfrecord.RowValues;
+import io.tensorslab.tfrecord.StepValues;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One row's values, feature by feature (in the conversion's feature order), as the TFRecord
+ * One row's values, feature by feature (in the conversion's feature order: a
+ * {@code tf.train.SequenceExample}'s context features, then its feature lists), as the TFRecord
  * engine's range writers take them: the native reader's parse of a record
- * ({@link io.tensorslab.tfrecord.FeatureSelection}) or a row of the tensors TensorFlow's parse made.
- * Valid until the source moves to its next row.
+ * ({@link io.tensorslab.tfrecord.FeatureSelection}, {@link io.tensorslab.tfrecord.SequenceSelection};
+ * see {@link RecordParse}) or a row of the tensors TensorFlow's parse made. Valid until the source
+ * moves to its next row.
  */
 interface RowSource {
 
-  /** The values of feature {@code feature}, which is no {@code image} feature. */
+  /** The values of feature {@code feature}, which is no {@code image} feature and no feature list. */
   RowValues values(int feature);
+
+  /**
+   * The steps of feature list {@code feature} and their values. Only the native reader's parse of
+   * {@code tf.train.SequenceExample}s has feature lists.
+   */
+  default StepValues steps(int feature) {
+    throw new IllegalStateException("feature " + feature + " is a feature list: only tf.train.SequenceExample rows"
+        + " have them");
+  }
 
   /**
    * The decoded pixels of {@code image} feature {@code feature}. Only TensorFlow decodes images:

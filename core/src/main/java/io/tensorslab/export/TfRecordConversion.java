@@ -289,8 +289,7 @@ public final class TfRecordConversion {
    * time) and checking {@code cancellation} every few thousand rows; either may be null.
    */
   public ExportResult run(ExportListener listener, Cancellation cancellation) throws IOException {
-    return namingUrls(inputUrls, () -> sequence() ? new SequenceExampleExport(this, listener, cancellation).run()
-        : engine == Engine.NATIVE ? new TfRecordExport(this, listener, cancellation).run()
+    return namingUrls(inputUrls, () -> engine == Engine.NATIVE ? new TfRecordExport(this, listener, cancellation).run()
         : TensorFlowTfRecordExport.run(this, listener, cancellation));
   }
 

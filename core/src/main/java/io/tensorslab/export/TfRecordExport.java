@@ -19,12 +19,12 @@ import io.tensorslab.store.zarr.ZarrPartStore;
 import io.tensorslab.store.zarr.ZarrStore;
 import io.tensorslab.store.zarr.ZarrStoreFormat;
 import io.tensorslab.tfrecord.ExampleRecords;
-import io.tensorslab.tfrecord.ExampleView;
-import io.tensorslab.tfrecord.FeatureSelection;
 import io.tensorslab.tfrecord.FeatureSpec;
 import io.tensorslab.tfrecord.FeatureValues;
 import io.tensorslab.tfrecord.ImageHeader;
 import io.tensorslab.tfrecord.MalformedExampleException;
+import io.tensorslab.tfrecord.RowValues;
+import io.tensorslab.tfrecord.StepValues;
 import io.tensorslab.tfrecord.TfRecordCompression;
 import io.tensorslab.tfrecord.TfRecordException;
 import io.tensorslab.tfrecord.TfRecordIndex;
@@ -33,6 +33,7 @@ import io.tensorslab.tfrecord.TfRecordReader;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.FileVisitResult;
@@ -53,16 +54,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
- * The conversion engine for TFRecord files of {@code tf.train.Example}s: one record loop and one set
- * of row writers for every mode — one {@code .npy} per output or one Zarr v2 / v3 array per output
+ * The conversion engine for TFRecord files of {@code tf.train.Example}s and
+ * {@code tf.train.SequenceExample}s: one record loop and one set of row writers for every mode — one {@code .npy} per output or one Zarr v2 / v3 array per output
  * ({@link StoreFormat}), on any number of threads, and as one worker's part of a Zarr store that
  * several processes fill at once ({@code --shard I/N}, Spark tasks). Reached through
  * {@link TfRecordConversion}.
  *
- * <p>Rows come from a {@link RowSource}: the native Example reader's parse of each range (no
- * TensorFlow call, TensorFlow's native library never loaded), or, for {@code --engine tensorflow}
+ * <p>Rows come from a {@link RowSource}: the native reader's parse of each range ({@link RecordParse}:
+ * an {@code Example}'s features, or a {@code SequenceExample}'s context features and feature lists;
+ * no TensorFlow call, TensorFlow's native library never loaded), or, for {@code --engine tensorflow}
  * (and the {@code image} features only TensorFlow decodes), TensorFlow's parse read in row order
  * ({@link RowSource.Ordered}, from {@link TensorFlowTfRecordExport}). Plan, count pass, row writers
  * and commit are the same for both, so the files are equal, byte for byte, whichever source, thread
@@ -72,11 +75,11 @@ import java.util.function.BooleanSupplier;
  * <ol>
  *   <li><b>plan</b>: every file is indexed ({@link TfRecordIndex}: record offsets, the row count up
  *       to the limit) and cut into ranges of whole records, each with its first output row;
- *   <li><b>count</b> (only when a {@code *}, bytes or padded feature needs it): every range is parsed
- *       once to sum its values per {@code *} feature and find the longest row and bytes value, so every
- *       store is made with its exact size and every range knows where its values start — ragged
- *       values are then placed once, never staged and moved; a bad record fails here, before any
- *       file exists;
+ *   <li><b>count</b> (only when a {@code *}, bytes, padded feature or a feature list needs it): every
+ *       range is parsed once to sum its values per {@code *} feature and its steps and values per
+ *       feature list and find the longest row and bytes value, so every store is made with its exact
+ *       size and every range knows where its values and steps start — ragged values are then placed
+ *       once, never staged and moved; a bad record fails here, before any file exists;
  *   <li><b>range writers</b>: one task per range parses its records and copies each feature straight
  *       from the record bytes into the row stores (packed floats one copy, int64s decoded, bytes
  *       NUL-padded, {@code raw-<type>} bytes one copy), handing rows back as they fill so the store
@@ -111,8 +114,15 @@ final class TfRecordExport {
   private static final int RANGES_PER_THREAD = 1;
 
   private final TfRecordConversion job;
+  /**
+   * The features of a row, in order: an {@code Example}'s, or a {@code SequenceExample}'s context
+   * features followed by its feature lists.
+   */
   private final List<FeatureSpec> features;
-  private final FeatureSelection selection;
+  /** Features before the first feature list: all of them for {@code Example}s. */
+  private final int contexts;
+  /** The native reader's parse of a record; each thread parses with a {@link RecordParse#copy} of it. */
+  private final RecordParse parse;
   /** Per feature: the bytes a {@code raw-<type>} value holds (its row in the store), or -1 for another feature. */
   private final long[] rawBytes;
   private final List<TfRecordIndex> indexes = new ArrayList<>();
@@ -141,8 +151,11 @@ final class TfRecordExport {
     this.job = job;
     this.orderedRows = orderedRows;
     this.progress = new ConversionProgress(listener, cancellation);
-    this.features = job.features();
-    this.selection = FeatureSelection.of(features);
+    List<FeatureSpec> featureLists = job.sequence() ? job.sequenceFeatures() : List.of();
+    this.features = Stream.concat(job.features().stream(), featureLists.stream()).toList();
+    this.contexts = job.features().size();
+    this.parse = job.sequence() ? RecordParse.sequences(job.features(), featureLists)
+        : RecordParse.examples(job.features());
     this.rawBytes = features.stream()
         .mapToLong(f -> f.decoder() instanceof FeatureSpec.Decoder.Raw ? TfRecordPrescan.rawByteLength(f) : -1)
         .toArray();
@@ -179,6 +192,15 @@ final class TfRecordExport {
     return FeatureOutput.padded(f, job.varLen());
   }
 
+  private boolean isFeatureList(int f) {
+    return f >= contexts;
+  }
+
+  private List<String> outputNames(int f) {
+    return isFeatureList(f) ? FeatureOutput.featureListOutputNames(features.get(f))
+        : FeatureOutput.outputNames(features.get(f), job.varLen());
+  }
+
   /**
    * Records of one file that one task reads, and the output row of the first.
    *
@@ -192,10 +214,11 @@ final class TfRecordExport {
   }
 
   /**
-   * A range as a range writer writes it: per feature, the first value of a ragged feature's range
-   * and the end of its values (both -1 for another feature).
+   * A range as a range writer writes it: per feature, the first value of a ragged feature's or a
+   * feature list's range and the end of its values (both -1 for another feature), and per feature
+   * list the first step and the end of its steps (both -1 for another feature).
    */
-  record Task(Range range, long[] valueStart, long[] valueEnd) {}
+  record Task(Range range, long[] valueStart, long[] valueEnd, long[] stepStart, long[] stepEnd) {}
 
   // ------------------------------------------------------------------ whole export
 
@@ -228,6 +251,11 @@ final class TfRecordExport {
           // As the TensorFlow engine names them: NAME.lengths is a component of its own (its padding
           // graph's output), NAME.row_splits belongs to NAME; the Zarr root attributes then match too.
           components.add(padded(out.spec) ? out.secondLayout.name() : out.spec.name());
+        }
+        if (out.stepSplitsLayout != null) {
+          out.stepSplits = create(out.stepSplitsLayout, destination, out.stepSplitsRows);
+          stores.add(out.stepSplits);
+          components.add(out.spec.name());
         }
         if (out.shapesLayout != null) {
           out.shapes = create(out.shapesLayout, destination, rows);
@@ -282,12 +310,13 @@ final class TfRecordExport {
   private Map<String, String> fileNames(Path dir, StoreFormat format) {
     Map<String, String> fileByName = new LinkedHashMap<>();
     Map<String, String> featureOf = new LinkedHashMap<>();
-    for (FeatureSpec f : features) {
-      for (String name : FeatureOutput.outputNames(f, job.varLen())) {
+    for (int f = 0; f < features.size(); f++) {
+      String feature = features.get(f).name();
+      for (String name : outputNames(f)) {
         String file = dir.relativize(format.target(dir, name)).toString();
-        String other = featureOf.putIfAbsent(name, f.name());
+        String other = featureOf.putIfAbsent(name, feature);
         if (other != null) {
-          throw new IllegalArgumentException("features '" + other + "' and '" + f.name() + "' would both be written to "
+          throw new IllegalArgumentException("features '" + other + "' and '" + feature + "' would both be written to "
               + file + "; rename or drop one of them");
         }
         fileByName.put(name, file);
@@ -298,32 +327,51 @@ final class TfRecordExport {
 
   /** A whole range of the plan as a task: its values from the counts. */
   private Task taskOf(Range r, int k, List<FeatureOutput> outputs) {
-    long[] start = new long[outputs.size()];
-    long[] end = new long[outputs.size()];
-    Arrays.fill(start, -1);
-    Arrays.fill(end, -1);
+    long[] start = unset(outputs.size());
+    long[] end = unset(outputs.size());
+    long[] stepStart = unset(outputs.size());
+    long[] stepEnd = unset(outputs.size());
     for (int f = 0; f < outputs.size(); f++) {
       FeatureOutput o = outputs.get(f);
-      if (ragged(o.spec)) {
+      if (o.valuesPlaced(job.varLen())) {
         start[f] = o.valueStart[k];
         end[f] = o.valueStart[k + 1];
       }
+      if (o.featureList) {
+        stepStart[f] = o.stepStart[k];
+        stepEnd[f] = o.stepStart[k + 1];
+      }
     }
-    return new Task(r, start, end);
+    return new Task(r, start, end, stepStart, stepEnd);
+  }
+
+  /** {@code n} entries of -1: no value or step of any feature. */
+  private static long[] unset(int n) {
+    long[] a = new long[n];
+    Arrays.fill(a, -1);
+    return a;
   }
 
   /**
-   * {@code row_splits[rows]}, the total: the range writers write {@code row_splits[r]} for each of
-   * their rows, so the last entry (the only one when there are no rows) is written here, by the
-   * export that owns it.
+   * {@code row_splits[rows]}, the total (of a feature list: its steps, and {@code step_splits[steps]},
+   * its values): the range writers write {@code row_splits[r]} for each of their rows, so the last
+   * entry (the only one when there are no rows) is written here, by the export that owns it.
    */
   private void writeLastRowSplits(List<FeatureOutput> outputs) throws IOException {
     for (FeatureOutput o : outputs) {
-      if (ragged(o.spec)) {
-        long total = o.totalValues();
-        RowStores.fill(o.second, rows, 1, (window, done) -> window.bytes().set(LONG_LE, 0, total));
+      if (o.featureList) {
+        writeLast(o.second, rows, o.totalSteps());
+        if (o.stepSplits != null) {
+          writeLast(o.stepSplits, o.totalSteps(), o.totalValues());
+        }
+      } else if (ragged(o.spec)) {
+        writeLast(o.second, rows, o.totalValues());
       }
     }
+  }
+
+  private static void writeLast(RowStore splits, long row, long total) throws IOException {
+    RowStores.fill(splits, row, 1, (window, done) -> window.bytes().set(LONG_LE, 0, total));
   }
 
   private long finishedRowsOf(RowStore s, List<FeatureOutput> outputs) {
@@ -333,6 +381,9 @@ final class TfRecordExport {
       }
       if (o.second == s) {
         return o.secondRows;
+      }
+      if (o.stepSplits == s) {
+        return o.stepSplitsRows;
       }
       if (o.shapes == s) {
         return rows;
@@ -363,6 +414,10 @@ final class TfRecordExport {
    * its thread count.
    */
   ShardPlan planShards(int shards) throws IOException {
+    if (contexts < features.size()) {
+      // TfRecordConversion refuses them first, with what to do; the shard split knows no steps.
+      throw new IllegalStateException("shards of tf.train.SequenceExample records are not supported");
+    }
     ZarrStoreFormat zarr = zarrFormat();
     plan(Math.multiplyExact(job.threads() * RANGES_PER_THREAD, shards));
     shardOutputs = layouts(needsCounts() ? countAll() : null);
@@ -567,7 +622,7 @@ final class TfRecordExport {
         }
       }
     }
-    return new Task(sub, start, end);
+    return new Task(sub, start, end, whole.stepStart(), whole.stepEnd()); // no feature list in a shard
   }
 
   /**
@@ -722,6 +777,9 @@ final class TfRecordExport {
   }
 
   private boolean needsCounts() {
+    if (contexts < features.size()) {
+      return true; // every range starts its feature lists' steps and values where the count says
+    }
     for (int f = 0; f < features.size(); f++) {
       FeatureSpec spec = features.get(f);
       // A raw-<type> feature's row has a fixed size: no count needed, unless no bytes value can be
@@ -740,54 +798,66 @@ final class TfRecordExport {
 
   private RangeCounts[] countAll() throws IOException {
     RangeCounts[] counts = new RangeCounts[ranges.size()];
-    forEachRange(ranges, (index, r, reader, example, sel) -> counts[index] = countRange(r, reader, example, sel));
+    forEachRange(ranges, (index, r, reader, p) -> counts[index] = countRange(r, reader, p));
     return counts;
   }
 
   /** Counts one range on the caller's thread. */
   private RangeCounts countRange(Range r) throws IOException {
     try (TfRecordReader reader = open(r)) {
-      return countRange(r, reader, new ExampleView(), selection.copy());
+      return countRange(r, reader, parse.copy());
     }
   }
 
-  private RangeCounts countRange(Range r, TfRecordReader reader, ExampleView example, FeatureSelection sel)
-      throws IOException {
+  private RangeCounts countRange(Range r, TfRecordReader reader, RecordParse p) throws IOException {
     RangeCounts c = new RangeCounts(features.size());
-    readRange(r, reader, example, sel, (row, s) -> {
+    readRange(r, reader, p, (row, s) -> {
       for (int f = 0; f < features.size(); f++) {
-        FeatureValues v = s.values(f);
+        if (isFeatureList(f)) {
+          StepValues steps = s.steps(f);
+          c.steps[f] += steps.steps();
+          countValues(c, f, steps);
+          continue;
+        }
+        RowValues v = s.values(f);
         if (rawBytes[f] >= 0) {
           FeatureRowWriter.checkRawLength(features.get(f), rawBytes[f], v, r, row); // failing here, before any file exists
           continue;
         }
         FeatureSpec spec = features.get(f);
         if (spec.isImage()) {
-          ImageHeader h = TfRecordPrescan.checkImage(spec, v.bytesAt(0), r.file(), r.firstRecord() + (row - r.firstRow()));
+          // Images are Example features, parsed by FeatureSelection: their values are FeatureValues.
+          MemorySegment encoded = ((FeatureValues) v).bytesAt(0);
+          ImageHeader h = TfRecordPrescan.checkImage(spec, encoded, r.file(), r.firstRecord() + (row - r.firstRow()));
           c.values[f] += h.height() * h.width() * spec.shape().get(2);
           c.imageHeight[f] = Math.max(c.imageHeight[f], h.height());
           c.imageWidth[f] = Math.max(c.imageWidth[f], h.width());
           continue;
         }
-        int n = v.count();
-        c.values[f] += n;
-        c.longestRow[f] = Math.max(c.longestRow[f], n);
-        c.shortestRow[f] = Math.min(c.shortestRow[f], n);
-        if (features.get(f).dtype() == FeatureSpec.Dtype.BYTES) {
-          for (int i = 0; i < n; i++) {
-            c.longestBytes[f] = Math.max(c.longestBytes[f], v.bytesLength(i));
-          }
-        }
+        c.longestRow[f] = Math.max(c.longestRow[f], v.count());
+        c.shortestRow[f] = Math.min(c.shortestRow[f], v.count());
+        countValues(c, f, v);
       }
     }, null);
     return c;
+  }
+
+  /** Adds the values of feature {@code f} in one row to its count, and the longest of its bytes values. */
+  private void countValues(RangeCounts c, int f, RowValues v) {
+    int n = v.count();
+    c.values[f] += n;
+    if (features.get(f).dtype() == FeatureSpec.Dtype.BYTES) {
+      for (int i = 0; i < n; i++) {
+        c.longestBytes[f] = Math.max(c.longestBytes[f], v.bytesLength(i));
+      }
+    }
   }
 
   /** Every feature's outputs: dtypes, row shapes and sizes, from the plan and the counts. */
   private List<FeatureOutput> layouts(RangeCounts[] counts) throws IOException {
     List<FeatureOutput> outputs = new ArrayList<>();
     for (int f = 0; f < features.size(); f++) {
-      outputs.add(FeatureOutput.plan(job, f, counts, ranges.size(), rows));
+      outputs.add(FeatureOutput.plan(job, features.get(f), f, isFeatureList(f), counts, ranges.size(), rows));
     }
     return outputs;
   }
@@ -812,11 +882,10 @@ final class TfRecordExport {
   private void writeAll(List<FeatureOutput> outputs, List<Task> tasks, boolean stopWhenValuesOwned)
       throws IOException {
     List<Range> taskRanges = tasks.stream().map(Task::range).toList();
-    forEachRange(taskRanges, (index, r, reader, example, sel) -> {
+    forEachRange(taskRanges, (index, r, reader, p) -> {
       FeatureRowWriter w = new FeatureRowWriter(outputs, tasks.get(index), rawBytes, job.varLen(), progress);
-      RowSource parsed = sel::values; // the selection holds each record's values in turn
       try {
-        readRange(r, reader, example, sel, (row, s) -> w.write(row, parsed),
+        readRange(r, reader, p, w::write,
             stopWhenValuesOwned ? w::valuesOwnedWritten : null);
         w.report();
         w.checkValuesComplete();
@@ -862,13 +931,12 @@ final class TfRecordExport {
 
   @FunctionalInterface
   private interface RangeTask {
-    void run(int index, Range r, TfRecordReader reader, ExampleView example, FeatureSelection selection)
-        throws IOException;
+    void run(int index, Range r, TfRecordReader reader, RecordParse parse) throws IOException;
   }
 
   @FunctionalInterface
   private interface RowVisitor {
-    void visit(long row, FeatureSelection selection) throws IOException;
+    void visit(long row, RowSource values) throws IOException;
   }
 
   /**
@@ -879,17 +947,15 @@ final class TfRecordExport {
   private void forEachRange(List<Range> list, RangeTask task) throws IOException {
     int threads = Math.min(job.threads(), Math.max(1, list.size()));
     if (threads == 1) {
-      ExampleView example = new ExampleView();
-      FeatureSelection sel = selection.copy();
+      RecordParse p = parse.copy();
       for (int i = 0; i < list.size(); i++) {
         try (TfRecordReader reader = open(list.get(i))) {
-          task.run(i, list.get(i), reader, example, sel);
+          task.run(i, list.get(i), reader, p);
         }
       }
       return;
     }
-    ThreadLocal<ExampleView> examples = ThreadLocal.withInitial(ExampleView::new);
-    ThreadLocal<FeatureSelection> selections = ThreadLocal.withInitial(selection::copy);
+    ThreadLocal<RecordParse> parses = ThreadLocal.withInitial(parse::copy);
     ExecutorService pool = daemonPool(threads, "tensorslab-range-writer");
     try {
       List<Future<?>> futures = new ArrayList<>();
@@ -899,7 +965,7 @@ final class TfRecordExport {
         futures.add(pool.submit(() -> {
           boolean done = false;
           try (TfRecordReader reader = open(r)) {
-            task.run(index, r, reader, examples.get(), selections.get());
+            task.run(index, r, reader, parses.get());
             done = true;
           } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -1008,8 +1074,8 @@ final class TfRecordExport {
    * record (its own outcome no longer matters: the earliest failure is reported), and, when
    * {@code stop} says so, before the next record.
    */
-  private void readRange(Range r, TfRecordReader reader, ExampleView example, FeatureSelection sel,
-      RowVisitor visitor, BooleanSupplier stop) throws IOException {
+  private void readRange(Range r, TfRecordReader reader, RecordParse p, RowVisitor visitor, BooleanSupplier stop)
+      throws IOException {
     for (int k = 0; k < r.count(); k++) {
       if (r.firstRow() > firstFailedRow) {
         throw new ExportCancelledException("an earlier range failed", -1);
@@ -1021,13 +1087,13 @@ final class TfRecordExport {
         throw new TfRecordException("file ended before record " + (r.firstRecord() + k)
             + ", which it held when indexed (changed while reading?)", r.file(), r.firstRecord() + k, null, -1, null);
       }
+      RowSource row;
       try {
-        example.parse(reader.record());
-        sel.read(example);
+        row = p.parse(reader.record());
       } catch (MalformedExampleException e) {
         throw ExampleRecords.located(reader, e);
       }
-      visitor.visit(r.firstRow() + k, sel);
+      visitor.visit(r.firstRow() + k, row);
     }
   }
 }

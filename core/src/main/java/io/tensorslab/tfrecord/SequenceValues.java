@@ -34,7 +34,7 @@ import java.util.Arrays;
  *
  * <p>Reusable, not thread-safe; valid until the next read or until the record's segment goes away.
  */
-public final class SequenceValues {
+public final class SequenceValues implements StepValues {
 
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -247,16 +247,19 @@ public final class SequenceValues {
   }
 
   /** Values of every step together (of the one list of a context feature). */
+  @Override
   public int count() {
     return count;
   }
 
   /** Steps of a feature list; 0 for a context feature. */
+  @Override
   public int steps() {
     return steps;
   }
 
   /** Values in steps {@code [0, step]}: step {@code s} holds values {@code [stepEnd(s - 1), stepEnd(s))}. */
+  @Override
   public int stepEnd(int step) {
     java.util.Objects.checkIndex(step, steps);
     return stepEnds[step];
@@ -281,6 +284,7 @@ public final class SequenceValues {
   }
 
   /** Length of bytes value {@code i}. */
+  @Override
   public int bytesLength(int i) {
     check(WireKind.BYTES_LIST, i);
     return bytesLength[i];
@@ -292,47 +296,35 @@ public final class SequenceValues {
     return record.asSlice(bytesOffset[i], bytesLength[i]);
   }
 
-  /**
-   * Copies values {@code [from, from + n)} as NumPy items of {@code itemBytes} bytes each into
-   * {@code dst} at {@code dstOffset}: floats and int64s in one copy each, bytes one by one (see
-   * {@link #copyItem}).
-   */
-  public void copyItems(int from, int n, MemorySegment dst, long dstOffset, long itemBytes) {
-    java.util.Objects.checkFromIndexSize(from, n, count);
-    switch (kind) {
-      case FLOAT_LIST -> MemorySegment.copy(floatBits, from, dst, INT, dstOffset, n);
-      case INT64_LIST -> MemorySegment.copy(longs, from, dst, LONG, dstOffset, n);
-      default -> {
-        for (int i = 0; i < n; i++) {
-          copyItem(from + i, dst, dstOffset + i * itemBytes, itemBytes);
-        }
-      }
-    }
+  @Override
+  public void copyFloats(int from, int n, MemorySegment dst, long dstOffset) {
+    check(WireKind.FLOAT_LIST, from, n);
+    MemorySegment.copy(floatBits, from, dst, INT, dstOffset, n);
   }
 
-  /**
-   * Copies value {@code i} as one NumPy item of {@code itemBytes} bytes into {@code dst} at
-   * {@code dstOffset}: little-endian floats and int64s; bytes NUL-padded to the item.
-   */
-  public void copyItem(int i, MemorySegment dst, long dstOffset, long itemBytes) {
-    switch (kind) {
-      case FLOAT_LIST -> dst.set(INT, dstOffset, floatBitsAt(i));
-      case INT64_LIST -> dst.set(LONG, dstOffset, longAt(i));
-      case BYTES_LIST -> {
-        int n = bytesLength(i);
-        MemorySegment.copy(record, bytesOffset[i], dst, dstOffset, n);
-        if (itemBytes > n) {
-          dst.asSlice(dstOffset + n, itemBytes - n).fill((byte) 0);
-        }
-      }
-      case NONE -> throw new IllegalStateException("no values");
+  @Override
+  public void copyLongs(int from, int n, MemorySegment dst, long dstOffset) {
+    check(WireKind.INT64_LIST, from, n);
+    MemorySegment.copy(longs, from, dst, LONG, dstOffset, n);
+  }
+
+  @Override
+  public void copyBytes(int i, MemorySegment dst, long dstOffset, long width) {
+    int n = bytesLength(i);
+    MemorySegment.copy(record, bytesOffset[i], dst, dstOffset, n);
+    if (width > n) {
+      dst.asSlice(dstOffset + n, width - n).fill((byte) 0); // NumPy's |S items are NUL-padded
     }
   }
 
   private void check(WireKind k, int i) {
+    check(k, i, 1);
+  }
+
+  private void check(WireKind k, int from, int n) {
     if (kind != k) {
       throw new IllegalStateException("values are " + kind.valueName() + ", not " + k.valueName());
     }
-    java.util.Objects.checkIndex(i, count);
+    java.util.Objects.checkFromIndexSize(from, n, count);
   }
 }

@@ -47,11 +47,14 @@ class CliSequenceExampleTest {
 
   @Test
   void givenFeaturesEqualParseSequenceExample(@TempDir Path dir) {
-    Path out = dir.resolve("seq");
-    RunCli run = RunCli.run(convert(seq("seq.tfrecord"), out));
-    assertEquals(0, run.code(), run.err());
-    assertEquals(15, assertEqualArrays(seq("expected"), out));
-    assertTrue(run.out().contains("engine: native, tf.train.SequenceExample records"), run.out());
+    for (String threads : List.of("1", "3")) {
+      Path out = dir.resolve("seq-" + threads);
+      RunCli run = RunCli.run(convert(seq("seq.tfrecord"), out, "--threads", threads));
+      assertEquals(0, run.code(), run.err());
+      assertEquals(15, assertEqualArrays(seq("expected"), out));
+      assertTrue(run.out().contains("engine: native, tf.train.SequenceExample records, " + threads + " thread"),
+          run.out());
+    }
   }
 
   @Test

@@ -60,17 +60,67 @@ class SequenceConversionTest {
   @Test
   void reportsProgressAndStopsWhenCancelled() throws Exception {
     List<ExportProgress> seen = new java.util.ArrayList<>();
-    try (ExportResult r = builder().build().run(seen::add, null)) {
+    try (ExportResult r = builder().threads(2).build().run(seen::add, null)) {
       assertEquals(300, r.rows());
+      assertEquals(2, r.batches(), "one range per thread");
     }
-    assertEquals(1, seen.size(), "300 records: the final report only");
-    assertEquals(300, seen.getFirst().rows());
-    assertEquals(300, seen.getFirst().expectedRows());
-    assertTrue(seen.getFirst().bytes() > 0);
+    assertEquals(2, seen.size(), "300 records in 2 ranges: each range's final report only");
+    assertTrue(seen.getFirst().rows() > 0 && seen.getFirst().rows() < 300, seen.getFirst().toString());
+    assertEquals(300, seen.getLast().rows());
+    assertEquals(300, seen.getLast().expectedRows());
+    assertTrue(seen.getLast().bytes() > seen.getFirst().bytes());
     Cancellation cancel = new Cancellation();
     cancel.cancel();
     assertThrows(ExportCancelledException.class, () -> builder().to(dir.resolve("cancelled")).build().run(null, cancel));
     assertFalse(Files.exists(dir.resolve("cancelled")));
+  }
+
+  /**
+   * The engine's ranges on 2 and 3 threads write the bytes one thread writes: every value, row split
+   * and step split placed where the count pass said, whichever thread wrote its range.
+   */
+  @Test
+  void threadsWriteTheBytesOfOneThread() throws Exception {
+    ZarrStoreFormat zarr = new ZarrStoreFormat(ZarrFormat.V2, 64, ZarrCodec.parse("none"), 1);
+    for (io.tensorslab.store.StoreFormat format : List.of(io.tensorslab.store.StoreFormat.NPY, zarr)) {
+      java.util.Map<Integer, java.util.Map<Path, byte[]>> filesByThreads = new java.util.TreeMap<>();
+      for (int threads : new int[] {1, 2, 3}) {
+        Path out = dir.resolve(format + "-" + threads);
+        try (ExportResult r = builder().format(format).threads(threads).to(out).build().run()) {
+          assertEquals(300, r.rows());
+          assertEquals(threads, r.batches(), "one range per thread");
+        }
+        filesByThreads.put(threads, contentsWithoutTimings(out));
+      }
+      java.util.Map<Path, byte[]> one = filesByThreads.get(1);
+      assertTrue(one.keySet().contains(Path.of(format == zarr ? "tokens.step_splits/.zarray"
+          : "tokens.step_splits.npy")), one.keySet().toString());
+      for (int threads : new int[] {2, 3}) {
+        java.util.Map<Path, byte[]> other = filesByThreads.get(threads);
+        assertEquals(one.keySet(), other.keySet(), format + " on " + threads + " threads");
+        for (Path file : one.keySet()) {
+          assertTrue(java.util.Arrays.equals(one.get(file), other.get(file)),
+              file + " differs on " + threads + " threads (" + format + ")");
+        }
+      }
+    }
+  }
+
+  /**
+   * Every file below {@code root} by its relative path; the manifest and the Zarr root attributes
+   * (which hold it) left out: they record the time taken and the ranges read.
+   */
+  private static java.util.Map<Path, byte[]> contentsWithoutTimings(Path root) throws java.io.IOException {
+    java.util.Map<Path, byte[]> files = new java.util.TreeMap<>();
+    try (var walk = Files.walk(root)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        String name = p.getFileName().toString();
+        if (!name.equals("manifest.json") && !(p.getParent().equals(root) && name.equals(".zattrs"))) {
+          files.put(root.relativize(p), Files.readAllBytes(p));
+        }
+      }
+    }
+    return files;
   }
 
   @Test
