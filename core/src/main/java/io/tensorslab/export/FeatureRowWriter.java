@@ -68,7 +68,7 @@ final class FeatureRowWriter {
     long endRow = range.endRow();
     for (int f = 0; f < n; f++) {
       FeatureOutput o = outputs.get(f);
-      layout[f] = o.spec.isImage() ? Layout.IMAGE : rawBytes[f] >= 0 ? Layout.RAW
+      layout[f] = o.featureList ? Layout.STEPS : o.spec.isImage() ? Layout.IMAGE : rawBytes[f] >= 0 ? Layout.RAW
           : !o.spec.variableLength() ? Layout.FIXED : FeatureOutput.ragged(o.spec, varLen) ? Layout.RAGGED
           : Layout.PADDED;
       if (o.valuesPlaced(varLen)) {
@@ -100,7 +100,7 @@ final class FeatureRowWriter {
         writeImage(f, o, source.image(f), row);
         continue;
       }
-      if (o.featureList) {
+      if (layout[f] == Layout.STEPS) {
         writeSteps(f, o, source.steps(f), row);
         continue;
       }
@@ -122,7 +122,7 @@ final class FeatureRowWriter {
           writePadded(o, v, main[f], row);
           second[f].longAt(row, n);
         }
-        case IMAGE -> throw new AssertionError("written above");
+        case IMAGE, STEPS -> throw new AssertionError("written above");
       }
     }
   }
@@ -138,7 +138,9 @@ final class FeatureRowWriter {
     /** Values padded to the longest row, with lengths. */
     PADDED,
     /** Pixels decoded by TensorFlow: fixed, padded or ragged, with shapes when sizes vary. */
-    IMAGE
+    IMAGE,
+    /** A SequenceExample's feature list: its steps' values, with row splits (and step splits for '*'). */
+    STEPS
   }
 
   /**
