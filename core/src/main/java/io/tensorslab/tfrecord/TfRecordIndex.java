@@ -45,8 +45,6 @@ public final class TfRecordIndex {
   private static final long MAX_SCAN_BYTES = 4L << 20;
   /** As the reader: a larger length means the header is garbage (its CRC matched by chance). */
   private static final long MAX_RECORD_BYTES = Integer.MAX_VALUE - 64;
-  /** Walked pages are released from the resident set in steps of this many bytes, as the reader does. */
-  private static final long RELEASE_STEP = 32L << 20;
   /**
    * The walk is a chain of dependent loads, one cache miss per record. Reading a byte where the
    * header {@code PREFETCH} records ahead would be if the records kept their length lets the
@@ -171,7 +169,7 @@ public final class TfRecordIndex {
           w.touched ^= file.get(ValueLayout.JAVA_BYTE, ahead);
         }
       }
-      if (at - residentFrom >= RELEASE_STEP) {
+      if (at - residentFrom >= TfRecordReader.RELEASE_STEP) { // walked pages leave the resident set as the reader's do
         long to = Math.min(size, at) & -4096L;
         file.asSlice(residentFrom, to - residentFrom).unload();
         residentFrom = to;
