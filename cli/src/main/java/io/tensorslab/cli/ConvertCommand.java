@@ -1,5 +1,9 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.cli.args.Command;
+import io.tensorslab.cli.args.CommandSpec;
+import io.tensorslab.cli.args.Converter;
+import io.tensorslab.cli.args.UsageException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TfRecordConversion;
 import io.tensorslab.objectstore.ObjectUrl;
@@ -22,16 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.tensorflow.EagerSession;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code tensorslab convert}: TFRecord files of {@code tf.train.Example} records to one
@@ -39,27 +34,7 @@ import picocli.CommandLine.TypeConversionException;
  * {@link TfRecordConversion} (which decides the engine and refuses what cannot be done) and its
  * errors into one line; converts nothing itself.
  */
-@Command(
-    name = "convert",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
-    description = {"Converts TFRecord files of tf.train.Example records into DIR/NAME.npy per feature, "
-        + "shape [rows, *SHAPE], rows in record order across the files in the order given. Without --feature, "
-        + "every feature, with the schema inferred from a scan. '/' in NAME makes nested directories; unsafe "
-        + "names are escaped; nothing is written outside DIR.",
-        "", "DTYPE: float32 (<f4), int64 (<i8), bytes (|S{maxlen}), image (uint8, decoded by TensorFlow's "
-        + "DecodeImage; SHAPE H,W,C or *,*,C) or raw-<type> (ndarray.tobytes() values: raw-int8 ... raw-float64). "
-        + "SHAPE: comma-separated dims (8,8), empty for a scalar (label:int64:), or * for a variable-length 1-D "
-        + "feature. NAME:DTYPE:SHAPE splits at its last two ':'."},
-    footer = {"", "Examples:",
-        "  tensorslab convert --tfrecord 'data/train-*-of-00256' --out data",
-        "  tensorslab convert --tfrecord train.tfrecord --feature image:float32:28,28 --feature label:int64: --out data",
-        "  tensorslab convert --tfrecord tfds/mnist/3.0.1 --feature image:image:28,28,1 --feature label:int64: --out mnist",
-        "  tensorslab convert --tfrecord a.tfrecord.gz,b.tfrecord.gz --feature points:raw-float32:100,3 "
-            + "--limit 1000 --out sample --overwrite",
-        "", "Exit codes: 0 ok; 1 bad input or unusable DIR (one line on stderr naming file, record, feature, "
-            + "problem; no .npy left half-written); 2 usage error (names the flag)."})
-final class ConvertCommand implements Callable<Integer> {
+final class ConvertCommand extends Command {
 
   /** How a variable-length ({@code *}) feature is written. */
   enum VarLen {
@@ -71,95 +46,118 @@ final class ConvertCommand implements Callable<Integer> {
     AUTO, NATIVE, TENSORFLOW
   }
 
-  @Spec
-  CommandSpec spec;
+  // The options, set from the arguments as spec() declares them; a default is the field's initial value.
 
-  @Option(names = "--tfrecord", paramLabel = "INPUT", split = ",", required = true,
-      description = "TFRecord input(s), comma-separated or repeated, read in this order: files, quoted globs "
-          + "('data/train-*-of-01024', expanded here, sorted) and directories (their files, sorted); the same in "
-          + "object storage: s3://BUCKET/KEY, 's3://BUCKET/dir/*.tfrecord', s3://BUCKET/dir/ (gs:// alike), "
-          + "fetched beside DIR first.")
+  /** {@code --tfrecord}: the inputs as given (files, globs, directories, URLs). */
   List<String> inputs;
 
-  @Option(names = "--compression", paramLabel = "none|gzip|zlib", converter = CompressionConverter.class,
-      description = "How every input file is compressed (default: detected from the files' first bytes).")
   TfRecordCompression compression;
 
   /** The inputs expanded, objects in object storage fetched; closed (copies deleted) when the command ends. */
   TfRecordSources sources;
 
-  @Option(names = "--feature", paramLabel = "NAME:DTYPE:SHAPE",
-      description = "A feature to read, repeatable: e.g. image/encoded:image:28,28,1  label:int64:  tokens:int64:*  "
-          + "points:raw-float32:100,3. Without any, every feature is converted with the schema inferred from a scan "
-          + "of all inputs (printed in the summary; 'tensorslab inspect' shows it first).")
+  /** {@code --feature}; null when none is given. */
   List<String> featureTexts;
 
-  @Option(names = "--sequence",
-      description = "Read the records as tf.train.SequenceExample: --feature then names context features, "
-          + "--sequence-feature feature lists. Without either, both are inferred from a scan.")
   boolean sequence;
 
-  @Option(names = "--sequence-feature", paramLabel = "NAME:DTYPE:SHAPE",
-      description = "A feature list of tf.train.SequenceExample records, SHAPE per step, repeatable (implies "
-          + "--sequence): tokens:int64:* (steps of any length) -> NAME.values, NAME.row_splits (records to steps), "
-          + "NAME.step_splits (steps to values); frames:float32:3 (3 values every step) -> NAME.values [steps, 3], "
-          + "NAME.row_splits.")
+  /** {@code --sequence-feature}; null when none is given. */
   List<String> sequenceFeatureTexts;
 
-  @Option(names = "--engine", paramLabel = "auto|native|tensorflow", defaultValue = "auto",
-      converter = EngineConverter.class,
-      description = "Who parses the records: native (the built-in Example reader, several threads, TensorFlow not "
-          + "loaded), tensorflow (TFRecordDataset + ParseExampleV2), or auto: native whenever it can convert the "
-          + "features (default: ${DEFAULT-VALUE}). Both write the same bytes.")
-  Engine engine;
+  Engine engine = Engine.AUTO;
 
-  @Option(names = "--threads", paramLabel = "N",
-      description = "Threads parsing records with the native engine (default: available processors).")
   Integer threads;
 
-  @Option(names = "--batch", paramLabel = "N", defaultValue = "1024",
-      description = "Records parsed per TensorFlow call with --engine tensorflow (default: ${DEFAULT-VALUE}).")
-  long batch;
+  long batch = 1024;
 
-  @Option(names = "--limit", paramLabel = "ROWS", description = "Stop after exactly this many rows.")
   Long limit;
 
-  @Option(names = "--varlen", paramLabel = "ragged|pad", defaultValue = "ragged", converter = VarLenConverter.class,
-      description = "How * features are written: pad (NAME.npy padded to the longest row + NAME.lengths.npy) "
-          + "or ragged (NAME.values.npy + NAME.row_splits.npy, as tf.RaggedTensor) (default: ${DEFAULT-VALUE}).")
-  VarLen varlen;
+  VarLen varlen = VarLen.RAGGED;
 
-  @Option(names = "--pad-value", paramLabel = "V",
-      description = "Fill value for --varlen pad (default: 0, or empty bytes).")
   String padValue;
 
-  @Option(names = "--out", paramLabel = "DIR", required = true,
-      description = "Output directory; created if missing (its parent must exist).")
   Path out;
 
-  @Option(names = "--overwrite", description = "Replace .npy files already in DIR.")
   boolean overwrite;
 
-  @Option(names = "--no-sync", description = "Do not force the files to disk before they appear (scratch output: "
-      + "a crash may then leave complete-looking files with lost pages; with --shard, shards marked done whose chunks "
-      + "may be lost).")
   boolean noSync;
 
-  @Mixin
-  OutputFormatOptions output;
+  final OutputFormatOptions output = new OutputFormatOptions();
 
   /** What every output is written as, from the --format options. */
   private StoreFormat format;
 
-  @Option(names = "--quiet", description = "No progress bar and no summary; errors still go to stderr.")
   boolean quiet;
 
-  @Option(names = "--shard", paramLabel = "I/N", converter = ShardConverter.class,
-      description = "Write only shard I of N (0 <= I < N) of a Zarr store that N workers write at once: its whole "
-          + "chunks of the rows. Every worker gets the same arguments; the last to finish writes the metadata "
-          + "(docs/scale-out.md).")
   Shard shard;
 
+  @Override
+  protected CommandSpec spec() {
+    return new CommandSpec("Converts TFRecord files into .npy files, a Zarr store or a table.",
+        "Converts TFRecord files of tf.train.Example records into DIR/NAME.npy per feature, "
+        + "shape [rows, *SHAPE], rows in record order across the files in the order given. Without --feature, "
+        + "every feature, with the schema inferred from a scan. '/' in NAME makes nested directories; unsafe "
+        + "names are escaped; nothing is written outside DIR.",
+        "", "DTYPE: float32 (<f4), int64 (<i8), bytes (|S{maxlen}), image (uint8, decoded by TensorFlow's "
+        + "DecodeImage; SHAPE H,W,C or *,*,C) or raw-<type> (ndarray.tobytes() values: raw-int8 ... raw-float64). "
+        + "SHAPE: comma-separated dims (8,8), empty for a scalar (label:int64:), or * for a variable-length 1-D "
+        + "feature. NAME:DTYPE:SHAPE splits at its last two ':'.")
+        .requiredList("--tfrecord", "INPUT", v -> inputs = v,
+            "TFRecord input(s), comma-separated or repeated, read in this order: files, quoted globs "
+            + "('data/train-*-of-01024', expanded here, sorted) and directories (their files, sorted); the same in "
+            + "object storage: s3://BUCKET/KEY, 's3://BUCKET/dir/*.tfrecord', s3://BUCKET/dir/ (gs:// alike), "
+            + "fetched beside DIR first.")
+        .value("--compression", "none|gzip|zlib", ConvertCommand::parseCompression, v -> compression = v,
+            "How every input file is compressed (default: detected from the files' first bytes).")
+        .repeated("--feature", "NAME:DTYPE:SHAPE", v -> featureTexts = v,
+            "A feature to read, repeatable: e.g. image/encoded:image:28,28,1  label:int64:  tokens:int64:*  "
+            + "points:raw-float32:100,3. Without any, every feature is converted with the schema inferred from a "
+            + "scan of all inputs (printed in the summary; 'tensorslab inspect' shows it first).")
+        .flag("--sequence", () -> sequence = true,
+            "Read the records as tf.train.SequenceExample: --feature then names context features, "
+            + "--sequence-feature feature lists. Without either, both are inferred from a scan.")
+        .repeated("--sequence-feature", "NAME:DTYPE:SHAPE", v -> sequenceFeatureTexts = v,
+            "A feature list of tf.train.SequenceExample records, SHAPE per step, repeatable (implies "
+            + "--sequence): tokens:int64:* (steps of any length) -> NAME.values, NAME.row_splits (records to "
+            + "steps), NAME.step_splits (steps to values); frames:float32:3 (3 values every step) -> NAME.values "
+            + "[steps, 3], NAME.row_splits.")
+        .value("--engine", "auto|native|tensorflow", ConvertCommand::parseEngine, v -> engine = v,
+            "Who parses the records: native (the built-in Example reader, several threads, TensorFlow not "
+            + "loaded), tensorflow (TFRecordDataset + ParseExampleV2), or auto: native whenever it can convert the "
+            + "features (default: auto). Both write the same bytes.")
+        .value("--threads", "N", Converter.INT, v -> threads = v,
+            "Threads parsing records with the native engine (default: available processors).")
+        .value("--batch", "N", Converter.LONG, v -> batch = v,
+            "Records parsed per TensorFlow call with --engine tensorflow (default: 1024).")
+        .value("--limit", "ROWS", Converter.LONG, v -> limit = v, "Stop after exactly this many rows.")
+        .value("--varlen", "ragged|pad", ConvertCommand::parseVarLen, v -> varlen = v,
+            "How * features are written: pad (NAME.npy padded to the longest row + NAME.lengths.npy) "
+            + "or ragged (NAME.values.npy + NAME.row_splits.npy, as tf.RaggedTensor) (default: ragged).")
+        .value("--pad-value", "V", Converter.STRING, v -> padValue = v,
+            "Fill value for --varlen pad (default: 0, or empty bytes).")
+        .requiredValue("--out", "DIR", Converter.PATH, v -> out = v,
+            "Output directory; created if missing (its parent must exist).")
+        .flag("--overwrite", () -> overwrite = true, "Replace .npy files already in DIR.")
+        .flag("--no-sync", () -> noSync = true,
+            "Do not force the files to disk before they appear (scratch output: a crash may then leave "
+            + "complete-looking files with lost pages; with --shard, shards marked done whose chunks may be lost).")
+        .include(output::declare)
+        .flag("--quiet", () -> quiet = true, "No progress bar and no summary; errors still go to stderr.")
+        .value("--shard", "I/N", Shard::parse, v -> shard = v,
+            "Write only shard I of N (0 <= I < N) of a Zarr store that N workers write at once: its whole "
+            + "chunks of the rows. Every worker gets the same arguments; the last to finish writes the metadata "
+            + "(docs/scale-out.md).")
+        .footer("", "Examples:",
+            "  tensorslab convert --tfrecord 'data/train-*-of-00256' --out data",
+            "  tensorslab convert --tfrecord train.tfrecord --feature image:float32:28,28 --feature label:int64: "
+                + "--out data",
+            "  tensorslab convert --tfrecord tfds/mnist/3.0.1 --feature image:image:28,28,1 --feature label:int64: "
+                + "--out mnist",
+            "  tensorslab convert --tfrecord a.tfrecord.gz,b.tfrecord.gz --feature points:raw-float32:100,3 "
+                + "--limit 1000 --out sample --overwrite",
+            "", "Exit codes: 0 ok; 1 bad input or unusable DIR (one line on stderr naming file, record, feature, "
+                + "problem; no .npy left half-written); 2 usage error (names the flag).");
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -196,9 +194,9 @@ final class ConvertCommand implements Callable<Integer> {
         conversion = conversion.withSession(session);
       }
       TfRecordConversion job = conversion;
-      try (ExportResult result = ExportRun.run(job::run, out, -1, quiet, spec.commandLine().getErr())) {
+      try (ExportResult result = ExportRun.run(job::run, out, -1, quiet, stderr())) {
         if (!quiet) {
-          printSummary(spec.commandLine().getOut(), job, result);
+          printSummary(stdout(), job, result);
         }
       }
     } finally {
@@ -330,7 +328,7 @@ final class ConvertCommand implements Callable<Integer> {
       throw usage("option '--shard': " + e.getMessage());
     }
     if (!quiet) {
-      PrintWriter stdout = spec.commandLine().getOut();
+      PrintWriter stdout = stdout();
       ShardPlan.Range r = o.range();
       Path store = conversion.directory();
       ShardLedger.Status status = ShardLedger.status(store);
@@ -376,7 +374,7 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  /** Everything picocli cannot check alone; each problem is a usage error naming the flag. Null: infer the features. */
+  /** Everything the parser cannot check alone; each problem is a usage error naming the flag. Null: infer the features. */
   List<FeatureSpec> checkUsage() {
     format = output.storeFormat();
     // 's3://b/out' parses as the relative path 's3:/b/out': writing there would be silently wrong.
@@ -427,8 +425,8 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  private ParameterException usage(String message) {
-    return new ParameterException(spec.commandLine(), message);
+  private static UsageException usage(String message) {
+    return new UsageException(message);
   }
 
   /**
@@ -503,48 +501,29 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  static final class CompressionConverter implements ITypeConverter<TfRecordCompression> {
-    @Override
-    public TfRecordCompression convert(String value) {
-      try {
-        return TfRecordCompression.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException("expected none, gzip or zlib, got '" + value + "'");
-      }
+  /** {@code --compression} (of inspect too); the message completes "Invalid value for option '--compression': ". */
+  static TfRecordCompression parseCompression(String value) {
+    try {
+      return TfRecordCompression.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expected none, gzip or zlib, got '" + value + "'");
     }
   }
 
-  static final class ShardConverter implements ITypeConverter<Shard> {
-    @Override
-    public Shard convert(String value) {
-      try {
-        return Shard.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
+  private static Engine parseEngine(String value) {
+    return switch (value) {
+      case "auto" -> Engine.AUTO;
+      case "native" -> Engine.NATIVE;
+      case "tensorflow" -> Engine.TENSORFLOW;
+      default -> throw new IllegalArgumentException("expected auto, native or tensorflow, got '" + value + "'");
+    };
   }
 
-  static final class EngineConverter implements ITypeConverter<Engine> {
-    @Override
-    public Engine convert(String value) {
-      return switch (value) {
-        case "auto" -> Engine.AUTO;
-        case "native" -> Engine.NATIVE;
-        case "tensorflow" -> Engine.TENSORFLOW;
-        default -> throw new TypeConversionException("expected auto, native or tensorflow, got '" + value + "'");
-      };
-    }
-  }
-
-  static final class VarLenConverter implements ITypeConverter<VarLen> {
-    @Override
-    public VarLen convert(String value) {
-      return switch (value) {
-        case "ragged" -> VarLen.RAGGED;
-        case "pad" -> VarLen.PAD;
-        default -> throw new TypeConversionException("expected ragged or pad, got '" + value + "'");
-      };
-    }
+  private static VarLen parseVarLen(String value) {
+    return switch (value) {
+      case "ragged" -> VarLen.RAGGED;
+      case "pad" -> VarLen.PAD;
+      default -> throw new IllegalArgumentException("expected ragged or pad, got '" + value + "'");
+    };
   }
 }

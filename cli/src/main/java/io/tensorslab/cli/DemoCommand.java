@@ -1,11 +1,14 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.cli.args.Command;
+import io.tensorslab.cli.args.CommandSpec;
+import io.tensorslab.cli.args.Converter;
+import io.tensorslab.cli.args.UsageException;
 import io.tensorslab.export.ExportResult;
 import io.tensorslab.export.TensorSlab;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.tensorflow.ConcreteFunction;
 import org.tensorflow.EagerSession;
 import org.tensorflow.Operand;
@@ -18,55 +21,47 @@ import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TUint8;
 import org.tensorflow.types.family.TType;
 import io.tensorslab.store.StoreFormat;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tensorslab demo}: builds an MNIST-sized dataset in TF Java itself — {@code range → batch →
  * map}, no files, no network — exports it, and says how to open it from Python.
  */
-@Command(
-    name = "demo",
-    mixinStandardHelpOptions = true,
-    description = {"Builds N 28x28 uint8 images and int64 labels with a tf.data pipeline in TensorFlow Java "
-        + "(range -> batch -> map, no files, no network), exports them to DIR/images.npy and DIR/labels.npy, "
-        + "and prints a summary and the Python line that opens the result.",
-        "", "Overwrites images.npy, labels.npy and manifest.json in DIR (its own earlier output)."},
-    footer = {"", "Exit codes: 0 ok, 1 failure (one line on stderr), 2 usage error."})
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand extends Command {
   static final int SIDE = 28;
   static final long BATCH = 1024;
 
-  @Spec
-  CommandSpec spec;
+  // Set from the arguments as spec() declares them; a default is the field's initial value.
+  Path out = Path.of("tensorslab-demo");
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "tensorslab-demo",
-      description = "Output directory (default: ./${DEFAULT-VALUE}); its parent must exist.")
-  Path out;
+  long rows = 60000;
 
-  @Option(names = "--rows", paramLabel = "N", defaultValue = "60000",
-      description = "Number of images (default: ${DEFAULT-VALUE}).")
-  long rows;
+  final OutputFormatOptions output = new OutputFormatOptions();
 
-  @Mixin
-  OutputFormatOptions output;
-
-  @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
+
+  @Override
+  protected CommandSpec spec() {
+    return new CommandSpec("Builds an MNIST-sized dataset in TensorFlow Java and exports it.",
+        "Builds N 28x28 uint8 images and int64 labels with a tf.data pipeline in TensorFlow Java "
+        + "(range -> batch -> map, no files, no network), exports them to DIR/images.npy and DIR/labels.npy, "
+        + "and prints a summary and the Python line that opens the result.",
+        "", "Overwrites images.npy, labels.npy and manifest.json in DIR (its own earlier output).")
+        .value("--out", "DIR", Converter.PATH, v -> out = v,
+            "Output directory (default: ./tensorslab-demo); its parent must exist.")
+        .value("--rows", "N", Converter.LONG, v -> rows = v, "Number of images (default: 60000).")
+        .include(output::declare)
+        .flag("--quiet", () -> quiet = true, "No progress bar.")
+        .footer("", "Exit codes: 0 ok, 1 failure (one line on stderr), 2 usage error.");
+  }
 
   @Override
   public Integer call() throws Exception {
     StoreFormat format = output.storeFormat();
     if (rows < 1) {
-      throw new ParameterException(spec.commandLine(), "Invalid value for option '--rows': must be at least 1, got "
-          + rows);
+      throw new UsageException("Invalid value for option '--rows': must be at least 1, got " + rows);
     }
-    PrintWriter stdout = spec.commandLine().getOut();
-    PrintWriter stderr = spec.commandLine().getErr();
+    PrintWriter stdout = stdout();
+    PrintWriter stderr = stderr();
     EagerSession session = EagerSession.create();
     try {
       Ops tf = Ops.create(session);

@@ -1,5 +1,9 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.cli.args.Command;
+import io.tensorslab.cli.args.CommandSpec;
+import io.tensorslab.cli.args.Converter;
+import io.tensorslab.cli.args.UsageException;
 import io.tensorslab.npy.NpyArray;
 import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.npy.NpyHeader;
@@ -26,58 +30,50 @@ import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code tensorslab inspect}: what a {@code .npy} file holds, read from its header, no copy; or what
  * the {@code tf.train.Example} records of TFRecord files hold, feature by feature, with the
  * {@code --feature} list that {@code convert} would infer.
  */
-@Command(
-    name = "inspect",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
-    description = {"For a .npy file (any NumPy writer's, not only ours): the format version, descr, shape, order, "
+final class InspectCommand extends Command {
+
+  // Set from the arguments as spec() declares them; a default is the field's initial value.
+  List<String> inputs;
+
+  Long scan;
+
+  TfRecordCompression compression;
+
+  boolean sequence;
+
+  boolean json;
+
+  @Override
+  protected CommandSpec spec() {
+    return new CommandSpec("Shows what a .npy file, a Zarr store or TFRecord files hold.",
+        "For a .npy file (any NumPy writer's, not only ours): the format version, descr, shape, order, "
         + "header length, payload offset and first values.",
         "For TFRecord files (the input forms of convert: files, quoted globs, directories): per feature its name, "
         + "value kind, values per record (min-max), records lacking it, and for bytes the image format and shapes "
         + "read from the image headers (no decode) or the byte-length range; then the --feature list convert "
         + "infers, ready to paste.",
         "For a Zarr store TensorSlab wrote (--format zarr or zarr3): per array its name, component, descr, shape, "
-        + "chunk shape, codec, chunks per file (v3) and first values, and the manifest held in the root attributes."},
-    footer = {"", "Examples:", "  tensorslab inspect data/images.npy",
-        "  tensorslab inspect 'data/train-*-of-01024' --scan 10000",
-        "  tensorslab inspect train.zarr --json",
-        "", "Exit codes: 0 ok, 1 missing or malformed file or store (one line on stderr), 2 usage error."})
-final class InspectCommand implements Callable<Integer> {
-
-  @Spec
-  CommandSpec spec;
-
-  @Parameters(arity = "1..*", paramLabel = "FILE.npy|STORE.zarr|TFRECORD",
-      description = "A .npy file, a Zarr store directory, or TFRecord input(s): files, quoted globs, directories.")
-  List<String> inputs;
-
-  @Option(names = "--scan", paramLabel = "N",
-      description = "TFRecords: read at most N records (default: all).")
-  Long scan;
-
-  @Option(names = "--compression", paramLabel = "none|gzip|zlib", converter = ConvertCommand.CompressionConverter.class,
-      description = "TFRecords: how every file is compressed (default: detected from the files' first bytes).")
-  TfRecordCompression compression;
-
-  @Option(names = "--sequence", description = "TFRecords: read the records as tf.train.SequenceExample (default: so "
-      + "when one of the first records holds a feature list).")
-  boolean sequence;
-
-  @Option(names = "--json", description = "TFRecords and Zarr stores: print one JSON object instead of the table.")
-  boolean json;
+        + "chunk shape, codec, chunks per file (v3) and first values, and the manifest held in the root attributes.")
+        .positionals("FILE.npy|STORE.zarr|TFRECORD", v -> inputs = v,
+            "A .npy file, a Zarr store directory, or TFRecord input(s): files, quoted globs, directories.")
+        .value("--scan", "N", Converter.LONG, v -> scan = v, "TFRecords: read at most N records (default: all).")
+        .value("--compression", "none|gzip|zlib", ConvertCommand::parseCompression, v -> compression = v,
+            "TFRecords: how every file is compressed (default: detected from the files' first bytes).")
+        .flag("--sequence", () -> sequence = true, "TFRecords: read the records as tf.train.SequenceExample "
+            + "(default: so when one of the first records holds a feature list).")
+        .flag("--json", () -> json = true,
+            "TFRecords and Zarr stores: print one JSON object instead of the table.")
+        .footer("", "Examples:", "  tensorslab inspect data/images.npy",
+            "  tensorslab inspect 'data/train-*-of-01024' --scan 10000",
+            "  tensorslab inspect train.zarr --json",
+            "", "Exit codes: 0 ok, 1 missing or malformed file or store (one line on stderr), 2 usage error.");
+  }
 
   /** Values shown, in C order. */
   static final int VALUES_SHOWN = 8;
@@ -91,8 +87,7 @@ final class InspectCommand implements Callable<Integer> {
       return inspectZarr(Path.of(inputs.getFirst()));
     }
     if (scan != null && scan < 1) {
-      throw new ParameterException(spec.commandLine(), "Invalid value for option '--scan': must be at least 1, got "
-          + scan);
+      throw new UsageException("Invalid value for option '--scan': must be at least 1, got " + scan);
     }
     List<Path> files;
     try {
@@ -107,11 +102,11 @@ final class InspectCommand implements Callable<Integer> {
         compression = TfRecordInputs.detectCompression(files);
       }
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      throw new UsageException(e.getMessage());
     }
     TfRecordDatasets.checkFiles(files);
     long limit = scan == null ? Long.MAX_VALUE : scan;
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = stdout();
     if (sequence || SequenceSurvey.holdsFeatureLists(files, compression, TfRecordConversion.SEQUENCE_SNIFF_RECORDS)) {
       SequenceSurvey survey = SequenceSurvey.scan(files, compression, limit);
       if (json) {
@@ -157,10 +152,10 @@ final class InspectCommand implements Callable<Integer> {
     // An export killed inside its commit left a journal in the store's root: complete it first, so the
     // store is whole (root metadata present) or visibly unfinished.
     if (StoreCommit.recover(root) > 0) {
-      spec.commandLine().getErr().println("completed an interrupted export (path=" + root + ")");
+      stderr().println("completed an interrupted export (path=" + root + ")");
     }
     ZarrStoreReader store = ZarrStoreReader.open(root);
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = stdout();
     if (json) {
       out.print(ZarrReport.json(store));
     } else {
@@ -179,7 +174,7 @@ final class InspectCommand implements Callable<Integer> {
         break; // above the output directory: not ours to list
       }
       if (StoreCommit.recover(dir) > 0) {
-        spec.commandLine().getErr().println("completed an interrupted export (path=" + dir + ")");
+        stderr().println("completed an interrupted export (path=" + dir + ")");
       }
     }
     if (!Files.exists(file)) {
@@ -195,7 +190,7 @@ final class InspectCommand implements Callable<Integer> {
     try (NpyArray array = NpyArray.open(file)) {
       NpyHeader header = array.header();
       NpyDtype dtype = header.dtype();
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = stdout();
       out.printf(Locale.ROOT, "file:           %s%n", file);
       out.printf(Locale.ROOT, "version:        %d.%d%n", preamble.major(), preamble.minor());
       out.printf(Locale.ROOT, "descr:          '%s' (%s)%n", dtype.descr(), dtype.displayName());

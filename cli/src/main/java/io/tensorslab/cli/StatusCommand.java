@@ -1,39 +1,37 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.cli.args.Command;
+import io.tensorslab.cli.args.CommandSpec;
+import io.tensorslab.cli.args.Converter;
 import io.tensorslab.shard.Shard;
 import io.tensorslab.shard.ShardLedger;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code tensorslab status DIR}: which shards of a store written with {@code convert --shard I/N} are complete. */
-@Command(
-    name = "status",
-    mixinStandardHelpOptions = true,
-    description = {"Shows which shards of a store written by 'convert --shard I/N' workers are complete, "
-        + "and whether the store is (final metadata written, readable by zarr-python, Dask, tensorstore)."},
-    footer = {"", "Exit codes: 0 store complete, 3 shards still missing or final metadata not yet written, "
-        + "1 no shard ledger in DIR (one line on stderr), 2 usage error."})
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand extends Command {
 
   /** Exit code of a store that is not complete yet: not a failure, a state scripts wait on. */
   static final int EXIT_INCOMPLETE = 3;
 
-  @Spec
-  CommandSpec spec;
-
-  @Parameters(index = "0", paramLabel = "DIR", description = "The store (convert's --out).")
+  // Set from the arguments as spec() declares them; a default is the field's initial value.
   Path dir;
+
+  @Override
+  protected CommandSpec spec() {
+    return new CommandSpec("Shows which shards of a 'convert --shard' store are complete.",
+        "Shows which shards of a store written by 'convert --shard I/N' workers are complete, "
+        + "and whether the store is (final metadata written, readable by zarr-python, Dask, tensorstore).")
+        .positional("DIR", Converter.PATH, v -> dir = v, "The store (convert's --out).")
+        .footer("", "Exit codes: 0 store complete, 3 shards still missing or final metadata not yet written, "
+            + "1 no shard ledger in DIR (one line on stderr), 2 usage error.");
+  }
 
   @Override
   public Integer call() throws Exception {
     ShardLedger.Status s = ShardLedger.status(dir);
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = stdout();
     out.println("store:     " + dir);
     out.println("shards:    " + s.done().size() + " of " + s.shards() + " complete");
     out.println("complete:  " + ranges(s.done()));

@@ -1,12 +1,12 @@
 package io.tensorslab.cli;
 
+import io.tensorslab.cli.args.Command;
+import io.tensorslab.cli.args.CommandRunner;
+import io.tensorslab.cli.args.CommandSpec;
+import io.tensorslab.cli.args.UsageException;
 import io.tensorslab.export.Failures;
 import java.io.PrintWriter;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
+import java.util.List;
 
 /**
  * The {@code tensorslab} command: {@code demo}, {@code convert} (TFRecord to {@code .npy}) and
@@ -23,15 +23,7 @@ import picocli.CommandLine.Spec;
  *     .execute("inspect", "images.npy");
  * }
  */
-@Command(
-    name = "tensorslab",
-    mixinStandardHelpOptions = true,
-    versionProvider = TensorSlabCommand.Version.class,
-    description = "TensorFlow tf.data datasets and TFRecord files to NumPy .npy files, in one off-heap copy.",
-    subcommands = {DemoCommand.class, ConvertCommand.class, InspectCommand.class, StatusCommand.class},
-    footer = {"", "Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error.",
-        "Run 'tensorslab COMMAND --help' for a command's options."})
-public final class TensorSlabCommand implements Runnable {
+public final class TensorSlabCommand extends Command {
 
   /** Exit code of a failure: bad input, unusable output, malformed file. */
   public static final int EXIT_FAILURE = 1;
@@ -46,12 +38,22 @@ public final class TensorSlabCommand implements Runnable {
    */
   static volatile boolean processExitsAfterCommand;
 
-  @Spec
-  CommandSpec spec;
+  @Override
+  protected CommandSpec spec() {
+    return new CommandSpec("",
+        "TensorFlow tf.data datasets and TFRecord files to NumPy .npy files, in one off-heap copy.")
+        .subcommand("demo", DemoCommand::new)
+        .subcommand("convert", ConvertCommand::new)
+        .subcommand("inspect", InspectCommand::new)
+        .subcommand("status", StatusCommand::new)
+        .version(Version::lines)
+        .footer("", "Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error.",
+            "Run 'tensorslab COMMAND --help' for a command's options.");
+  }
 
   @Override
-  public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command: demo, convert, inspect or status");
+  public Integer call() {
+    throw new UsageException("missing command: demo, convert, inspect or status");
   }
 
   /** Entry point of the launcher. */
@@ -66,30 +68,19 @@ public final class TensorSlabCommand implements Runnable {
   }
 
   /** The command, wired to print on {@code out} and {@code err}, with this project's error handling. */
-  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new TensorSlabCommand());
-    cl.setOut(out);
-    cl.setErr(err);
-    cl.setParameterExceptionHandler(TensorSlabCommand::usageError);
-    cl.setExecutionExceptionHandler((e, cmd, parseResult) -> failure(e, cmd));
-    return cl;
+  public static CommandRunner commandLine(PrintWriter out, PrintWriter err) {
+    return new CommandRunner("tensorslab", TensorSlabCommand::new, out, err, TensorSlabCommand::usageError,
+        TensorSlabCommand::failure);
   }
 
-  /** Usage errors: one line naming the flag, exit 2. Picocli's default would add the whole usage text. */
-  private static int usageError(ParameterException e, String[] args) {
-    CommandLine cmd = e.getCommandLine();
-    String name = cmd.getCommandSpec().qualifiedName();
-    cmd.getErr().println(name + ": " + oneLine(e.getMessage()) + " (see '" + name + " --help')");
-    cmd.getErr().flush();
+  /** Usage errors: one line naming the flag, exit 2; not the whole usage text. */
+  private static int usageError(Exception e, String name, PrintWriter err) {
+    err.println(name + ": " + oneLine(e.getMessage()) + " (see '" + name + " --help')");
+    err.flush();
     return EXIT_USAGE;
   }
 
-  private static int failure(Exception e, CommandLine cmd) {
-    if (e instanceof ParameterException pe) {
-      return usageError(pe, new String[0]);
-    }
-    PrintWriter err = cmd.getErr();
-    String name = cmd.getCommandSpec().qualifiedName();
+  private static int failure(Exception e, String name, PrintWriter err) {
     String message = Failures.describe(e);
     err.println(name + ": " + oneLine(message));
     if ("1".equals(System.getenv("TENSORSLAB_DEBUG"))) {
@@ -112,12 +103,13 @@ public final class TensorSlabCommand implements Runnable {
   }
 
   /** {@code --version}: the jar's implementation version, when run from a jar. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
+  static final class Version {
+    private Version() {}
+
+    static List<String> lines() {
       String v = TensorSlabCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"tensorslab " + (v == null ? "(development build)" : v),
-          "Java " + Runtime.version() + ", TensorFlow Java 1.1.0"};
+      return List.of("tensorslab " + (v == null ? "(development build)" : v),
+          "Java " + Runtime.version() + ", TensorFlow Java 1.1.0");
     }
   }
 }
