@@ -8,19 +8,18 @@ import java.lang.invoke.MethodHandle;
 import java.util.Optional;
 
 /**
- * Maps the pages of a file mapping in one system call before they are read or written, with
- * {@code madvise(MADV_POPULATE_READ / MADV_POPULATE_WRITE)} (Linux 5.14+) through the FFM
- * {@link Linker}: the kernel then faults them in a loop of its own instead of trapping once per
- * 4 KiB page (or per fault-around block) in the middle of the copy, which profiles of the TFRecord
- * convert showed as a large share of its time. The pages, and so the file's bytes, are the same
- * either way.
+ * Maps the pages of a file mapping in one system call before they are written, with
+ * {@code madvise(MADV_POPULATE_WRITE)} (Linux 5.14+) through the FFM {@link Linker}: the kernel
+ * then faults them in a loop of its own instead of trapping once per 4 KiB page in the middle of
+ * the copy, which profiles of the TFRecord convert showed as a large share of its time. The pages,
+ * and so the file's bytes, are the same either way. (Inputs are read, not mapped: see
+ * {@link io.tensorslab.tfrecord.TfRecordReader}.)
  *
  * <p>Best effort: on another OS, an older kernel ({@code EINVAL}) or any failure, nothing happens
  * and the pages are faulted on first touch as before. A failure that matters (a full disk under a
  * mapping) still surfaces where it did: {@code posix_fallocate} reserved the blocks up front.
  */
 public final class MemoryAdvice {
-  private static final int MADV_POPULATE_READ = 22;
   private static final int MADV_POPULATE_WRITE = 23;
   private static final long PAGE = 4096;
   private static final MethodHandle MADVISE;
@@ -34,11 +33,6 @@ public final class MemoryAdvice {
   }
 
   private MemoryAdvice() {}
-
-  /** Maps the pages under {@code mapped} (part of a file mapping) readable. */
-  public static boolean populateRead(MemorySegment mapped) {
-    return advise(mapped, MADV_POPULATE_READ);
-  }
 
   /**
    * Maps the pages under {@code mapped} (part of a shared, writable file mapping) writable. The
