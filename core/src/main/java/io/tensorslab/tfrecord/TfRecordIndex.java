@@ -155,18 +155,13 @@ public final class TfRecordIndex {
         w.broken = true;
         break;
       }
-      if (at < windowStart || at + 12 > windowEnd) {
+      if (at + 12 > windowEnd) { // the walk only moves forward: the window never starts past at
         long want = Math.min(length >= TfRecordReader.WINDOW_BYTES / 2 ? HEADER_READ_BYTES : TfRecordReader.WINDOW_BYTES,
             size - at);
         windowBuffer.clear().limit((int) want);
-        while (windowBuffer.hasRemaining()) {
-          if (ch.read(windowBuffer, at + windowBuffer.position()) < 0) {
-            break; // the file shrank after its size was taken: the header is cut off
-          }
-        }
         windowStart = at;
-        windowEnd = at + windowBuffer.position();
-        if (windowEnd - at < 12) {
+        windowEnd = at + TfRecordReader.readAt(ch, windowBuffer, at);
+        if (windowEnd - at < 12) { // the file shrank after its size was taken: the header is cut off
           w.broken = true;
           break;
         }

@@ -241,16 +241,26 @@ public final class TfRecordReader implements AutoCloseable {
     long want = Math.min(window.byteSize(), size - from);
     windowBuffer.clear().limit((int) want);
     windowStart = from;
-    windowLength = 0;
-    while (windowBuffer.hasRemaining()) {
-      int got = channel.read(windowBuffer, from + windowBuffer.position());
-      if (got < 0) {
-        // The file shrank after open: the checks above saw its old size.
-        throw problem("file ends at byte " + (from + windowBuffer.position()) + " while reading it (did it change?)",
-            null);
+    windowLength = readAt(channel, windowBuffer, from);
+    if (windowLength < want) {
+      // The file shrank after open: the checks above saw its old size.
+      throw problem("file ends at byte " + (from + windowLength) + " while reading it (did it change?)", null);
+    }
+  }
+
+  /**
+   * Fills {@code into} (from its position to its limit) with the file's bytes from {@code position},
+   * stopping early only at the end of the file; the bytes read. The reader's window and the index
+   * walk's both fill this way.
+   */
+  static int readAt(FileChannel ch, java.nio.ByteBuffer into, long position) throws IOException {
+    int start = into.position();
+    while (into.hasRemaining()) {
+      if (ch.read(into, position + into.position() - start) < 0) {
+        break;
       }
     }
-    windowLength = want;
+    return into.position() - start;
   }
 
   /** The masked CRC of {@code length} window bytes at {@code at}. */
