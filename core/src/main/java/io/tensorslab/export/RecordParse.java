@@ -57,8 +57,7 @@ sealed interface RecordParse {
 
     @Override
     public RowSource parse(MemorySegment record) throws MalformedExampleException {
-      view.parse(record);
-      selection.read(view);
+      selection.read(view, record); // the view is this parse's alone, as that read requires
       return row;
     }
 

@@ -38,6 +38,8 @@ public final class ExampleView {
   private final WireInput in = new WireInput();
   private MemorySegment record = MemorySegment.NULL;
   private final MapEntries entries = new MapEntries();
+  /** Parses begun on this view: an {@link ExampleLayout} holds while it is unchanged. */
+  private long parses;
 
   /** A view of no record yet; {@link #parse} gives it one. */
   public ExampleView() {}
@@ -55,6 +57,7 @@ public final class ExampleView {
    */
   public void parse(MemorySegment record, long offset, long length) throws MalformedExampleException {
     this.record = record;
+    parses++;
     entries.clear();
     in.reset(record, offset, offset + length);
     while (!in.atEnd()) {
@@ -121,6 +124,18 @@ public final class ExampleView {
     in.popLimit(outer);
     entries.add(keyAt, (int) keyLen, valueAt, (int) valueLen);
     return true;
+  }
+
+  long parses() {
+    return parses;
+  }
+
+  /**
+   * Makes {@code record} the view's record, keeping the entries: for a record whose framing equals
+   * the current record's ({@link ExampleLayout#matches}), so that its entries are these.
+   */
+  void moveTo(MemorySegment record) {
+    this.record = record;
   }
 
   /** The record's segment, as given to {@link #parse}. */

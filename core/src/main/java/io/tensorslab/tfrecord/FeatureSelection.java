@@ -1,5 +1,6 @@
 package io.tensorslab.tfrecord;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -49,11 +50,18 @@ public final class FeatureSelection {
   private final List<Wanted> wanted;
   private final byte[][] names;
   private final FeatureValues[] values;
+  /** Per feature, the entry it took in the last record {@link #read}: -1 for none (an empty row). */
+  private final int[] taken;
+  /** The framing of the last record read in full by {@link #read(ExampleView, MemorySegment)}. */
+  private final ExampleLayout layout = new ExampleLayout();
+  /** Records {@link #read(ExampleView, MemorySegment)} took through {@link #layout}; for tests. */
+  private long layoutReads;
 
   public FeatureSelection(List<Wanted> wanted) {
     this.wanted = List.copyOf(wanted);
     this.names = new byte[this.wanted.size()][];
     this.values = new FeatureValues[this.wanted.size()];
+    this.taken = new int[this.wanted.size()];
     for (int i = 0; i < names.length; i++) {
       names[i] = this.wanted.get(i).name().getBytes(StandardCharsets.UTF_8);
       values[i] = new FeatureValues();
@@ -89,6 +97,34 @@ public final class FeatureSelection {
     return values[i];
   }
 
+  /**
+   * Splits {@code record} into {@code example} and resolves and decodes every requested feature:
+   * the same values, and the same error for a bad record, as {@code example.parse(record)} followed
+   * by {@link #read(ExampleView)}. A record with the framing of the last one read in full here (same
+   * length, same bytes but in its values' contents) keeps that record's entries and the entry each
+   * feature took, and only decodes and checks the values ({@link ExampleLayout} says why that is the
+   * same). Meant for a view only this selection parses.
+   */
+  public void read(ExampleView example, MemorySegment record) throws MalformedExampleException {
+    if (layout.matches(example, record)) {
+      example.moveTo(record);
+      for (int i = 0; i < names.length; i++) {
+        decodeTaken(example, i, taken[i]);
+      }
+      layoutReads++;
+      return;
+    }
+    layout.forget();
+    example.parse(record);
+    read(example);
+    layout.remember(example, record);
+  }
+
+  /** Records {@link #read(ExampleView, MemorySegment)} read through the last full read's framing. */
+  long layoutReads() {
+    return layoutReads;
+  }
+
   /** Resolves and decodes every requested feature of {@code example}. */
   public void read(ExampleView example) throws MalformedExampleException {
     for (int i = 0; i < names.length; i++) {
@@ -100,27 +136,37 @@ public final class FeatureSelection {
         decodeOrExplain(example, unsupported, v, w);
       }
       int entry = w.variableLength() ? example.lastEntry(name) : example.lastNonEmptyEntry(name);
-      if (entry < 0) {
-        if (!w.variableLength()) {
-          boolean present = example.lastEntry(name) >= 0;
-          throw new MalformedExampleException("feature '" + w.name() + "' is missing"
-              + (present ? " (present with no value list)" : "") + ", expected " + describe(w), w.name());
+      if (entry < 0 && !w.variableLength()) {
+        boolean present = example.lastEntry(name) >= 0;
+        throw new MalformedExampleException("feature '" + w.name() + "' is missing"
+            + (present ? " (present with no value list)" : "") + ", expected " + describe(w), w.name());
+      }
+      if (entry >= 0) {
+        int first = example.valueLength(entry) == 0 ? -1 : example.record().get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+            example.valueOffset(entry)) & 0xff;
+        WireKind found = first < 0 ? WireKind.NONE : WireKind.ofFirstByte(first);
+        if (found != WireKind.NONE && found != w.kind()) {
+          throw new MalformedExampleException("feature '" + w.name() + "' holds " + found.valueName()
+              + " values, not " + w.kind().valueName(), w.name());
         }
-        v.decode(example.record(), 0, 0); // an empty row
-        continue;
       }
-      int first = example.valueLength(entry) == 0 ? -1 : example.record().get(java.lang.foreign.ValueLayout.JAVA_BYTE,
-          example.valueOffset(entry)) & 0xff;
-      WireKind found = first < 0 ? WireKind.NONE : WireKind.ofFirstByte(first);
-      if (found != WireKind.NONE && found != w.kind()) {
-        throw new MalformedExampleException("feature '" + w.name() + "' holds " + found.valueName()
-            + " values, not " + w.kind().valueName(), w.name());
-      }
-      decodeOrExplain(example, entry, v, w);
-      if (!w.variableLength() && v.count() != w.fixedCount()) {
-        throw new MalformedExampleException("feature '" + w.name() + "' has " + v.count() + " value"
-            + (v.count() == 1 ? "" : "s") + ", expected " + describe(w), w.name());
-      }
+      taken[i] = entry;
+      decodeTaken(example, i, entry);
+    }
+  }
+
+  /** Decodes the entry feature {@code i} took (-1: an empty row) and checks a fixed feature's count. */
+  private void decodeTaken(ExampleView example, int i, int entry) throws MalformedExampleException {
+    Wanted w = wanted.get(i);
+    FeatureValues v = values[i];
+    if (entry < 0) {
+      v.decode(example.record(), 0, 0); // an empty row
+      return;
+    }
+    decodeOrExplain(example, entry, v, w);
+    if (!w.variableLength() && v.count() != w.fixedCount()) {
+      throw new MalformedExampleException("feature '" + w.name() + "' has " + v.count() + " value"
+          + (v.count() == 1 ? "" : "s") + ", expected " + describe(w), w.name());
     }
   }
 
