@@ -44,6 +44,9 @@ import org.tensorflow.proto.Int64List;
  *   <li>{@link #memcpy}: baseline, one copy of the whole input: the physical limit;
  *   <li>{@link #nativeReader}: {@link ExampleView} + {@link FeatureSelection} (TensorFlow's rules,
  *       duplicates and counts checked) + one copy per feature;
+ *   <li>{@link #nativeReaderSameFraming}: the same through {@code FeatureSelection.read(view,
+ *       record)}, as the engine reads, which reuses the last record's framing when it is the same
+ *       (here the labels grow from 1 to 4 varint bytes: a handful of full reads);
  *   <li>{@link #codedInputStream}: the same walk with protobuf-java's {@code CodedInputStream} over
  *       a direct {@code ByteBuffer} (tags, lengths and varints by the library, floats copied
  *       packed), with textbook protobuf rules and no checks beyond them: a lower bound for a reader
@@ -127,6 +130,19 @@ public class ExampleParse {
     for (int i = 0; i < records; i++) {
       example.parse(input, offsets[i], offsets[i + 1] - offsets[i]);
       selection.read(example);
+      selection.values(0).copyFloats(rows, i * imgRow);
+      selection.values(1).copyLongs(0, 1, rows, labels + 8L * i);
+    }
+    return rows;
+  }
+
+  /** The native reader as the engine calls it: records one slice each, the last framing reused. */
+  @Benchmark
+  public MemorySegment nativeReaderSameFraming() throws MalformedExampleException {
+    long imgRow = 4L * width;
+    long labels = records * imgRow;
+    for (int i = 0; i < records; i++) {
+      selection.read(example, input.asSlice(offsets[i], offsets[i + 1] - offsets[i]));
       selection.values(0).copyFloats(rows, i * imgRow);
       selection.values(1).copyLongs(0, 1, rows, labels + 8L * i);
     }
