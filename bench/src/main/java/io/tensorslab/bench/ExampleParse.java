@@ -125,13 +125,10 @@ public class ExampleParse {
   /** The native reader with TensorFlow's rules, writing rows as convert does. */
   @Benchmark
   public MemorySegment nativeReader() throws MalformedExampleException {
-    long imgRow = 4L * width;
-    long labels = records * imgRow;
     for (int i = 0; i < records; i++) {
       example.parse(input, offsets[i], offsets[i + 1] - offsets[i]);
       selection.read(example);
-      selection.values(0).copyFloats(rows, i * imgRow);
-      selection.values(1).copyLongs(0, 1, rows, labels + 8L * i);
+      copyRow(i);
     }
     return rows;
   }
@@ -139,14 +136,18 @@ public class ExampleParse {
   /** The native reader as the engine calls it: records one slice each, the last framing reused. */
   @Benchmark
   public MemorySegment nativeReaderSameFraming() throws MalformedExampleException {
-    long imgRow = 4L * width;
-    long labels = records * imgRow;
     for (int i = 0; i < records; i++) {
       selection.read(example, input.asSlice(offsets[i], offsets[i + 1] - offsets[i]));
-      selection.values(0).copyFloats(rows, i * imgRow);
-      selection.values(1).copyLongs(0, 1, rows, labels + 8L * i);
+      copyRow(i);
     }
     return rows;
+  }
+
+  /** Row {@code i} of the selected record into {@code rows}: the image rows, then the labels. */
+  private void copyRow(int i) {
+    long imgRow = 4L * width;
+    selection.values(0).copyFloats(rows, i * imgRow);
+    selection.values(1).copyLongs(0, 1, rows, records * imgRow + 8L * i);
   }
 
   /** protobuf-java's CodedInputStream over the same bytes: textbook rules, no TensorFlow checks. */
