@@ -48,8 +48,7 @@ public final class ExampleRecords {
     long n = 0;
     while (n < maxRecords && reader.next()) {
       try {
-        example.parse(reader.record());
-        selection.read(example);
+        selection.read(example, reader.record()); // the view is this loop's alone: the framing is reused
       } catch (MalformedExampleException e) {
         throw located(reader, e);
       }
