@@ -84,7 +84,7 @@ final class ExampleLayout {
       int bytes = (int) Math.min(8, to - word);
       long readAt = Math.min(word, n - 8); // the last word of the record is read ending at its end
       int shift = (int) (word - readAt) * 8;
-      long wordMask = (bytes == 8 ? -1L : (1L << (8 * bytes)) - 1) << shift;
+      long wordMask = WireInput.lowBytes(bytes) << shift;
       if (words == at.length) {
         at = java.util.Arrays.copyOf(at, words * 2);
         mask = java.util.Arrays.copyOf(mask, words * 2);

@@ -57,8 +57,7 @@ final class MapEntries {
     if (n <= 8 && record.byteSize() - at >= 8) {
       // Keys are short: one 8-byte read instead of one per byte (each segment access is a call in
       // the C1-compiled code a fresh process runs).
-      long mask = n == 8 ? -1L : (1L << (8 * n)) - 1;
-      return (record.get(LONG, at) & mask) == littleEndian(name);
+      return (record.get(LONG, at) & WireInput.lowBytes(n)) == littleEndian(name);
     }
     for (int b = 0; b < n; b++) {
       if (record.get(BYTE, at + b) != name[b]) {

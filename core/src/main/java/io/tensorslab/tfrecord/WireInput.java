@@ -98,9 +98,8 @@ final class WireInput {
       long stops = ~w & 0x8080_8080_8080_8080L;
       if (stops != 0) {
         int bits = Long.numberOfTrailingZeros(stops) + 1;
-        long bytes = bits == 64 ? -1L : (1L << bits) - 1;
         position = p + (bits >>> 3);
-        return gatherSevenBitGroups(w & bytes);
+        return gatherSevenBitGroups(w & lowBytes(bits >>> 3));
       }
     } else if (p < end) {
       byte b = segment.get(BYTE, p);
@@ -126,6 +125,11 @@ final class WireInput {
     }
     ok = false;
     return 0;
+  }
+
+  /** A mask of the low {@code n} bytes of a little-endian word, 0 <= n <= 8 (a shift by 64 would be no shift). */
+  static long lowBytes(int n) {
+    return n == 8 ? -1L : (1L << (8 * n)) - 1;
   }
 
   /**
