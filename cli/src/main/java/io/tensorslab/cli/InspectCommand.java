@@ -7,6 +7,7 @@ import io.tensorslab.cli.args.UsageException;
 import io.tensorslab.npy.NpyArray;
 import io.tensorslab.npy.NpyDtype;
 import io.tensorslab.npy.NpyHeader;
+import io.tensorslab.slab.HeapBytes;
 import io.tensorslab.store.OutputNames;
 import io.tensorslab.store.StoreCommit;
 import io.tensorslab.store.zarr.ZarrStoreReader;
@@ -245,8 +246,8 @@ final class InspectCommand extends Command {
             : s.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + half);
         yield "(" + real(re) + (im < 0 || (im == 0 && 1 / im < 0) ? "" : "+") + real(im) + "j)";
       }
-      case 'S' -> bytesLiteral(s.asSlice(at, dtype.itemSize()).toArray(ValueLayout.JAVA_BYTE));
-      default -> "0x" + HexFormat.of().formatHex(s.asSlice(at, dtype.itemSize()).toArray(ValueLayout.JAVA_BYTE));
+      case 'S' -> bytesLiteral(HeapBytes.copyOf(s, at, dtype.itemSize()));
+      default -> "0x" + HexFormat.of().formatHex(HeapBytes.copyOf(s, at, dtype.itemSize()));
     };
   }
 

@@ -98,7 +98,8 @@ final class Padding {
       segment.fill(pattern[0]);
       return;
     }
-    MemorySegment.copy(MemorySegment.ofArray(pattern), 0, segment, 0, Math.min(pattern.length, size));
+    // the array overload of copy: no heap segment (see io.tensorslab.slab.HeapBytes)
+    MemorySegment.copy(pattern, 0, segment, ValueLayout.JAVA_BYTE, 0, (int) Math.min(pattern.length, size));
     // doubling copies: log2(size / pattern) memcpy calls
     for (long done = pattern.length; done < size; done *= 2) {
       MemorySegment.copy(segment, 0, segment, done, Math.min(done, size - done));

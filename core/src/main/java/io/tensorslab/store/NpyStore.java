@@ -2,6 +2,7 @@ package io.tensorslab.store;
 
 import io.tensorslab.npy.NpyHeader;
 import io.tensorslab.npy.SharedArenas;
+import io.tensorslab.slab.HeapBytes;
 import io.tensorslab.slab.MappedFiles;
 import io.tensorslab.slab.MemorySlab;
 import io.tensorslab.slab.OutputFiles;
@@ -370,7 +371,7 @@ public final class NpyStore implements RowStore {
     }
     boolean success = false;
     try {
-      MemorySegment.copy(MemorySegment.ofArray(encoded), 0, header, 0, encoded.length);
+      HeapBytes.copyInto(encoded, header, 0);
       if (destination.durable()) {
         header.force();
         for (Extent e : extents) {

@@ -1,5 +1,6 @@
 package io.tensorslab.tfrecord;
 
+import io.tensorslab.slab.HeapBytes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -43,7 +44,7 @@ final class MapEntries {
   /** The key of entry {@code i}, its bytes exactly. */
   byte[] keyBytes(MemorySegment record, int i) {
     checkIndex(i);
-    return record.asSlice(keyOffset[i], keyLength[i]).toArray(BYTE);
+    return HeapBytes.copyOf(record, keyOffset[i], keyLength[i]);
   }
 
   /** True if the key of entry {@code i} is exactly {@code name}. */

@@ -1,8 +1,8 @@
 package io.tensorslab.tfrecord;
 
+import io.tensorslab.slab.HeapBytes;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -147,6 +147,6 @@ public record TfRecordPrescan(long rows, Map<String, Long> maxLengths, Map<Strin
   }
 
   private static String hex(MemorySegment b) {
-    return java.util.HexFormat.of().formatHex(b.asSlice(0, Math.min(8, b.byteSize())).toArray(ValueLayout.JAVA_BYTE));
+    return java.util.HexFormat.of().formatHex(HeapBytes.copyOf(b, 0, (int) Math.min(8, b.byteSize())));
   }
 }

@@ -78,6 +78,8 @@ public final class TfRecordReader implements AutoCloseable {
   private long windowStart;
   private long windowLength;
   private byte[] buffer = new byte[1 << 16];
+  /** Compressed files: the record last read from {@link #buffer}, and its data CRC, in native memory. */
+  private MemorySegment streamedRecord = MemorySegment.NULL;
   private MemorySegment record = MemorySegment.NULL;
   private boolean checkCrc = true;
   private long offset;
@@ -282,9 +284,9 @@ public final class TfRecordReader implements AutoCloseable {
       if (got < 12) {
         throw problem("file ends " + got + " bytes into its 12-byte header (truncated file)", null);
       }
-      MemorySegment h = MemorySegment.ofArray(header);
-      long length = h.get(LONG, 0);
-      checkLengthCrc(maskedCrc32c(h.asSlice(0, 8)), h.get(INT, 8));
+      java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
+      long length = h.getLong(0);
+      checkLengthCrc(FramingCrc.maskedOfLong(length), h.getInt(8));
       if (length < 0 || length > MAX_RECORD_BYTES) {
         throw problem("length " + Long.toUnsignedString(length) + " is impossible (corrupted record)", null);
       }
@@ -296,7 +298,13 @@ public final class TfRecordReader implements AutoCloseable {
       if (read < n + 4) {
         throw problem("file ends inside its data checksum (truncated file)", null);
       }
-      MemorySegment all = MemorySegment.ofArray(buffer);
+      // Copied out of the stream's array into native memory: the parse then reads one kind of
+      // segment, never a heap one (see io.tensorslab.slab.HeapBytes), and the CRC a direct buffer.
+      if (streamedRecord.byteSize() < n + 4L) {
+        streamedRecord = Arena.ofAuto().allocate(Math.max(n + 4L, 2 * streamedRecord.byteSize()), 64);
+      }
+      MemorySegment.copy(buffer, 0, streamedRecord, ValueLayout.JAVA_BYTE, 0, n + 4);
+      MemorySegment all = streamedRecord;
       MemorySegment data = all.asSlice(0, n);
       if (checkCrc && all.get(INT, n) != maskedCrc32c(data)) {
         throw problem("bad data checksum (corrupted record)", null);

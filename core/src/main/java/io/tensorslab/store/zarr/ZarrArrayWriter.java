@@ -209,7 +209,7 @@ public final class ZarrArrayWriter implements AutoCloseable {
     long inChunk = first - chunk * spec.chunkRows();
     long m = Math.min(n, spec.chunkRows() - inChunk);
     if (rowBytes == 0) {
-      return new RowWindow(first, m, MemorySegment.ofArray(new byte[0]));
+      return new RowWindow(first, m, MemorySegment.NULL); // zero bytes; not a heap segment (see HeapBytes)
     }
     if (writtenChunks.get(Math.toIntExact(chunk))) {
       throw new IllegalStateException("rows [" + first + ", " + (first + m) + ") fall in chunk " + chunk

@@ -6,6 +6,7 @@ import io.tensorslab.store.RowStore;
 import io.tensorslab.store.RowWindow;
 import io.tensorslab.store.StagedFile;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -98,7 +99,8 @@ public final class ZarrPartStore implements RowStore {
     }
     long limit = first < ownedFirst ? ownedFirst - first : Long.MAX_VALUE;
     long m = Math.min(Math.min(n, limit), Math.max(1, SCRATCH_BYTES / Math.max(1, rowBytes())));
-    return new RowWindow(first, m, MemorySegment.ofArray(new byte[Math.toIntExact(m * rowBytes())]));
+    // Native, not a heap array: a heap segment would slow every segment access in C1 code (see HeapBytes).
+    return new RowWindow(first, m, Arena.ofAuto().allocate(m * rowBytes()));
   }
 
   @Override
