@@ -254,16 +254,14 @@ final class FeatureRowWriter {
    */
   private void writeValues(FeatureOutput o, RowValues v, int n, StoreCursor c, StoreCursor lengths, long item)
       throws IOException {
-    long itemBytes = o.main.layout().dtype().itemSize();
-    long itemsPerRow = c.store.rowBytes() / itemBytes;
+    long itemBytes = c.itemBytes;
     int done = 0;
     while (done < n) {
       long at = item + done;
-      c.ensure(at / itemsPerRow);
-      long windowItemsLeft = (c.window.end() * itemsPerRow) - at;
-      int chunk = (int) Math.min(n - done, windowItemsLeft);
+      c.ensureItem(at);
+      int chunk = (int) Math.min(n - done, c.endItem - at);
       pendingBytes += chunk * itemBytes;
-      long dst = (at - c.window.first() * itemsPerRow) * itemBytes;
+      long dst = (at - c.firstItem) * itemBytes;
       switch (o.spec.dtype()) {
         case FLOAT32 -> v.copyFloats(done, chunk, c.window.bytes(), dst);
         case INT64 -> v.copyLongs(done, chunk, c.window.bytes(), dst);

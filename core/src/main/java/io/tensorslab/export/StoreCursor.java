@@ -29,17 +29,36 @@ final class StoreCursor {
 
   final RowStore store;
   final long end;
+  /** Bytes of one item (value) of the store's dtype, and items per row. */
+  final long itemBytes;
+  final long itemsPerRow;
   /** Non-null when rows are staged; the staging buffer is allocated from it. */
   final Arena staging;
   MemorySegment buffer;
   /** One past the last row written from a staged window. */
   long stagedTo = Long.MIN_VALUE;
   RowWindow window;
+  /** The window's first item and one past its last ({@code itemsPerRow} per row); empty without a window. */
+  long firstItem;
+  long endItem;
 
   StoreCursor(RowStore store, long end, Arena staging) {
     this.store = store;
     this.end = end;
     this.staging = store.prefersWrite() ? staging : null;
+    this.itemBytes = store.layout().dtype().itemSize();
+    this.itemsPerRow = itemBytes == 0 ? 0 : store.rowBytes() / itemBytes;
+  }
+
+  /**
+   * Makes the window hold item {@code item} of the store (row {@code item / itemsPerRow}): the
+   * range writers' per-record check, two compares while the window holds it (a division per value
+   * run was a runtime call in C1 code).
+   */
+  void ensureItem(long item) throws IOException {
+    if (item < firstItem || item >= endItem) {
+      ensure(item / itemsPerRow);
+    }
   }
 
   /** Makes the window hold {@code row}, handing the previous one back. */
@@ -62,6 +81,7 @@ final class StoreCursor {
       MemorySegment rows = buffer.asSlice(0, bytes);
       rows.fill((byte) 0); // a row part the writer leaves alone is zero, as in a fresh file
       window = new RowWindow(row, n, rows);
+      setItems();
       return;
     }
     // Bounded windows: each is handed back after a few MiB, so the store can release its pages
@@ -69,6 +89,12 @@ final class StoreCursor {
     window = store.window(row, Math.min(end - row, Math.max(1, WINDOW_BYTES / rowBytes)));
     // The window's fresh pages in one call rather than one fault per page during the copies.
     MemoryAdvice.populateWrite(window.bytes());
+    setItems();
+  }
+
+  private void setItems() {
+    firstItem = window.first() * itemsPerRow;
+    endItem = window.end() * itemsPerRow;
   }
 
   void longAt(long row, long value) throws IOException {
@@ -89,6 +115,8 @@ final class StoreCursor {
     if (window != null) {
       RowWindow w = window;
       window = null;
+      firstItem = 0;
+      endItem = 0;
       if (staging != null) {
         stagedTo = w.end();
         store.write(w.first(), w.bytes(), 0, w.rows());

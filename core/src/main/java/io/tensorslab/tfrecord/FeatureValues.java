@@ -38,6 +38,8 @@ public final class FeatureValues implements RowValues {
   private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
   private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  /** Up to this many int64 values are copied one by one, more with one bulk copy. */
+  private static final int SHORT_COPY = 8;
 
   private final WireInput in = new WireInput();
   private MemorySegment record = MemorySegment.NULL;
@@ -249,7 +251,15 @@ public final class FeatureValues implements RowValues {
   public void copyLongs(int from, int n, MemorySegment dst, long dstOffset) {
     requireKind(WireKind.INT64_LIST);
     java.util.Objects.checkFromIndexSize(from, n, count);
-    MemorySegment.copy(longs, from, dst, LONG, dstOffset, n);
+    if (n > SHORT_COPY) {
+      MemorySegment.copy(longs, from, dst, LONG, dstOffset, n);
+      return;
+    }
+    // A few values (a label, an id): stored one by one. The array copy's setup (its array type
+    // switch, a native array-length call) cost more than the copy in C1 code.
+    for (int i = 0; i < n; i++) {
+      dst.set(LONG, dstOffset + 8L * i, longs[from + i]);
+    }
   }
 
   /**
