@@ -23,7 +23,8 @@ final class FeatureRowWriter {
 
   /** The cursors' staging buffers: this range writer's thread alone uses them. */
   private final Arena staging = Arena.ofConfined();
-  private final List<FeatureOutput> outputs;
+  /** Per feature, in order (an array: read per record, where a list's get was a call in C1 code). */
+  private final FeatureOutput[] outputs;
   private final TfRecordExport.Range range;
   /** Per feature: the bytes a {@code raw-<type>} value holds, or -1 for another feature. */
   private final long[] rawBytes;
@@ -49,12 +50,12 @@ final class FeatureRowWriter {
   /** Sets up the cursors; no store is touched before the first row (so {@link #close} always runs). */
   FeatureRowWriter(List<FeatureOutput> outputs, TfRecordExport.Task task, long[] rawBytes,
       TfRecordConversion.VarLen varLen, ConversionProgress progress) {
-    this.outputs = outputs;
+    this.outputs = outputs.toArray(FeatureOutput[]::new);
     this.rawBytes = rawBytes;
     this.varLen = varLen;
     this.progress = progress;
     this.range = task.range();
-    int n = outputs.size();
+    int n = this.outputs.length;
     main = new StoreCursor[n];
     second = new StoreCursor[n];
     shapes = new StoreCursor[n];
@@ -67,7 +68,7 @@ final class FeatureRowWriter {
     stepEnd = task.stepEnd();
     long endRow = range.endRow();
     for (int f = 0; f < n; f++) {
-      FeatureOutput o = outputs.get(f);
+      FeatureOutput o = this.outputs[f];
       layout[f] = o.featureList ? Layout.STEPS : o.spec.isImage() ? Layout.IMAGE : rawBytes[f] >= 0 ? Layout.RAW
           : !o.spec.variableLength() ? Layout.FIXED : FeatureOutput.ragged(o.spec, varLen) ? Layout.RAGGED
           : Layout.PADDED;
@@ -95,7 +96,7 @@ final class FeatureRowWriter {
       report();
     }
     for (int f = 0; f < layout.length; f++) {
-      FeatureOutput o = outputs.get(f);
+      FeatureOutput o = outputs[f];
       if (layout[f] == Layout.IMAGE) {
         writeImage(f, o, source.image(f), row);
         continue;
@@ -220,8 +221,8 @@ final class FeatureRowWriter {
    * where the count pass said its range's end.
    */
   void checkValuesComplete() throws TfRecordException {
-    for (int f = 0; f < outputs.size(); f++) {
-      FeatureOutput o = outputs.get(f);
+    for (int f = 0; f < outputs.length; f++) {
+      FeatureOutput o = outputs[f];
       // A shard's tasks may stop early on purpose (its tail): checked in whole exports only.
       if (o.valuesPlaced(varLen) && o.valuesOwnedEnd == Long.MAX_VALUE && nextValue[f] != valueEnd[f]) {
         throw countChanged(o, "values", nextValue[f] - valueEnd[f]);
@@ -241,8 +242,8 @@ final class FeatureRowWriter {
 
   /** True when every ragged feature's values up to its owned end are written. */
   boolean valuesOwnedWritten() {
-    for (int f = 0; f < outputs.size(); f++) {
-      if (FeatureOutput.ragged(outputs.get(f).spec, varLen) && nextValue[f] < outputs.get(f).valuesOwnedEnd) {
+    for (int f = 0; f < outputs.length; f++) {
+      if (FeatureOutput.ragged(outputs[f].spec, varLen) && nextValue[f] < outputs[f].valuesOwnedEnd) {
         return false;
       }
     }
@@ -284,7 +285,7 @@ final class FeatureRowWriter {
    * the {@code .npy}), once the length is checked.
    */
   private void writeRaw(int f, RowValues v, StoreCursor c, long row) throws IOException {
-    checkRawLength(outputs.get(f).spec, rawBytes[f], v, range, row);
+    checkRawLength(outputs[f].spec, rawBytes[f], v, range, row);
     long width = rawBytes[f];
     if (width == 0) {
       return;

@@ -48,6 +48,8 @@ public final class FeatureSelection {
   }
 
   private final List<Wanted> wanted;
+  /** {@link #wanted} as an array: read per record, where a list's get was a call in C1 code. */
+  private final Wanted[] wantedByIndex;
   private final byte[][] names;
   private final FeatureValues[] values;
   /** Per feature, the entry it took in the last record {@link #read}: -1 for none (an empty row). */
@@ -59,6 +61,7 @@ public final class FeatureSelection {
 
   public FeatureSelection(List<Wanted> wanted) {
     this.wanted = List.copyOf(wanted);
+    this.wantedByIndex = this.wanted.toArray(Wanted[]::new);
     this.names = new byte[this.wanted.size()][];
     this.values = new FeatureValues[this.wanted.size()];
     this.taken = new int[this.wanted.size()];
@@ -128,7 +131,7 @@ public final class FeatureSelection {
   /** Resolves and decodes every requested feature of {@code example}. */
   public void read(ExampleView example) throws MalformedExampleException {
     for (int i = 0; i < names.length; i++) {
-      Wanted w = wanted.get(i);
+      Wanted w = wantedByIndex[i];
       byte[] name = names[i];
       FeatureValues v = values[i];
       int unsupported = example.firstUnsupportedEntry(name);
@@ -157,7 +160,7 @@ public final class FeatureSelection {
 
   /** Decodes the entry feature {@code i} took (-1: an empty row) and checks a fixed feature's count. */
   private void decodeTaken(ExampleView example, int i, int entry) throws MalformedExampleException {
-    Wanted w = wanted.get(i);
+    Wanted w = wantedByIndex[i];
     FeatureValues v = values[i];
     if (entry < 0) {
       v.decode(example.record(), 0, 0); // an empty row
