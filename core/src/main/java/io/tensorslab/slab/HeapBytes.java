@@ -12,9 +12,10 @@ import java.lang.foreign.ValueLayout;
  * access's {@code unsafeGetBase()} and friends only while one segment class implements them (class
  * hierarchy analysis). Once {@code HeapMemorySegmentImpl} is loaded, every {@code get} at a segment
  * becomes three virtual calls. A class the launcher's training run loads is in its ahead-of-time
- * cache and so loaded at every start: one heap segment made anywhere in the training slowed every
- * later 1 GB convert by about a quarter of its CPU time (docs/benchmarks.md). Code on the native
- * commands' path copies through here; {@code AotTrainingTest} fails when the training loads the class.
+ * cache and so loaded at every start: one heap segment made anywhere in the training cost every
+ * later 1 GB convert 14 % more CPU time (1.59 against 1.39 CPU-s; docs/benchmarks.md). Code on the
+ * native commands' path copies through here; {@code AotTrainingTest} fails when the training loads
+ * the class.
  */
 public final class HeapBytes {
   private HeapBytes() {}
@@ -24,11 +25,6 @@ public final class HeapBytes {
     byte[] bytes = new byte[length];
     MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, bytes, 0, length);
     return bytes;
-  }
-
-  /** All the bytes of {@code segment}, which must hold fewer than 2 GiB. */
-  public static byte[] copyOf(MemorySegment segment) {
-    return copyOf(segment, 0, Math.toIntExact(segment.byteSize()));
   }
 
   /** Copies all of {@code bytes} into {@code segment} at {@code offset}. */
