@@ -57,6 +57,10 @@ public final class AotTraining {
               "--feature", "tokens:int64:*", "--feature", "id:bytes:", "--varlen", "pad", "--no-sync",
               "--out", dir.resolve("padded").toString(), "--quiet"},
           new String[] {"inspect", dir.resolve("padded").resolve("img.npy").toString()},
+          // Fixed features of one file on two threads: the walk-ahead plan, which the default
+          // thread count takes on a 2-core machine; here whatever the machine's.
+          new String[] {"convert", "--tfrecord", in, "--feature", "img:float32:" + WIDTH, "--feature", "label:int64:",
+              "--threads", "2", "--no-sync", "--out", dir.resolve("fixed").toString(), "--quiet"},
           new String[] {"convert", "--tfrecord", in, "--feature", "img:float32:" + WIDTH, "--feature", "label:int64:",
               "--format", "zarr3", "--codec", "zstd", "--chunk-rows", "4096", "--no-sync",
               "--out", dir.resolve("zarr").toString(), "--quiet"});

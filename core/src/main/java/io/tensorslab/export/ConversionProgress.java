@@ -24,6 +24,12 @@ final class ConversionProgress {
     this.total = total;
   }
 
+  /** Forgets the rows and bytes told so far: the conversion starts over on another plan. */
+  synchronized void restart() {
+    rows = 0;
+    bytes = 0;
+  }
+
   synchronized void expect(long total) {
     this.total = total;
   }

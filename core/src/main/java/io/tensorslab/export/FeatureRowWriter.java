@@ -46,6 +46,8 @@ final class FeatureRowWriter {
   private final long[] stepEnd;
   private long pendingRows;
   private long pendingBytes;
+  /** One past the last row written: where an open range's stores end ({@link #close}). */
+  private long rowsEnd;
 
   /** Sets up the cursors; no store is touched before the first row (so {@link #close} always runs). */
   FeatureRowWriter(List<FeatureOutput> outputs, TfRecordExport.Task task, long[] rawBytes,
@@ -72,6 +74,10 @@ final class FeatureRowWriter {
       layout[f] = o.featureList ? Layout.STEPS : o.spec.isImage() ? Layout.IMAGE : rawBytes[f] >= 0 ? Layout.RAW
           : !o.spec.variableLength() ? Layout.FIXED : FeatureOutput.ragged(o.spec, varLen) ? Layout.RAGGED
           : Layout.PADDED;
+      if (range.open() && layout[f] != Layout.FIXED && layout[f] != Layout.RAW) {
+        // Its values, steps or widths come from a count of the range, which an open range has none of.
+        throw new IllegalStateException("feature '" + o.spec.name() + "' has no fixed row, its range has no end");
+      }
       if (o.valuesPlaced(varLen)) {
         nextValue[f] = task.valueStart()[f];
         // A fixed-shape feature list's values have a row per step; others a row per value.
@@ -95,6 +101,7 @@ final class FeatureRowWriter {
     if (++pendingRows == PROGRESS_EVERY_ROWS) {
       report();
     }
+    rowsEnd = row + 1;
     for (int f = 0; f < layout.length; f++) {
       FeatureOutput o = outputs[f];
       if (layout[f] == Layout.IMAGE) {
@@ -322,11 +329,12 @@ final class FeatureRowWriter {
     pendingBytes = 0;
   }
 
+  /** Hands back every window (of an open range: the rows written only) and frees the staging buffers. */
   void close() throws IOException {
     IOException failure = null;
     try {
       for (StoreCursor c : main) {
-        failure = closeQuietly(c, failure);
+        failure = closeQuietly(c, range.open() ? rowsEnd : Long.MAX_VALUE, failure);
       }
       for (StoreCursor c : second) {
         failure = closeQuietly(c, failure);
@@ -349,11 +357,16 @@ final class FeatureRowWriter {
   }
 
   private static IOException closeQuietly(StoreCursor c, IOException failure) {
+    return closeQuietly(c, Long.MAX_VALUE, failure);
+  }
+
+  /** Hands back the cursor's window, of its rows before {@code endRow}; a failure joins the first one. */
+  private static IOException closeQuietly(StoreCursor c, long endRow, IOException failure) {
     if (c == null) {
       return failure;
     }
     try {
-      c.release();
+      c.releaseBefore(endRow);
     } catch (IOException e) {
       if (failure == null) {
         return e;

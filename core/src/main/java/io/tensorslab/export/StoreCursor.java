@@ -111,6 +111,24 @@ final class StoreCursor {
     }
   }
 
+  /**
+   * {@link #release()}, handing back only the rows before {@code endRow}: the end of an open range
+   * (the walk-ahead plan), found once its last record is written, while its staged window was made
+   * for rows past it (the next range's, or none).
+   */
+  void releaseBefore(long endRow) throws IOException {
+    if (window != null && endRow < window.end()) {
+      // A window is made for a row being written, so it holds one before the end.
+      if (staging == null || endRow <= window.first()) {
+        throw new IllegalStateException("the window of rows " + window.first() + ".." + (window.end() - 1)
+            + " cannot be cut at row " + endRow + " (path=" + store.target() + ")");
+      }
+      long rows = endRow - window.first();
+      window = new RowWindow(window.first(), rows, window.bytes().asSlice(0, rows * store.rowBytes()));
+    }
+    release();
+  }
+
   void release() throws IOException {
     if (window != null) {
       RowWindow w = window;

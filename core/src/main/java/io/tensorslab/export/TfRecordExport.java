@@ -35,11 +35,14 @@ import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,13 +50,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -204,12 +211,24 @@ final class TfRecordExport {
   /**
    * Records of one file that one task reads, and the output row of the first.
    *
-   * @param index which of {@link #indexes} the file is
+   * @param index which of {@link #indexes} the file is (0 on the walk-ahead plan, which has none)
+   * @param count records in the range, or -1 for an open range of the walk-ahead plan: up to where
+   *     its reader is told to stop, or the end of the file
    */
   record Range(int index, Path file, int firstRecord, int count, long offset, boolean seekable,
       long firstRow) {
+    boolean open() {
+      return count < 0;
+    }
+
+    /** One past the range's last row; {@code Long.MAX_VALUE} for an open range. */
     long endRow() {
-      return firstRow + count;
+      return open() ? Long.MAX_VALUE : firstRow + count;
+    }
+
+    /** This open range with the records it turned out to hold. */
+    Range withCount(int records) {
+      return new Range(index, file, firstRecord, records, offset, seekable, firstRow);
     }
   }
 
@@ -222,13 +241,54 @@ final class TfRecordExport {
 
   // ------------------------------------------------------------------ whole export
 
-  /** Converts into {@code .npy} files or one Zarr store; on failure nothing is left at a final path. */
+  /**
+   * Converts into {@code .npy} files or one Zarr store; on failure nothing is left at a final path.
+   * On the walk-ahead plan when it applies ({@link #walkAheadApplies}); when that run meets a bad
+   * record or header, it is undone and the indexed plan runs instead, to report what a single
+   * thread reports (a bad header anywhere in the file before a bad record).
+   */
   ExportResult run() throws IOException {
     long start = System.nanoTime();
-    plan(job.threads() * RANGES_PER_THREAD);
-    progress.start(start, rows);
-    RangeCounts[] counts = needsCounts() ? countAll() : null;
+    if (walkAheadApplies()) {
+      try {
+        return write(start, true);
+      } catch (TfRecordException e) {
+        ranges.clear();
+        rows = 0;
+        firstFailedRow = Long.MAX_VALUE;
+        progress.restart();
+      }
+    }
+    return write(start, false);
+  }
+
+  /**
+   * Whether to convert on the walk-ahead plan: no index, the first range writer parsing from record
+   * 0 at once while the second counts records to where it splits off the rest
+   * ({@link #writeWalkingAhead}). It saves the index's walk of the file after the split (half of it
+   * on two threads) and needs stores that grow and a range end found while writing, so it applies
+   * where nothing else needs the ranges before the copy: the native parse of one plain file on two
+   * threads, no limit, no count pass (every feature fixed), into {@code .npy} files.
+   */
+  private boolean walkAheadApplies() {
+    return orderedRows == null && job.threads() == 2 && job.files().size() == 1
+        && job.compression() == TfRecordCompression.NONE && job.limit() == Long.MAX_VALUE
+        && job.format() == StoreFormat.NPY && !needsCounts();
+  }
+
+  /** One conversion on the walk-ahead plan or the indexed one; on failure nothing is left at a final path. */
+  private ExportResult write(long start, boolean walkAhead) throws IOException {
+    RangeCounts[] counts = null;
+    if (walkAhead) {
+      rows = estimatedRecords(job.files().getFirst()); // the stores' first capacity: they grow as needed
+      progress.start(start, -1);
+    } else {
+      plan(job.threads() * RANGES_PER_THREAD);
+      progress.start(start, rows);
+      counts = needsCounts() ? countAll() : null;
+    }
     List<FeatureOutput> outputs = layouts(counts);
+    LongFunction<StoreCapacity> capacity = walkAhead ? StoreCapacity::growable : StoreCapacity::exact;
     Path dir = job.directory().toAbsolutePath().normalize();
     boolean created = OutputDirectory.prepare(dir);
     StoreDestination destination = new StoreDestination(dir, job.overwrite(), job.durable());
@@ -242,41 +302,45 @@ final class TfRecordExport {
       StoreFormat format = job.format();
       Exporter.checkDestinations(dir, format, job.overwrite(), fileNames(dir, format), createdParents);
       for (FeatureOutput out : outputs) {
-        out.main = create(out.mainLayout, destination, out.mainRows);
+        out.main = create(out.mainLayout, destination, capacity.apply(out.mainRows));
         stores.add(out.main);
         components.add(out.spec.name());
         if (out.secondLayout != null) {
-          out.second = create(out.secondLayout, destination, out.secondRows);
+          out.second = create(out.secondLayout, destination, capacity.apply(out.secondRows));
           stores.add(out.second);
           // As the TensorFlow engine names them: NAME.lengths is a component of its own (its padding
           // graph's output), NAME.row_splits belongs to NAME; the Zarr root attributes then match too.
           components.add(padded(out.spec) ? out.secondLayout.name() : out.spec.name());
         }
         if (out.stepSplitsLayout != null) {
-          out.stepSplits = create(out.stepSplitsLayout, destination, out.stepSplitsRows);
+          out.stepSplits = create(out.stepSplitsLayout, destination, capacity.apply(out.stepSplitsRows));
           stores.add(out.stepSplits);
           components.add(out.spec.name());
         }
         if (out.shapesLayout != null) {
-          out.shapes = create(out.shapesLayout, destination, rows);
+          out.shapes = create(out.shapesLayout, destination, capacity.apply(rows));
           stores.add(out.shapes);
           components.add(out.shapesLayout.name()); // as TensorFlow's image batches name it: a component of its own
         }
         if (out.byteLengthsLayout != null) {
-          out.byteLengths = create(out.byteLengthsLayout, destination, out.byteLengthsRows);
+          out.byteLengths = create(out.byteLengthsLayout, destination, capacity.apply(out.byteLengthsRows));
           stores.add(out.byteLengths);
           components.add(out.spec.name());
         }
       }
       long copyStart = System.nanoTime();
-      List<Task> tasks = new ArrayList<>();
-      for (int k = 0; k < ranges.size(); k++) {
-        tasks.add(taskOf(ranges.get(k), k, outputs));
-      }
-      if (orderedRows == null) {
-        writeAll(outputs, tasks, false);
+      if (walkAhead) {
+        writeWalkingAhead(outputs);
       } else {
-        writeInOrder(outputs, tasks, counts);
+        List<Task> tasks = new ArrayList<>();
+        for (int k = 0; k < ranges.size(); k++) {
+          tasks.add(taskOf(ranges.get(k), k, outputs));
+        }
+        if (orderedRows == null) {
+          writeAll(outputs, tasks, false);
+        } else {
+          writeInOrder(outputs, tasks, counts);
+        }
       }
       writeLastRowSplits(outputs);
       long copyNanos = System.nanoTime() - copyStart;
@@ -396,8 +460,8 @@ final class TfRecordExport {
   }
 
   /** A store in the job's format; a failure (full disk, a file in the way) names the feature. */
-  private RowStore create(RowLayout layout, StoreDestination destination, long storeRows) throws IOException {
-    return new OutputStores(job.format(), destination).createNamed(layout, StoreCapacity.exact(storeRows));
+  private RowStore create(RowLayout layout, StoreDestination destination, StoreCapacity capacity) throws IOException {
+    return new OutputStores(job.format(), destination).createNamed(layout, capacity);
   }
 
   // ------------------------------------------------------------------ a shard of a shared Zarr store
@@ -873,6 +937,122 @@ final class TfRecordExport {
     return sizes;
   }
 
+  // ------------------------------------------------------------------ walk-ahead plan
+
+  /** Bytes the walk-ahead plan's first writer reserves at a time, and its counter counts at a time: at most. */
+  private static final long WALK_AHEAD_MAX_STEP = 8L << 20;
+
+  /**
+   * The records of a plain file if each were as long as its first: the walk-ahead plan's first
+   * capacity of its stores, which grow past it when the records are shorter.
+   */
+  private static long estimatedRecords(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      while (header.hasRemaining() && ch.read(header, header.position()) > 0) {
+        // the first header's length field; a file too short for it has no record
+      }
+      if (header.hasRemaining()) {
+        return 0;
+      }
+      long length = Math.clamp(header.getLong(0), 0, size); // a damaged length: the reader will say so
+      return size / (16 + length);
+    }
+  }
+
+  /**
+   * The walk-ahead plan's two range writers ({@link WalkAheadSplit}): the first parses from record 0
+   * at once; the second counts records from byte 0 until it claims the split, then parses the rest
+   * of the file from the row it counted to. The stores grow as the rows come; {@link #rows},
+   * {@link #ranges} and each output's row count are set from what was written. When either writer
+   * fails, the other stops at its next record or counted stretch and the first failure is thrown.
+   */
+  private void writeWalkingAhead(List<FeatureOutput> outputs) throws IOException {
+    Path file = job.files().getFirst();
+    long size = Files.size(file);
+    long step = Math.clamp(size / 64, 4096, WALK_AHEAD_MAX_STEP);
+    WalkAheadSplit split = new WalkAheadSplit(step);
+    Range head = new Range(0, file, 0, -1, 0, true, 0);
+    AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    ExecutorService pool = daemonPool(2, "tensorslab-range-writer");
+    Future<Range> headWritten;
+    Future<Range> tailWritten;
+    try {
+      headWritten = pool.submit(() -> failingFast(firstFailure, () -> {
+        try (TfRecordReader reader = open(head)) {
+          return head.withCount(writeRange(outputs, taskOf(head, 0, outputs), reader, parse.copy(),
+              w -> !split.firstWriterTakes(reader.nextOffset())));
+        }
+      }));
+      tailWritten = pool.submit(() -> failingFast(firstFailure, () -> countThenWrite(outputs, file, size, split, step)));
+      pool.shutdown();
+      awaitRanges(pool);
+    } finally {
+      pool.shutdownNow();
+    }
+    if (firstFailure.get() != null) {
+      throw unwrap(firstFailure.get());
+    }
+    Range first = headWritten.resultNow();
+    Range second = tailWritten.resultNow();
+    ranges.add(first);
+    rows = first.count();
+    if (second != null) {
+      if (second.firstRecord() != first.count()) {
+        throw new TfRecordException("the first range ended after " + first.count() + " records, the count before its"
+            + " end was " + second.firstRecord() + " (changed while reading?)", file, first.count(), null, -1, null);
+      }
+      ranges.add(second);
+      rows += second.count();
+    }
+    for (FeatureOutput o : outputs) {
+      o.mainRows = rows; // every output of this plan is one fixed row per record
+    }
+  }
+
+  /** Runs {@code task}; its failure, the first of the plan's, also stops the other range writer. */
+  private <T> T failingFast(AtomicReference<Throwable> firstFailure,
+      Callable<T> task) throws Exception {
+    try {
+      return task.call();
+    } catch (Throwable t) {
+      if (firstFailure.compareAndSet(null, t)) {
+        firstFailedRow = -1; // both ranges stop at their next record (see readRange)
+      }
+      throw t;
+    }
+  }
+
+  /**
+   * The walk-ahead plan's second thread: counts records a step at a time until the bytes after the
+   * count are no more than those the first writer has yet to parse (its reservation tells how far
+   * it may have come), claims the split there and writes the rest of the file from it.
+   *
+   * @return the range written, or null when the first writer reached the end before a split
+   */
+  private Range countThenWrite(List<FeatureOutput> outputs, Path file, long size, WalkAheadSplit split, long step)
+      throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      TfRecordIndex.Counter counter = new TfRecordIndex.Counter(file, ch);
+      while (counter.position() < size) {
+        if (firstFailedRow < 0) {
+          throw new ExportCancelledException("the other range failed", -1);
+        }
+        counter.countTo(counter.position() + step);
+        long at = counter.position();
+        long reserved = split.reserved();
+        if (at < size && at - reserved >= size - at && split.trySplitAt(at)) {
+          Range tail = new Range(0, file, Math.toIntExact(counter.records()), -1, at, true, counter.records());
+          try (TfRecordReader reader = open(tail)) {
+            return tail.withCount(writeRange(outputs, taskOf(tail, 0, outputs), reader, parse.copy(), null));
+          }
+        }
+      }
+      return null;
+    }
+  }
+
   // ------------------------------------------------------------------ range writers
 
   /**
@@ -882,17 +1062,27 @@ final class TfRecordExport {
   private void writeAll(List<FeatureOutput> outputs, List<Task> tasks, boolean stopWhenValuesOwned)
       throws IOException {
     List<Range> taskRanges = tasks.stream().map(Task::range).toList();
-    forEachRange(taskRanges, (index, r, reader, p) -> {
-      FeatureRowWriter w = new FeatureRowWriter(outputs, tasks.get(index), rawBytes, job.varLen(), progress);
-      try {
-        readRange(r, reader, p, w::write,
-            stopWhenValuesOwned ? w::valuesOwnedWritten : null);
-        w.report();
-        w.checkValuesComplete();
-      } finally {
-        w.close();
-      }
-    });
+    forEachRange(taskRanges, (index, r, reader, p) -> writeRange(outputs, tasks.get(index), reader, p,
+        stopWhenValuesOwned ? FeatureRowWriter::valuesOwnedWritten : null));
+  }
+
+  /**
+   * One range writer: parses the task's records and writes their rows; stops early, before a
+   * record, when {@code stop} says so of the writer.
+   *
+   * @return records written
+   */
+  private int writeRange(List<FeatureOutput> outputs, Task task, TfRecordReader reader, RecordParse p,
+      Predicate<FeatureRowWriter> stop) throws IOException {
+    FeatureRowWriter w = new FeatureRowWriter(outputs, task, rawBytes, job.varLen(), progress);
+    try {
+      int records = readRange(task.range(), reader, p, w::write, stop == null ? null : () -> stop.test(w));
+      w.report();
+      w.checkValuesComplete();
+      return records;
+    } finally {
+      w.close();
+    }
   }
 
   /**
@@ -1070,20 +1260,27 @@ final class TfRecordExport {
   }
 
   /**
-   * Reads the records of range {@code r}; stops, once a range before it has failed, at the next
-   * record (its own outcome no longer matters: the earliest failure is reported), and, when
-   * {@code stop} says so, before the next record.
+   * Reads the records of range {@code r} (of an open range: to the end of the file); stops, once a
+   * range before it has failed, at the next record (its own outcome no longer matters: the earliest
+   * failure is reported), and, when {@code stop} says so, before the next record.
+   *
+   * @return records read
    */
-  private void readRange(Range r, TfRecordReader reader, RecordParse p, RowVisitor visitor, BooleanSupplier stop)
+  private int readRange(Range r, TfRecordReader reader, RecordParse p, RowVisitor visitor, BooleanSupplier stop)
       throws IOException {
-    for (int k = 0; k < r.count(); k++) {
+    boolean open = r.open();
+    int k = 0;
+    for (; open || k < r.count(); k++) {
       if (r.firstRow() > firstFailedRow) {
         throw new ExportCancelledException("an earlier range failed", -1);
       }
       if (stop != null && stop.getAsBoolean()) {
-        return;
+        return k;
       }
       if (!reader.next()) {
+        if (open) {
+          return k;
+        }
         throw new TfRecordException("file ended before record " + (r.firstRecord() + k)
             + ", which it held when indexed (changed while reading?)", r.file(), r.firstRecord() + k, null, -1, null);
       }
@@ -1095,5 +1292,6 @@ final class TfRecordExport {
       }
       visitor.visit(r.firstRow() + k, row);
     }
+    return k;
   }
 }

@@ -121,62 +121,136 @@ public final class TfRecordIndex {
     }
   }
 
-  /** Offsets of the records walked from one start; {@code broken} when the walk stopped at a bad header. */
+  /** Offsets of the records walked from one start (or only their count); {@code broken} when the walk stopped at a bad header. */
   private static final class Walk {
-    long[] offsets = new long[1024];
+    final boolean keepOffsets;
+    long[] offsets;
     int count;
     /** Where the walk stopped: the first record start at or past its stop, or the bad header. */
     long end;
     boolean broken;
 
+    Walk(boolean keepOffsets) {
+      this.keepOffsets = keepOffsets;
+      this.offsets = new long[keepOffsets ? 1024 : 0];
+    }
+
     void add(long offset) {
-      if (count == offsets.length) {
-        offsets = Arrays.copyOf(offsets, count * 2);
+      if (keepOffsets) {
+        if (count == offsets.length) {
+          offsets = Arrays.copyOf(offsets, count * 2);
+        }
+        offsets[count] = offset;
       }
-      offsets[count++] = offset;
+      count++;
+    }
+  }
+
+  private static Walk walk(FileChannel ch, long size, long start, long stop, long max) throws IOException {
+    return new Walker(ch, size).walk(start, stop, max, true);
+  }
+
+  /**
+   * The framing walk over a plain file with its own window, kept between calls so that a walk
+   * resumed where the last one stopped reads no byte twice.
+   */
+  private static final class Walker {
+    private final FileChannel ch;
+    private final long size;
+    private final MemorySegment window = Arena.ofAuto().allocate(TfRecordReader.WINDOW_BYTES, 64);
+    private final java.nio.ByteBuffer windowBuffer = window.asByteBuffer();
+    private long windowStart;
+    private long windowEnd; // the window holds the file's bytes [windowStart, windowEnd)
+
+    Walker(FileChannel ch, long size) {
+      this.ch = ch;
+      this.size = size;
+    }
+
+    /**
+     * Walks the headers from {@code start} while the next record starts before {@code stop} (and the
+     * end of the file) and fewer than {@code max} are found; stops at the first header that is cut off, fails its CRC or
+     * claims more bytes than the file has (the reader, asked for that record, names what is wrong).
+     */
+    Walk walk(long start, long stop, long max, boolean keepOffsets) throws IOException {
+      Walk w = new Walk(keepOffsets);
+      long length = 0;
+      long at = start;
+      long end = Math.min(stop, size); // a walk that reaches the end of the file ends there, cleanly
+      while (at < end && w.count < max) {
+        if (size - at < 12) {
+          w.broken = true;
+          break;
+        }
+        if (at < windowStart || at + 12 > windowEnd) {
+          long want = Math.min(length >= TfRecordReader.WINDOW_BYTES / 2 ? HEADER_READ_BYTES
+              : TfRecordReader.WINDOW_BYTES, size - at);
+          windowBuffer.clear().limit((int) want);
+          windowStart = at;
+          windowEnd = at + TfRecordReader.readAt(ch, windowBuffer, at);
+          if (windowEnd - at < 12) { // the file shrank after its size was taken: the header is cut off
+            w.broken = true;
+            break;
+          }
+        }
+        length = window.get(LONG, at - windowStart);
+        if (FramingCrc.maskedOfLong(length) != window.get(INT, at - windowStart + 8) || length < 0
+            || length > MAX_RECORD_BYTES || length > size - at - 16) {
+          w.broken = true;
+          break;
+        }
+        w.add(at);
+        at += 16 + length;
+      }
+      w.end = at;
+      return w;
     }
   }
 
   /**
-   * Walks the headers from {@code start} while the next record starts before {@code stop} and
-   * fewer than {@code max} are found; stops at the first header that is cut off, fails its CRC or
-   * claims more bytes than the file has (the reader, asked for that record, names what is wrong).
+   * Counts the records of one plain file stretch by stretch, from a record start onward, checking
+   * each length CRC as {@link #build} does but keeping no offsets: where a count is all that is
+   * needed and the walk must be able to stop at any record (the conversion's walk-ahead plan).
+   * One thread's.
    */
-  private static Walk walk(FileChannel ch, long size, long start, long stop, long max) throws IOException {
-    Walk w = new Walk();
-    MemorySegment window = Arena.ofAuto().allocate(TfRecordReader.WINDOW_BYTES, 64);
-    java.nio.ByteBuffer windowBuffer = window.asByteBuffer();
-    long windowStart = 0;
-    long windowEnd = 0; // the window holds the file's bytes [windowStart, windowEnd)
-    long length = 0;
-    long at = start;
-    while (at < stop && w.count < max) {
-      if (size - at < 12) {
-        w.broken = true;
-        break;
-      }
-      if (at + 12 > windowEnd) { // the walk only moves forward: the window never starts past at
-        long want = Math.min(length >= TfRecordReader.WINDOW_BYTES / 2 ? HEADER_READ_BYTES : TfRecordReader.WINDOW_BYTES,
-            size - at);
-        windowBuffer.clear().limit((int) want);
-        windowStart = at;
-        windowEnd = at + TfRecordReader.readAt(ch, windowBuffer, at);
-        if (windowEnd - at < 12) { // the file shrank after its size was taken: the header is cut off
-          w.broken = true;
-          break;
-        }
-      }
-      length = window.get(LONG, at - windowStart);
-      if (FramingCrc.maskedOfLong(length) != window.get(INT, at - windowStart + 8) || length < 0
-          || length > MAX_RECORD_BYTES || length > size - at - 16) {
-        w.broken = true;
-        break;
-      }
-      w.add(at);
-      at += 16 + length;
+  public static final class Counter {
+    private final Path path;
+    private final Walker walker;
+    private long next;
+    private long records;
+
+    /**
+     * @param ch the file, open for reading; its size is taken now
+     */
+    public Counter(Path path, FileChannel ch) throws IOException {
+      this.path = path;
+      this.walker = new Walker(ch, ch.size());
     }
-    w.end = at;
-    return w;
+
+    /**
+     * Counts on from where the last call stopped (record 0 at byte 0 at first) to the first
+     * record start at or past {@code stop}, or the end of the file.
+     *
+     * @throws TfRecordException for a cut-off or corrupted header, as the reader names it
+     */
+    public void countTo(long stop) throws IOException {
+      Walk w = walker.walk(next, stop, Long.MAX_VALUE, false);
+      if (w.broken) {
+        throw badHeader(path, records + w.count, w.end);
+      }
+      next = w.end;
+      records += w.count;
+    }
+
+    /** Records counted so far: the index of the record that starts at {@link #position()}. */
+    public long records() {
+      return records;
+    }
+
+    /** Where the count stopped: a record start, or the end of the file. */
+    public long position() {
+      return next;
+    }
   }
 
   /**

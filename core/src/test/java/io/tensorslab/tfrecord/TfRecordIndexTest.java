@@ -148,4 +148,38 @@ class TfRecordIndexTest {
     assertEquals(tenth, index.end());
     assertThrows(TfRecordException.class, () -> TfRecordIndex.build(p, NONE, 11, 4));
   }
+
+  /** Counted stretch by stretch, the records and the stops are the index's, whatever the stretch; a bad header is the reader's error. */
+  @Test
+  void aCounterCountsToTheIndexRecordStartsAndFailsAsTheIndex() throws Exception {
+    byte[] framed = Wire.frame(randomRecords(new Random(5), 400, 3000));
+    Path p = write("counted", framed);
+    long[] truth = offsets(TfRecordIndex.build(p, NONE, Long.MAX_VALUE));
+    for (long stretch : new long[] {1, 777, 4096, 1 << 20}) {
+      try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+        TfRecordIndex.Counter counter = new TfRecordIndex.Counter(p, ch);
+        assertEquals(0, counter.position());
+        while (counter.position() < framed.length) {
+          long stop = counter.position() + stretch;
+          counter.countTo(stop);
+          int at = (int) counter.records();
+          assertEquals(truth[at], counter.position(), "stretch " + stretch);
+          assertTrue(counter.position() >= Math.min(stop, framed.length) && (at == 0 || truth[at - 1] < stop),
+              "stops at the first record start at or past " + stop);
+        }
+        assertEquals(truth.length - 1, counter.records());
+      }
+    }
+    byte[] broken = framed.clone();
+    broken[(int) truth[250] + 9] ^= 0x40; // the length CRC of record 250
+    Path bad = write("counted-bad", broken);
+    String expected = assertThrows(TfRecordException.class, () -> TfRecordIndex.build(bad, NONE, Long.MAX_VALUE))
+        .getMessage();
+    try (FileChannel ch = FileChannel.open(bad, StandardOpenOption.READ)) {
+      TfRecordIndex.Counter counter = new TfRecordIndex.Counter(bad, ch);
+      counter.countTo(truth[100]);
+      assertEquals(100, counter.records());
+      assertEquals(expected, assertThrows(TfRecordException.class, () -> counter.countTo(framed.length)).getMessage());
+    }
+  }
 }

@@ -177,6 +177,28 @@ class NativeEngineTest {
   }
 
   /**
+   * On the walk-ahead way a bad record is met before a damaged header later in the file; the error
+   * is still the damaged header's, as one thread's index finds it, and nothing is left behind.
+   */
+  @Test
+  void aBadRecordBeforeADamagedHeaderIsTheHeadersErrorOnTwoThreads(@TempDir Path dir) throws IOException {
+    List<byte[]> records = new ArrayList<>();
+    for (int i = 0; i < 6000; i++) {
+      records.add(TfRecordWriter.example().floats("x", i == 10 ? new float[] {1, 2} : new float[] {i, 2, 3})
+          .toByteArray());
+    }
+    byte[] framed = TfRecordWriter.frame(records);
+    framed[(int) TfRecordWriter.recordOffset(records, 5000) + 9] ^= 0x10; // a length CRC
+    Path in = TfRecordWriter.writeFramed(dir.resolve("in.tfrecord"), Compression.NONE, framed);
+    Path out = dir.resolve("out");
+    for (String threads : List.of("1", "2")) {
+      RunCli.run("convert", "--tfrecord", in.toString(), "--feature", "x:float32:3", "--out", out.toString(),
+          "--threads", threads).assertFails(1, "path=" + in, "record=5000", "bad length checksum");
+      assertTrue(!Files.exists(out) || RunCli.leftovers(out).isEmpty(), "nothing left behind");
+    }
+  }
+
+  /**
    * The files are indexed side by side on several threads; a damaged header in the second file
    * (and another in the third) is the second file's error for every thread count, as when
    * indexed one after the other.

@@ -1,0 +1,100 @@
+package io.tensorslab.export;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorslab.testutil.TfRecordWriter;
+import io.tensorslab.testutil.TfRecordWriter.Compression;
+import io.tensorslab.tfrecord.FeatureSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One plain file of fixed features on two threads is converted without an index (the walk-ahead
+ * plan): the same bytes as one thread's indexed conversion, whether the second thread split the
+ * file or the first reached its end alone. Records of several lengths (int64 values of 1 to 9
+ * bytes), and the split's rows cut out of both writers' staging windows.
+ */
+class WalkAheadConversionTest {
+
+  @TempDir
+  Path dir;
+
+  private Path input(int records) {
+    List<byte[]> bytes = new ArrayList<>();
+    for (int i = 0; i < records; i++) {
+      float[] x = new float[24];
+      for (int j = 0; j < x.length; j++) {
+        x[j] = i * 0.5f + j;
+      }
+      bytes.add(TfRecordWriter.example().floats("x", x).int64s("id", (long) i * i * i * 7919).toByteArray());
+    }
+    return TfRecordWriter.write(dir.resolve("in-" + records + ".tfrecord"), Compression.NONE, bytes);
+  }
+
+  private static ExportResult convert(Path in, Path out, int threads, ExportListener listener) throws Exception {
+    return TfRecordConversion.builder().inputs(List.of(in))
+        .features(FeatureSpec.parseAll(List.of("x:float32:4,6", "id:int64:"))).threads(threads).to(out).build()
+        .run(listener, null);
+  }
+
+  private static void assertSameArrays(Path expected, Path actual) throws Exception {
+    for (String name : List.of("x.npy", "id.npy")) {
+      assertArrayEquals(Files.readAllBytes(expected.resolve(name)), Files.readAllBytes(actual.resolve(name)),
+          name + " differs from the indexed conversion's");
+    }
+  }
+
+  /**
+   * The first writer's progress listener holds it for a while after its first 4096 rows, so the
+   * second thread counts past it meanwhile and always splits: two ranges (the manifest's batches).
+   * The listener is told of no total (the rows are known only at the end) and of every row.
+   */
+  @Test
+  void aSplitFileIsTheIndexedConversionsBytes() throws Exception {
+    Path in = input(20_000);
+    try (ExportResult indexed = convert(in, dir.resolve("indexed"), 1, null)) {
+      assertEquals(1, indexed.batches());
+    }
+    AtomicLong lastRows = new AtomicLong();
+    AtomicLong totals = new AtomicLong(Long.MIN_VALUE);
+    ExportListener slowFirst = p -> {
+      if (p.rows() == 4096) {
+        try {
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      lastRows.set(p.rows());
+      totals.accumulateAndGet(p.expectedRows(), Math::max);
+    };
+    try (ExportResult split = convert(in, dir.resolve("split"), 2, slowFirst)) {
+      assertEquals(20_000, split.rows());
+      assertEquals(2, split.batches(), "the second thread split the file");
+    }
+    assertEquals(20_000, lastRows.get());
+    assertEquals(-1, totals.get());
+    assertSameArrays(dir.resolve("indexed"), dir.resolve("split"));
+    assertTrue(Files.readString(dir.resolve("split").resolve("manifest.json")).contains("\"batches\": 2,"));
+  }
+
+  /** A file within the first writer's first reservation cannot be split: it writes every row alone. */
+  @Test
+  void aFileTheFirstWriterReservesWholeIsWrittenByItAlone() throws Exception {
+    Path in = input(20);
+    assertTrue(Files.size(in) < 4096, "smaller than the least reservation step");
+    try (ExportResult indexed = convert(in, dir.resolve("indexed"), 1, null);
+        ExportResult alone = convert(in, dir.resolve("alone"), 2, null)) {
+      assertEquals(20, alone.rows());
+      assertEquals(1, alone.batches());
+    }
+    assertSameArrays(dir.resolve("indexed"), dir.resolve("alone"));
+  }
+}
