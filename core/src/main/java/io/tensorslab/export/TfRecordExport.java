@@ -211,7 +211,8 @@ final class TfRecordExport {
   /**
    * Records of one file that one task reads, and the output row of the first.
    *
-   * @param index which of {@link #indexes} the file is (0 on the walk-ahead plan, which has none)
+   * @param index which of {@link #indexes} the file is (on a plan without an index: which of the
+   *     job's files)
    * @param count records in the range, or -1 for an open range of the walk-ahead plan: up to where
    *     its reader is told to stop, or the end of the file
    */
@@ -242,16 +243,52 @@ final class TfRecordExport {
   // ------------------------------------------------------------------ whole export
 
   /**
+   * How the records reach the range writers.
+   *
+   * <ul>
+   *   <li>{@code INDEXED}: every file indexed first and cut into ranges of known records and rows;
+   *       every mode can take it.
+   *   <li>{@code IN_FILE_ORDER}: no index; one range writer reads every file from its first record
+   *       to its end, in file order, each file's rows after the last one's
+   *       ({@link #writeInFileOrder}). Where only one writer would run anyway: one thread, or one
+   *       compressed file (its index inflated the whole stream once more).
+   *   <li>{@code WALK_AHEAD}: no index; one plain file on two threads, the first parsing from
+   *       record 0 at once while the second counts records to where it splits off the rest
+   *       ({@link #writeWalkingAhead}). It saves the walk of the file after the split, half of
+   *       the index on two threads.
+   * </ul>
+   *
+   * Both plans without an index need stores that grow and ranges whose end is found while they are
+   * written, so they apply where nothing else needs the ranges before the copy: the native parse,
+   * no limit, no count pass (every feature fixed), into {@code .npy} files.
+   */
+  private enum Plan { INDEXED, IN_FILE_ORDER, WALK_AHEAD }
+
+  private Plan choosePlan() {
+    boolean unindexed = orderedRows == null && job.limit() == Long.MAX_VALUE && job.format() == StoreFormat.NPY
+        && !needsCounts();
+    boolean plain = job.compression() == TfRecordCompression.NONE;
+    if (unindexed && (job.threads() == 1 || (job.files().size() == 1 && !plain))) {
+      return Plan.IN_FILE_ORDER;
+    }
+    if (unindexed && job.threads() == 2 && job.files().size() == 1) {
+      return Plan.WALK_AHEAD;
+    }
+    return Plan.INDEXED;
+  }
+
+  /**
    * Converts into {@code .npy} files or one Zarr store; on failure nothing is left at a final path.
-   * On the walk-ahead plan when it applies ({@link #walkAheadApplies}); when that run meets a bad
-   * record or header, it is undone and the indexed plan runs instead, to report what a single
-   * thread reports (a bad header anywhere in the file before a bad record).
+   * Without an index when the plan allows ({@link Plan}); when such a run meets a bad record or
+   * header, it is undone and the indexed plan runs instead, to report what a single thread reports
+   * on it (a bad header anywhere in a file before a bad record).
    */
   ExportResult run() throws IOException {
     long start = System.nanoTime();
-    if (walkAheadApplies()) {
+    Plan plan = choosePlan();
+    if (plan != Plan.INDEXED) {
       try {
-        return write(start, true);
+        return write(start, plan);
       } catch (TfRecordException e) {
         ranges.clear();
         rows = 0;
@@ -259,36 +296,23 @@ final class TfRecordExport {
         progress.restart();
       }
     }
-    return write(start, false);
+    return write(start, Plan.INDEXED);
   }
 
-  /**
-   * Whether to convert on the walk-ahead plan: no index, the first range writer parsing from record
-   * 0 at once while the second counts records to where it splits off the rest
-   * ({@link #writeWalkingAhead}). It saves the index's walk of the file after the split (half of it
-   * on two threads) and needs stores that grow and a range end found while writing, so it applies
-   * where nothing else needs the ranges before the copy: the native parse of one plain file on two
-   * threads, no limit, no count pass (every feature fixed), into {@code .npy} files.
-   */
-  private boolean walkAheadApplies() {
-    return orderedRows == null && job.threads() == 2 && job.files().size() == 1
-        && job.compression() == TfRecordCompression.NONE && job.limit() == Long.MAX_VALUE
-        && job.format() == StoreFormat.NPY && !needsCounts();
-  }
-
-  /** One conversion on the walk-ahead plan or the indexed one; on failure nothing is left at a final path. */
-  private ExportResult write(long start, boolean walkAhead) throws IOException {
+  /** One conversion on {@code plan}; on failure nothing is left at a final path. */
+  private ExportResult write(long start, Plan plan) throws IOException {
     RangeCounts[] counts = null;
-    if (walkAhead) {
-      rows = estimatedRecords(job.files().getFirst()); // the stores' first capacity: they grow as needed
-      progress.start(start, -1);
-    } else {
+    boolean indexed = plan == Plan.INDEXED;
+    if (indexed) {
       plan(job.threads() * RANGES_PER_THREAD);
       progress.start(start, rows);
       counts = needsCounts() ? countAll() : null;
+    } else {
+      rows = estimatedRecords(); // the stores' first capacity: they grow as needed
+      progress.start(start, -1);
     }
     List<FeatureOutput> outputs = layouts(counts);
-    LongFunction<StoreCapacity> capacity = walkAhead ? StoreCapacity::growable : StoreCapacity::exact;
+    LongFunction<StoreCapacity> capacity = indexed ? StoreCapacity::exact : StoreCapacity::growable;
     Path dir = job.directory().toAbsolutePath().normalize();
     boolean created = OutputDirectory.prepare(dir);
     StoreDestination destination = new StoreDestination(dir, job.overwrite(), job.durable());
@@ -329,8 +353,16 @@ final class TfRecordExport {
         }
       }
       long copyStart = System.nanoTime();
-      if (walkAhead) {
-        writeWalkingAhead(outputs);
+      if (!indexed) {
+        if (plan == Plan.WALK_AHEAD) {
+          writeWalkingAhead(outputs);
+        } else {
+          writeInFileOrder(outputs);
+        }
+        rows = ranges.stream().mapToLong(Range::count).sum();
+        for (FeatureOutput o : outputs) {
+          o.mainRows = rows; // every output of these plans is one fixed row per record
+        }
       } else {
         List<Task> tasks = new ArrayList<>();
         for (int k = 0; k < ranges.size(); k++) {
@@ -937,15 +969,25 @@ final class TfRecordExport {
     return sizes;
   }
 
-  // ------------------------------------------------------------------ walk-ahead plan
+  // ------------------------------------------------------------------ plans without an index
 
   /** Bytes the walk-ahead plan's first writer reserves at a time, and its counter counts at a time: at most. */
   private static final long WALK_AHEAD_MAX_STEP = 8L << 20;
 
   /**
-   * The records of a plain file if each were as long as its first: the walk-ahead plan's first
-   * capacity of its stores, which grow past it when the records are shorter.
+   * The records of the plain files if each were as long as its file's first (none for a compressed
+   * one): the first capacity of the stores of a plan without an index, which grow past it.
    */
+  private long estimatedRecords() throws IOException {
+    long records = 0;
+    if (job.compression() == TfRecordCompression.NONE) {
+      for (Path file : job.files()) {
+        records += estimatedRecords(file);
+      }
+    }
+    return records;
+  }
+
   private static long estimatedRecords(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
@@ -962,11 +1004,28 @@ final class TfRecordExport {
   }
 
   /**
+   * The in-file-order plan's one range writer, on the calling thread: every file from its first
+   * record to its end, its rows after the previous file's; {@link #ranges} gets one range per file.
+   */
+  private void writeInFileOrder(List<FeatureOutput> outputs) throws IOException {
+    RecordParse p = parse.copy();
+    long row = 0;
+    for (int i = 0; i < job.files().size(); i++) {
+      Range file = new Range(i, job.files().get(i), 0, -1, 0, job.compression() == TfRecordCompression.NONE, row);
+      try (TfRecordReader reader = open(file)) {
+        Range written = file.withCount(writeRange(outputs, taskOf(file, 0, outputs), reader, p, null));
+        ranges.add(written);
+        row = written.endRow();
+      }
+    }
+  }
+
+  /**
    * The walk-ahead plan's two range writers ({@link WalkAheadSplit}): the first parses from record 0
    * at once; the second counts records from byte 0 until it claims the split, then parses the rest
-   * of the file from the row it counted to. The stores grow as the rows come; {@link #rows},
-   * {@link #ranges} and each output's row count are set from what was written. When either writer
-   * fails, the other stops at its next record or counted stretch and the first failure is thrown.
+   * of the file from the row it counted to. The stores grow as the rows come; {@link #ranges} gets
+   * what each wrote. When either writer fails, the other stops at its next record or counted
+   * stretch and the first failure is thrown.
    */
   private void writeWalkingAhead(List<FeatureOutput> outputs) throws IOException {
     Path file = job.files().getFirst();
@@ -997,17 +1056,12 @@ final class TfRecordExport {
     Range first = headWritten.resultNow();
     Range second = tailWritten.resultNow();
     ranges.add(first);
-    rows = first.count();
     if (second != null) {
       if (second.firstRecord() != first.count()) {
         throw new TfRecordException("the first range ended after " + first.count() + " records, the count before its"
             + " end was " + second.firstRecord() + " (changed while reading?)", file, first.count(), null, -1, null);
       }
       ranges.add(second);
-      rows += second.count();
-    }
-    for (FeatureOutput o : outputs) {
-      o.mainRows = rows; // every output of this plan is one fixed row per record
     }
   }
 

@@ -177,11 +177,13 @@ class NativeEngineTest {
   }
 
   /**
-   * On the walk-ahead way a bad record is met before a damaged header later in the file; the error
-   * is still the damaged header's, as one thread's index finds it, and nothing is left behind.
+   * Without an index (one thread, a compressed file, or one plain file on two threads) a bad record
+   * is met before a damaged header later in the file; the error is still the damaged header's, as
+   * the index finds it, for every thread count, and nothing is left behind.
    */
-  @Test
-  void aBadRecordBeforeADamagedHeaderIsTheHeadersErrorOnTwoThreads(@TempDir Path dir) throws IOException {
+  @ParameterizedTest
+  @EnumSource(value = Compression.class, names = {"NONE", "GZIP"})
+  void aBadRecordBeforeADamagedHeaderIsTheHeadersError(Compression c, @TempDir Path dir) throws IOException {
     List<byte[]> records = new ArrayList<>();
     for (int i = 0; i < 6000; i++) {
       records.add(TfRecordWriter.example().floats("x", i == 10 ? new float[] {1, 2} : new float[] {i, 2, 3})
@@ -189,9 +191,10 @@ class NativeEngineTest {
     }
     byte[] framed = TfRecordWriter.frame(records);
     framed[(int) TfRecordWriter.recordOffset(records, 5000) + 9] ^= 0x10; // a length CRC
-    Path in = TfRecordWriter.writeFramed(dir.resolve("in.tfrecord"), Compression.NONE, framed);
+    Path in = TfRecordWriter.writeFramed(dir.resolve(c == Compression.GZIP ? "in.tfrecord.gz" : "in.tfrecord"), c,
+        framed);
     Path out = dir.resolve("out");
-    for (String threads : List.of("1", "2")) {
+    for (String threads : List.of("1", "2", "3")) {
       RunCli.run("convert", "--tfrecord", in.toString(), "--feature", "x:float32:3", "--out", out.toString(),
           "--threads", threads).assertFails(1, "path=" + in, "record=5000", "bad length checksum");
       assertTrue(!Files.exists(out) || RunCli.leftovers(out).isEmpty(), "nothing left behind");

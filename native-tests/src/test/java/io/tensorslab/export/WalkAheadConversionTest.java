@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One plain file of fixed features on two threads is converted without an index (the walk-ahead
- * plan): the same bytes as one thread's indexed conversion, whether the second thread split the
- * file or the first reached its end alone. Records of several lengths (int64 values of 1 to 9
- * bytes), and the split's rows cut out of both writers' staging windows.
+ * Fixed features converted without an index: one plain file on two threads (the walk-ahead plan),
+ * and any files on one thread or one compressed file on any (in file order). The same bytes as an
+ * indexed conversion (three threads), whether the second thread split the file or the first
+ * reached its end alone. Records of several lengths (int64 values of 1 to 9 bytes), and each
+ * range's rows cut out of its staging windows.
  */
 class WalkAheadConversionTest {
 
@@ -27,19 +28,29 @@ class WalkAheadConversionTest {
   Path dir;
 
   private Path input(int records) {
+    return input(records, 0, Compression.NONE);
+  }
+
+  private Path input(int records, int first, Compression compression) {
     List<byte[]> bytes = new ArrayList<>();
-    for (int i = 0; i < records; i++) {
+    for (int i = first; i < first + records; i++) {
       float[] x = new float[24];
       for (int j = 0; j < x.length; j++) {
         x[j] = i * 0.5f + j;
       }
       bytes.add(TfRecordWriter.example().floats("x", x).int64s("id", (long) i * i * i * 7919).toByteArray());
     }
-    return TfRecordWriter.write(dir.resolve("in-" + records + ".tfrecord"), Compression.NONE, bytes);
+    String suffix = compression == Compression.GZIP ? ".tfrecord.gz" : ".tfrecord";
+    return TfRecordWriter.write(dir.resolve("in-" + first + "-" + records + suffix), compression, bytes);
   }
 
   private static ExportResult convert(Path in, Path out, int threads, ExportListener listener) throws Exception {
-    return TfRecordConversion.builder().inputs(List.of(in))
+    return convert(List.of(in), out, threads, listener);
+  }
+
+  private static ExportResult convert(List<Path> in, Path out, int threads, ExportListener listener)
+      throws Exception {
+    return TfRecordConversion.builder().inputs(in)
         .features(FeatureSpec.parseAll(List.of("x:float32:4,6", "id:int64:"))).threads(threads).to(out).build()
         .run(listener, null);
   }
@@ -59,8 +70,8 @@ class WalkAheadConversionTest {
   @Test
   void aSplitFileIsTheIndexedConversionsBytes() throws Exception {
     Path in = input(20_000);
-    try (ExportResult indexed = convert(in, dir.resolve("indexed"), 1, null)) {
-      assertEquals(1, indexed.batches());
+    try (ExportResult indexed = convert(in, dir.resolve("indexed"), 3, null)) {
+      assertEquals(3, indexed.batches());
     }
     AtomicLong lastRows = new AtomicLong();
     AtomicLong totals = new AtomicLong(Long.MIN_VALUE);
@@ -90,11 +101,34 @@ class WalkAheadConversionTest {
   void aFileTheFirstWriterReservesWholeIsWrittenByItAlone() throws Exception {
     Path in = input(20);
     assertTrue(Files.size(in) < 4096, "smaller than the least reservation step");
-    try (ExportResult indexed = convert(in, dir.resolve("indexed"), 1, null);
+    try (ExportResult indexed = convert(in, dir.resolve("indexed"), 3, null);
         ExportResult alone = convert(in, dir.resolve("alone"), 2, null)) {
       assertEquals(20, alone.rows());
       assertEquals(1, alone.batches());
     }
     assertSameArrays(dir.resolve("indexed"), dir.resolve("alone"));
+  }
+
+  /**
+   * In file order: three plain files on one thread, and one gzip file on two threads (its index
+   * would inflate the stream once more); each file is one range, its rows after the last one's.
+   */
+  @Test
+  void filesInOrderAreTheIndexedConversionsBytes() throws Exception {
+    List<Path> plain = List.of(input(7_000, 0, Compression.NONE), input(1, 7_000, Compression.NONE),
+        input(5_000, 7_001, Compression.NONE));
+    try (ExportResult indexed = convert(plain, dir.resolve("indexed"), 3, null);
+        ExportResult inOrder = convert(plain, dir.resolve("in-order"), 1, null)) {
+      assertEquals(12_001, inOrder.rows());
+      assertEquals(3, inOrder.batches(), "one range per file");
+    }
+    assertSameArrays(dir.resolve("indexed"), dir.resolve("in-order"));
+
+    Path gzip = input(12_001, 0, Compression.GZIP);
+    try (ExportResult one = convert(gzip, dir.resolve("gzip"), 2, null)) {
+      assertEquals(12_001, one.rows());
+      assertEquals(1, one.batches());
+    }
+    assertSameArrays(dir.resolve("indexed"), dir.resolve("gzip"));
   }
 }
