@@ -220,7 +220,7 @@ final class ConvertCommand extends Command {
       stdout.println("engine: native, tf.train.SequenceExample records, " + threadsText);
     } else if (c.engine() == TfRecordConversion.Engine.NATIVE) {
       ExportRun.printSummary(stdout, result, format, "parsing and copying into the files",
-          "indexing the records (and counting * and bytes values) and sealing");
+          "the plan (indexing the records, counting * and bytes values, where needed) and sealing");
       stdout.println("engine: native (" + (engine == Engine.AUTO ? "auto" : "--engine native") + "), " + threadsText);
     } else {
       ExportRun.printSummary(stdout, result, format);

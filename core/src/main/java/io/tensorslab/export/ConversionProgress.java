@@ -24,6 +24,17 @@ final class ConversionProgress {
     this.total = total;
   }
 
+  /**
+   * Tells the listener, once more, the rows and bytes so far with {@code total} as the total: the
+   * end of a plan that finds its rows as it writes them.
+   */
+  synchronized void finish(long total) {
+    this.total = total;
+    if (listener != null) {
+      listener.onBatch(new ExportProgress(rows, rows, bytes, System.nanoTime() - startNanos, total));
+    }
+  }
+
   /** Forgets the rows and bytes told so far: the conversion starts over on another plan. */
   synchronized void restart() {
     rows = 0;

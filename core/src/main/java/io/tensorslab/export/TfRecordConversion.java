@@ -288,9 +288,9 @@ public final class TfRecordConversion {
    * {@link #run()}, telling {@code listener} of progress (from the writing threads, one call at a
    * time) and checking {@code cancellation} every few thousand rows; either may be null. The total
    * is unknown (-1) when the records are converted without an index (fixed features into
-   * {@code .npy}: on one thread, from one compressed file, or from one plain file on two threads);
-   * the rows then start over once if that conversion meets a bad record and runs again with an
-   * index, to name the fault the index finds first.
+   * {@code .npy}: on one thread, from one compressed file, or from plain files on two threads)
+   * until the last report, which gives it; the rows then start over once if that conversion meets
+   * a bad record and runs again with an index, to name the fault the index finds first.
    */
   public ExportResult run(ExportListener listener, Cancellation cancellation) throws IOException {
     return namingUrls(inputUrls, () -> engine == Engine.NATIVE ? new TfRecordExport(this, listener, cancellation).run()

@@ -252,10 +252,10 @@ final class TfRecordExport {
    *       to its end, in file order, each file's rows after the last one's
    *       ({@link #writeInFileOrder}). Where only one writer would run anyway: one thread, or one
    *       compressed file (its index inflated the whole stream once more).
-   *   <li>{@code WALK_AHEAD}: no index; one plain file on two threads, the first parsing from
-   *       record 0 at once while the second counts records to where it splits off the rest
-   *       ({@link #writeWalkingAhead}). It saves the walk of the file after the split, half of
-   *       the index on two threads.
+   *   <li>{@code WALK_AHEAD}: no index; plain files on two threads, taken as if end to end: the
+   *       first thread parses from the first record at once while the second counts records to
+   *       where it splits off the rest ({@link #writeWalkingAhead}). It saves the walk of the
+   *       files after the split, half of the index on two threads.
    * </ul>
    *
    * Both plans without an index need stores that grow and ranges whose end is found while they are
@@ -271,7 +271,7 @@ final class TfRecordExport {
     if (unindexed && (job.threads() == 1 || (job.files().size() == 1 && !plain))) {
       return Plan.IN_FILE_ORDER;
     }
-    if (unindexed && job.threads() == 2 && job.files().size() == 1) {
+    if (unindexed && job.threads() == 2 && plain) {
       return Plan.WALK_AHEAD;
     }
     return Plan.INDEXED;
@@ -363,6 +363,7 @@ final class TfRecordExport {
         for (FeatureOutput o : outputs) {
           o.mainRows = rows; // every output of these plans is one fixed row per record
         }
+        progress.finish(rows);
       } else {
         List<Task> tasks = new ArrayList<>();
         for (int k = 0; k < ranges.size(); k++) {
@@ -1003,48 +1004,68 @@ final class TfRecordExport {
     }
   }
 
-  /**
-   * The in-file-order plan's one range writer, on the calling thread: every file from its first
-   * record to its end, its rows after the previous file's; {@link #ranges} gets one range per file.
-   */
+  /** The in-file-order plan: one range writer, on the calling thread, through every file. */
   private void writeInFileOrder(List<FeatureOutput> outputs) throws IOException {
-    RecordParse p = parse.copy();
-    long row = 0;
-    for (int i = 0; i < job.files().size(); i++) {
-      Range file = new Range(i, job.files().get(i), 0, -1, 0, job.compression() == TfRecordCompression.NONE, row);
-      try (TfRecordReader reader = open(file)) {
-        Range written = file.withCount(writeRange(outputs, taskOf(file, 0, outputs), reader, p, null));
-        ranges.add(written);
-        row = written.endRow();
-      }
-    }
+    ranges.addAll(writeOnward(outputs, 0, 0, 0, 0, null, null));
   }
 
   /**
-   * The walk-ahead plan's two range writers ({@link WalkAheadSplit}): the first parses from record 0
-   * at once; the second counts records from byte 0 until it claims the split, then parses the rest
-   * of the file from the row it counted to. The stores grow as the rows come; {@link #ranges} gets
-   * what each wrote. When either writer fails, the other stops at its next record or counted
-   * stretch and the first failure is thrown.
+   * One range writer through the files, from record {@code record} at byte {@code offset} of file
+   * {@code file} (its row {@code row}) to the end of the last file, each file an open range whose
+   * rows follow the last one's. With {@code split} (the walk-ahead plan's first writer), only up to
+   * the record start, in the files' bytes end to end ({@code start}: where each file begins), that
+   * the split says is not its own.
+   *
+   * @return one range per file that held records, as the indexed plan's
+   */
+  private List<Range> writeOnward(List<FeatureOutput> outputs, int file, int record, long offset, long row,
+      WalkAheadSplit split, long[] start) throws IOException {
+    List<Range> written = new ArrayList<>();
+    RecordParse p = parse.copy();
+    boolean plain = job.compression() == TfRecordCompression.NONE;
+    for (int i = file; i < job.files().size(); i++) {
+      long fileStart = split == null ? 0 : start[i];
+      if (split != null && !split.firstWriterTakes(fileStart)) {
+        break; // the split is where this file begins
+      }
+      Range r = new Range(i, job.files().get(i), i == file ? record : 0, -1, i == file ? offset : 0, plain, row);
+      try (TfRecordReader reader = open(r)) {
+        Range done = r.withCount(writeRange(outputs, taskOf(r, 0, outputs), reader, p,
+            split == null ? null : w -> !split.firstWriterTakes(fileStart + reader.nextOffset())));
+        if (done.count() > 0) {
+          written.add(done);
+        }
+        row = done.endRow();
+        if (split != null && reader.nextOffset() < reader.fileSize()) {
+          break; // stopped at the split, inside this file
+        }
+      }
+    }
+    return written;
+  }
+
+  /**
+   * The walk-ahead plan's two range writers ({@link WalkAheadSplit}) over the plain files as if end
+   * to end: the first parses from the first record at once; the second counts records from the
+   * first byte until it claims the split, then parses the rest from the row it counted to. The
+   * stores grow as the rows come; {@link #ranges} gets what each wrote. When either writer fails,
+   * the other stops at its next record or counted stretch and the first failure is thrown.
    */
   private void writeWalkingAhead(List<FeatureOutput> outputs) throws IOException {
-    Path file = job.files().getFirst();
-    long size = Files.size(file);
-    long step = Math.clamp(size / 64, 4096, WALK_AHEAD_MAX_STEP);
+    List<Path> files = job.files();
+    long[] start = new long[files.size() + 1];
+    for (int i = 0; i < files.size(); i++) {
+      start[i + 1] = start[i] + Files.size(files.get(i));
+    }
+    long step = Math.clamp(start[files.size()] / 64, 4096, WALK_AHEAD_MAX_STEP);
     WalkAheadSplit split = new WalkAheadSplit(step);
-    Range head = new Range(0, file, 0, -1, 0, true, 0);
     AtomicReference<Throwable> firstFailure = new AtomicReference<>();
     ExecutorService pool = daemonPool(2, "tensorslab-range-writer");
-    Future<Range> headWritten;
-    Future<Range> tailWritten;
+    Future<List<Range>> headWritten;
+    Future<List<Range>> tailWritten;
     try {
-      headWritten = pool.submit(() -> failingFast(firstFailure, () -> {
-        try (TfRecordReader reader = open(head)) {
-          return head.withCount(writeRange(outputs, taskOf(head, 0, outputs), reader, parse.copy(),
-              w -> !split.firstWriterTakes(reader.nextOffset())));
-        }
-      }));
-      tailWritten = pool.submit(() -> failingFast(firstFailure, () -> countThenWrite(outputs, file, size, split, step)));
+      headWritten = pool.submit(() -> failingFast(firstFailure, () -> writeOnward(outputs, 0, 0, 0, 0, split, start)));
+      tailWritten = pool.submit(() -> failingFast(firstFailure, () -> countThenWrite(outputs, start, split, step)));
       pool.shutdown();
       awaitRanges(pool);
     } finally {
@@ -1053,16 +1074,16 @@ final class TfRecordExport {
     if (firstFailure.get() != null) {
       throw unwrap(firstFailure.get());
     }
-    Range first = headWritten.resultNow();
-    Range second = tailWritten.resultNow();
-    ranges.add(first);
-    if (second != null) {
-      if (second.firstRecord() != first.count()) {
-        throw new TfRecordException("the first range ended after " + first.count() + " records, the count before its"
-            + " end was " + second.firstRecord() + " (changed while reading?)", file, first.count(), null, -1, null);
-      }
-      ranges.add(second);
+    List<Range> head = headWritten.resultNow();
+    List<Range> tail = tailWritten.resultNow();
+    long headRows = head.isEmpty() ? 0 : head.getLast().endRow();
+    if (!tail.isEmpty() && tail.getFirst().firstRow() != headRows) {
+      Range first = tail.getFirst();
+      throw new TfRecordException("the first range writer wrote " + headRows + " rows, the count before the split"
+          + " was " + first.firstRow() + " (changed while reading?)", first.file(), first.firstRecord(), null, -1, null);
     }
+    ranges.addAll(head);
+    ranges.addAll(tail);
   }
 
   /** Runs {@code task}; its failure, the first of the plan's, also stops the other range writer. */
@@ -1079,32 +1100,36 @@ final class TfRecordExport {
   }
 
   /**
-   * The walk-ahead plan's second thread: counts records a step at a time until the bytes after the
-   * count are no more than those the first writer has yet to parse (its reservation tells how far
-   * it may have come), claims the split there and writes the rest of the file from it.
+   * The walk-ahead plan's second thread: counts records a step at a time, file after file, until the
+   * bytes after the count are no more than those the first writer has yet to parse (its reservation
+   * tells how far it may have come), claims the split there and writes the rest from it.
    *
-   * @return the range written, or null when the first writer reached the end before a split
+   * @return the ranges written; none when the first writer reached the end before a split
    */
-  private Range countThenWrite(List<FeatureOutput> outputs, Path file, long size, WalkAheadSplit split, long step)
+  private List<Range> countThenWrite(List<FeatureOutput> outputs, long[] start, WalkAheadSplit split, long step)
       throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      TfRecordIndex.Counter counter = new TfRecordIndex.Counter(file, ch);
-      while (counter.position() < size) {
-        if (firstFailedRow < 0) {
-          throw new ExportCancelledException("the other range failed", -1);
-        }
-        counter.countTo(counter.position() + step);
-        long at = counter.position();
-        long reserved = split.reserved();
-        if (at < size && at - reserved >= size - at && split.trySplitAt(at)) {
-          Range tail = new Range(0, file, Math.toIntExact(counter.records()), -1, at, true, counter.records());
-          try (TfRecordReader reader = open(tail)) {
-            return tail.withCount(writeRange(outputs, taskOf(tail, 0, outputs), reader, parse.copy(), null));
+    long total = start[start.length - 1];
+    long recordsBefore = 0; // in the files before this one
+    for (int i = 0; i < job.files().size(); i++) {
+      Path file = job.files().get(i);
+      long size = start[i + 1] - start[i];
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        TfRecordIndex.Counter counter = new TfRecordIndex.Counter(file, ch);
+        while (counter.position() < size) {
+          if (firstFailedRow < 0) {
+            throw new ExportCancelledException("the other range failed", -1);
+          }
+          counter.countTo(counter.position() + step);
+          long at = start[i] + counter.position();
+          if (at < total && at - split.reserved() >= total - at && split.trySplitAt(at)) {
+            return writeOnward(outputs, i, Math.toIntExact(counter.records()), counter.position(),
+                recordsBefore + counter.records(), null, null);
           }
         }
+        recordsBefore += counter.records();
       }
-      return null;
     }
+    return List.of();
   }
 
   // ------------------------------------------------------------------ range writers

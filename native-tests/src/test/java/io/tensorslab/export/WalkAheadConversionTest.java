@@ -2,6 +2,8 @@ package io.tensorslab.export;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.testutil.TfRecordWriter;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Fixed features converted without an index: one plain file on two threads (the walk-ahead plan),
+ * Fixed features converted without an index: plain files on two threads (the walk-ahead plan),
  * and any files on one thread or one compressed file on any (in file order). The same bytes as an
  * indexed conversion (three threads), whether the second thread split the file or the first
  * reached its end alone. Records of several lengths (int64 values of 1 to 9 bytes), and each
@@ -50,9 +52,14 @@ class WalkAheadConversionTest {
 
   private static ExportResult convert(List<Path> in, Path out, int threads, ExportListener listener)
       throws Exception {
+    return convert(in, out, threads, listener, null);
+  }
+
+  private static ExportResult convert(List<Path> in, Path out, int threads, ExportListener listener,
+      Cancellation cancellation) throws Exception {
     return TfRecordConversion.builder().inputs(in)
         .features(FeatureSpec.parseAll(List.of("x:float32:4,6", "id:int64:"))).threads(threads).to(out).build()
-        .run(listener, null);
+        .run(listener, cancellation);
   }
 
   private static void assertSameArrays(Path expected, Path actual) throws Exception {
@@ -65,7 +72,7 @@ class WalkAheadConversionTest {
   /**
    * The first writer's progress listener holds it for a while after its first 4096 rows, so the
    * second thread counts past it meanwhile and always splits: two ranges (the manifest's batches).
-   * The listener is told of no total (the rows are known only at the end) and of every row.
+   * The listener is told of no total until the last report, which gives it, and of every row.
    */
   @Test
   void aSplitFileIsTheIndexedConversionsBytes() throws Exception {
@@ -75,6 +82,7 @@ class WalkAheadConversionTest {
     }
     AtomicLong lastRows = new AtomicLong();
     AtomicLong totals = new AtomicLong(Long.MIN_VALUE);
+    AtomicLong lastTotal = new AtomicLong();
     ExportListener slowFirst = p -> {
       if (p.rows() == 4096) {
         try {
@@ -84,14 +92,18 @@ class WalkAheadConversionTest {
         }
       }
       lastRows.set(p.rows());
-      totals.accumulateAndGet(p.expectedRows(), Math::max);
+      lastTotal.set(p.expectedRows());
+      if (p.rows() < 20_000) {
+        totals.accumulateAndGet(p.expectedRows(), Math::max);
+      }
     };
     try (ExportResult split = convert(in, dir.resolve("split"), 2, slowFirst)) {
       assertEquals(20_000, split.rows());
       assertEquals(2, split.batches(), "the second thread split the file");
     }
     assertEquals(20_000, lastRows.get());
-    assertEquals(-1, totals.get());
+    assertEquals(-1, totals.get(), "no total before the end");
+    assertEquals(20_000, lastTotal.get(), "the last report's total");
     assertSameArrays(dir.resolve("indexed"), dir.resolve("split"));
     assertTrue(Files.readString(dir.resolve("split").resolve("manifest.json")).contains("\"batches\": 2,"));
   }
@@ -110,17 +122,17 @@ class WalkAheadConversionTest {
   }
 
   /**
-   * In file order: three plain files on one thread, and one gzip file on two threads (its index
+   * In file order: four plain files (one empty) on one thread, and one gzip file on two threads (its index
    * would inflate the stream once more); each file is one range, its rows after the last one's.
    */
   @Test
   void filesInOrderAreTheIndexedConversionsBytes() throws Exception {
-    List<Path> plain = List.of(input(7_000, 0, Compression.NONE), input(1, 7_000, Compression.NONE),
-        input(5_000, 7_001, Compression.NONE));
+    List<Path> plain = List.of(input(7_000, 0, Compression.NONE), input(0, 7_000, Compression.NONE),
+        input(1, 7_000, Compression.NONE), input(5_000, 7_001, Compression.NONE));
     try (ExportResult indexed = convert(plain, dir.resolve("indexed"), 3, null);
         ExportResult inOrder = convert(plain, dir.resolve("in-order"), 1, null)) {
       assertEquals(12_001, inOrder.rows());
-      assertEquals(3, inOrder.batches(), "one range per file");
+      assertEquals(3, inOrder.batches(), "one range per file that holds records");
     }
     assertSameArrays(dir.resolve("indexed"), dir.resolve("in-order"));
 
@@ -130,5 +142,57 @@ class WalkAheadConversionTest {
       assertEquals(1, one.batches());
     }
     assertSameArrays(dir.resolve("indexed"), dir.resolve("gzip"));
+  }
+
+  /**
+   * A conversion without an index, cancelled from its first progress report, fails with the
+   * cancellation (not taken for a bad record) and leaves nothing.
+   */
+  @Test
+  void aCancelledConversionFailsAsCancelledAndLeavesNothing() throws Exception {
+    Path in = input(20_000);
+    for (int threads : new int[] {1, 2}) {
+      Cancellation cancel = new Cancellation();
+      AtomicLong reports = new AtomicLong();
+      Path out = dir.resolve("cancelled-" + threads);
+      ExportCancelledException e = assertThrows(ExportCancelledException.class,
+          () -> convert(List.of(in), out, threads, p -> {
+            reports.incrementAndGet();
+            cancel.cancel();
+          }, cancel));
+      assertTrue(e.getMessage().contains("cancel() was called"), e.getMessage());
+      // The first report cancels; a second range writer may have passed its check just before.
+      assertTrue(reports.get() >= 1 && reports.get() <= 2, "threads=" + threads + ": " + reports.get() + " reports");
+      assertFalse(Files.exists(out), "threads=" + threads);
+    }
+  }
+
+  /**
+   * Several plain files (one empty) on two threads are walked ahead as if end to end: the first
+   * writer's listener holds it after 4096 rows, so the second splits the rest off and writes on
+   * across the files after the split.
+   */
+  @Test
+  void plainFilesOnTwoThreadsAreSplitAsOne() throws Exception {
+    List<Path> plain = List.of(input(7_000, 0, Compression.NONE), input(0, 7_000, Compression.NONE),
+        input(1, 7_000, Compression.NONE), input(9_000, 7_001, Compression.NONE), input(3_000, 16_001, Compression.NONE));
+    try (ExportResult indexed = convert(plain, dir.resolve("indexed"), 3, null)) {
+      assertEquals(19_001, indexed.rows());
+    }
+    ExportListener slowFirst = p -> {
+      if (p.rows() == 4096) {
+        try {
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    try (ExportResult split = convert(plain, dir.resolve("split"), 2, slowFirst)) {
+      assertEquals(19_001, split.rows());
+      // Files 0, 2, 3 and 4 hold records; the split cuts one of them in two.
+      assertEquals(5, split.batches(), "one range per file with records, one file split in two");
+    }
+    assertSameArrays(dir.resolve("indexed"), dir.resolve("split"));
   }
 }
