@@ -62,6 +62,24 @@ class WalkAheadConversionTest {
         .run(listener, cancellation);
   }
 
+  /**
+   * A listener that holds the thread making the first report (at row 4096) for 300 ms: the first
+   * writer's, unless the second has split off already; meanwhile the second counts far past the
+   * first's reservation. Every report is then passed on to {@code then}.
+   */
+  private static ExportListener holdingTheFirstWriter(ExportListener then) {
+    return p -> {
+      if (p.rows() == 4096) {
+        try {
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      then.onBatch(p);
+    };
+  }
+
   private static void assertSameArrays(Path expected, Path actual) throws Exception {
     for (String name : List.of("x.npy", "id.npy")) {
       assertArrayEquals(Files.readAllBytes(expected.resolve(name)), Files.readAllBytes(actual.resolve(name)),
@@ -83,20 +101,13 @@ class WalkAheadConversionTest {
     AtomicLong lastRows = new AtomicLong();
     AtomicLong totals = new AtomicLong(Long.MIN_VALUE);
     AtomicLong lastTotal = new AtomicLong();
-    ExportListener slowFirst = p -> {
-      if (p.rows() == 4096) {
-        try {
-          Thread.sleep(300);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+    ExportListener slowFirst = holdingTheFirstWriter(p -> {
       lastRows.set(p.rows());
       lastTotal.set(p.expectedRows());
       if (p.rows() < 20_000) {
         totals.accumulateAndGet(p.expectedRows(), Math::max);
       }
-    };
+    });
     try (ExportResult split = convert(in, dir.resolve("split"), 2, slowFirst)) {
       assertEquals(20_000, split.rows());
       assertEquals(2, split.batches(), "the second thread split the file");
@@ -179,16 +190,7 @@ class WalkAheadConversionTest {
     try (ExportResult indexed = convert(plain, dir.resolve("indexed"), 3, null)) {
       assertEquals(19_001, indexed.rows());
     }
-    ExportListener slowFirst = p -> {
-      if (p.rows() == 4096) {
-        try {
-          Thread.sleep(300);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    };
-    try (ExportResult split = convert(plain, dir.resolve("split"), 2, slowFirst)) {
+    try (ExportResult split = convert(plain, dir.resolve("split"), 2, holdingTheFirstWriter(p -> { }))) {
       assertEquals(19_001, split.rows());
       // Files 0, 2, 3 and 4 hold records; the split cuts one of them in two.
       assertEquals(5, split.batches(), "one range per file with records, one file split in two");
