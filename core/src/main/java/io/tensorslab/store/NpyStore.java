@@ -39,8 +39,10 @@ import java.util.Map;
  * {@value #UNLOAD_STEP} bytes per sequential run of rows (they stay in the page cache): otherwise RSS
  * grows with the export, and JavaCPP, which TF Java allocates through, throws once RSS passes its
  * limit. One {@code madvise} per batch would cost more than the copy for small batches. For a
- * durable destination the same step also starts those pages' disk writes ({@link Writeback}), so
- * the final {@code force} waits only for what was written since the last step, not for the whole file.
+ * durable destination the same step also starts those pages' disk writes ({@link Writeback}), and
+ * every {@value #FLUSH_STEP} bytes of them a flush to the device ({@code fdatasync} on a thread of
+ * its own), so the final {@code force} waits only for what was written since the last steps, not
+ * for the whole file in the disk's cache.
  *
  * <p>Sharded writing: {@link #reopen} maps the temporary file of a store that another process (or
  * another part of this one) created, at its known path {@link #temporaryPath()}, to write rows at
@@ -49,6 +51,17 @@ import java.util.Map;
 public final class NpyStore implements RowStore {
   /** Bytes written in one sequential run between two unloads of its pages. */
   static final long UNLOAD_STEP = 32L << 20;
+  /** Bytes whose writeback was started between two flushes to the device (durable destinations). */
+  static final long FLUSH_STEP = 256L << 20;
+  /**
+   * Whether the file's {@code fsync} also writes the pages changed through its shared mappings, so
+   * that the durable finish needs no {@code msync} of them: on Linux, where such pages are marked
+   * dirty in the page cache when first written (and {@code msync(MS_ASYNC)} is a no-op for that
+   * reason). There each {@code msync(MS_SYNC)} is an {@code fsync} of its range, with its own
+   * journal commit and device cache flush: the header's and every extent's made three flushes per
+   * store where one does.
+   */
+  private static final boolean FSYNC_WRITES_MAPPED_PAGES = System.getProperty("os.name", "").startsWith("Linux");
 
   private enum State { OPEN, FINISHED, PUBLISHED, CLOSED }
 
@@ -68,8 +81,14 @@ public final class NpyStore implements RowStore {
   /** Starts disk writes of finished runs when the destination is durable; null otherwise. */
   private Writeback writeback;
   private final Object growLock = new Object();
-  /** Open sequential runs of written rows not yet unloaded: end row to first row. */
+  /** Open sequential runs of written rows not yet unloaded: end row to first row. Also guards the flush fields. */
   private final Map<Long, Long> runs = new HashMap<>();
+  /** Bytes whose writeback was started since the last flush began. */
+  private long unflushed;
+  /** The flush under way or done, not yet awaited; null for none. */
+  private java.util.concurrent.FutureTask<Void> flushing;
+  /** Flushes started while rows were written; for tests. */
+  private long flushesStarted;
   private volatile Extent[] extents = new Extent[0];
   private volatile long capacityRows;
   private MemorySegment header;
@@ -323,6 +342,57 @@ public final class NpyStore implements RowStore {
     unload(first, end);
     if (writeback != null) {
       writeback.start(headerBytes + first * rowBytes, (end - first) * rowBytes);
+      flushAfter((end - first) * rowBytes);
+    }
+  }
+
+  /**
+   * Counts {@code bytes} more whose writeback was started and, every {@value #FLUSH_STEP} bytes,
+   * has the device make what was written so far durable ({@code fdatasync}) on a thread of its
+   * own while the writers go on, one flush at a time: the finish's {@code fsync} then waits for the
+   * last step alone, not for a device cache holding the whole file.
+   */
+  private void flushAfter(long bytes) {
+    synchronized (runs) {
+      unflushed += bytes;
+      if (unflushed < FLUSH_STEP || (flushing != null && !flushing.isDone())) {
+        return;
+      }
+      unflushed = 0;
+      flushesStarted++;
+      flushing = new java.util.concurrent.FutureTask<>(() -> {
+        channel.force(false);
+        return null;
+      });
+      Thread.ofPlatform().name("tensorslab-flush").daemon().start(flushing);
+    }
+  }
+
+  /** Waits for a flush started by {@link #flushAfter}; its failure is the store's (the finish's fsync may not report it again). */
+  private void awaitFlush() throws IOException {
+    java.util.concurrent.FutureTask<Void> f;
+    synchronized (runs) {
+      f = flushing;
+      flushing = null;
+    }
+    if (f == null) {
+      return;
+    }
+    try {
+      f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException("writing rows to the disk failed: " + e.getCause().getMessage() + " (path=" + temporary
+          + ")", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting for the disk (path=" + temporary + ")");
+    }
+  }
+
+  /** Flushes to the device started while rows were written (0 when not durable); for tests. */
+  long flushesStarted() {
+    synchronized (runs) {
+      return flushesStarted;
     }
   }
 
@@ -372,7 +442,7 @@ public final class NpyStore implements RowStore {
     boolean success = false;
     try {
       HeapBytes.copyInto(encoded, header, 0);
-      if (destination.durable()) {
+      if (destination.durable() && !FSYNC_WRITES_MAPPED_PAGES) {
         header.force();
         for (Extent e : extents) {
           e.bytes.force();
@@ -380,6 +450,7 @@ public final class NpyStore implements RowStore {
       }
       SharedArenas.close(arena, "path=" + target);
       closeWriteback();
+      awaitFlush();
       channel.truncate(headerBytes + bytesFor(totalRows));
       if (destination.durable()) {
         channel.force(true);
@@ -426,6 +497,11 @@ public final class NpyStore implements RowStore {
     state = State.CLOSED;
     SharedArenas.close(arena, "path=" + target);
     closeWriteback();
+    try {
+      awaitFlush();
+    } catch (IOException ignored) {
+      // the store is being deleted: what did not reach the disk no longer matters
+    }
     try {
       channel.close();
     } catch (IOException ignored) {

@@ -77,6 +77,34 @@ class NpyStoreTest {
    * being written (sync_file_range on Linux); the bytes are the same as without, a scratch store
    * starts none, and on tmpfs (no disk behind it) the calls are harmless.
    */
+  /**
+   * A durable store flushes to the device every FLUSH_STEP bytes of started writeback while rows are
+   * still written (one flush at a time, on its own thread), a scratch store never; the bytes are
+   * the same.
+   */
+  @Test
+  void durableStoreFlushesWhileRowsAreWritten() throws IOException {
+    RowLayout wide = new RowLayout("w", NpyDtype.FLOAT32, new long[] {1024}); // 4 KiB rows
+    long total = NpyStore.FLUSH_STEP / wide.rowBytes() + NpyStore.UNLOAD_STEP / wide.rowBytes() + 100;
+    MemorySegment data = MemorySegment.ofArray(TestNpy.payload(NpyDtype.FLOAT32, total * 1024, 5));
+    for (boolean durable : new boolean[] {true, false}) {
+      Path out = dir.resolve(durable ? "flushed" : "scratch-flush");
+      Files.createDirectories(out);
+      try (NpyStore store = NpyStore.create(wide, new StoreDestination(out, false, durable),
+          StoreCapacity.exact(total))) {
+        writeRange(store, data, 0, total, 256); // 1 MiB windows
+        assertEquals(durable ? 1 : 0, store.flushesStarted(), "a flush after the first FLUSH_STEP bytes, durable="
+            + durable);
+        store.finish(total);
+        store.publish();
+      }
+      try (NpyArray a = NpyArray.open(out.resolve("w.npy"))) {
+        assertEquals(-1, a.segment().mismatch(data), "bytes differ, durable=" + durable);
+      }
+      Files.delete(out.resolve("w.npy"));
+    }
+  }
+
   @Test
   void durableStoreStartsWritebackOfFinishedRunsAndWritesTheSameBytes() throws IOException {
     RowLayout wide = new RowLayout("w", NpyDtype.FLOAT32, new long[] {1024}); // 4 KiB rows
