@@ -81,7 +81,9 @@ import java.util.stream.Stream;
  * <p>The way through:
  * <ol>
  *   <li><b>plan</b>: every file is indexed ({@link TfRecordIndex}: record offsets, the row count up
- *       to the limit) and cut into ranges of whole records, each with its first output row;
+ *       to the limit) and cut into ranges of whole records, each with its first output row; or,
+ *       where nothing but the ranges needs the index (fixed features into {@code .npy}, no limit),
+ *       none is made: the ranges are found while they are written ({@link Plan});
  *   <li><b>count</b> (only when a {@code *}, bytes, padded feature or a feature list needs it): every
  *       range is parsed once to sum its values per {@code *} feature and its steps and values per
  *       feature list and find the longest row and bytes value, so every store is made with its exact

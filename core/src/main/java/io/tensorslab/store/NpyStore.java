@@ -9,6 +9,7 @@ import io.tensorslab.slab.OutputFiles;
 import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.slab.Writeback;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -19,6 +20,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * The {@code .npy} {@link RowStore}: one file, {@code NAME.npy}, written through shared memory
@@ -86,7 +89,7 @@ public final class NpyStore implements RowStore {
   /** Bytes whose writeback was started since the last flush began. */
   private long unflushed;
   /** The flush under way or done, not yet awaited; null for none. */
-  private java.util.concurrent.FutureTask<Void> flushing;
+  private FutureTask<Void> flushing;
   /** Flushes started while rows were written; for tests. */
   private long flushesStarted;
   private volatile Extent[] extents = new Extent[0];
@@ -360,7 +363,7 @@ public final class NpyStore implements RowStore {
       }
       unflushed = 0;
       flushesStarted++;
-      flushing = new java.util.concurrent.FutureTask<>(() -> {
+      flushing = new FutureTask<>(() -> {
         channel.force(false);
         return null;
       });
@@ -370,7 +373,7 @@ public final class NpyStore implements RowStore {
 
   /** Waits for a flush started by {@link #flushAfter}; its failure is the store's (the finish's fsync may not report it again). */
   private void awaitFlush() throws IOException {
-    java.util.concurrent.FutureTask<Void> f;
+    FutureTask<Void> f;
     synchronized (runs) {
       f = flushing;
       flushing = null;
@@ -380,12 +383,12 @@ public final class NpyStore implements RowStore {
     }
     try {
       f.get();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new IOException("writing rows to the disk failed: " + e.getCause().getMessage() + " (path=" + temporary
           + ")", e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted waiting for the disk (path=" + temporary + ")");
+      throw new InterruptedIOException("interrupted waiting for the disk (path=" + temporary + ")");
     }
   }
 
