@@ -59,7 +59,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongFunction;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -314,7 +313,6 @@ final class TfRecordExport {
       progress.start(start, -1);
     }
     List<FeatureOutput> outputs = layouts(counts);
-    LongFunction<StoreCapacity> capacity = indexed ? StoreCapacity::exact : StoreCapacity::growable;
     Path dir = job.directory().toAbsolutePath().normalize();
     boolean created = OutputDirectory.prepare(dir);
     StoreDestination destination = new StoreDestination(dir, job.overwrite(), job.durable());
@@ -328,28 +326,28 @@ final class TfRecordExport {
       StoreFormat format = job.format();
       Exporter.checkDestinations(dir, format, job.overwrite(), fileNames(dir, format), createdParents);
       for (FeatureOutput out : outputs) {
-        out.main = create(out.mainLayout, destination, capacity.apply(out.mainRows));
+        out.main = create(out.mainLayout, destination, capacity(indexed, out.mainLayout, out.mainRows));
         stores.add(out.main);
         components.add(out.spec.name());
         if (out.secondLayout != null) {
-          out.second = create(out.secondLayout, destination, capacity.apply(out.secondRows));
+          out.second = create(out.secondLayout, destination, capacity(indexed, out.secondLayout, out.secondRows));
           stores.add(out.second);
           // As the TensorFlow engine names them: NAME.lengths is a component of its own (its padding
           // graph's output), NAME.row_splits belongs to NAME; the Zarr root attributes then match too.
           components.add(padded(out.spec) ? out.secondLayout.name() : out.spec.name());
         }
         if (out.stepSplitsLayout != null) {
-          out.stepSplits = create(out.stepSplitsLayout, destination, capacity.apply(out.stepSplitsRows));
+          out.stepSplits = create(out.stepSplitsLayout, destination, capacity(indexed, out.stepSplitsLayout, out.stepSplitsRows));
           stores.add(out.stepSplits);
           components.add(out.spec.name());
         }
         if (out.shapesLayout != null) {
-          out.shapes = create(out.shapesLayout, destination, capacity.apply(rows));
+          out.shapes = create(out.shapesLayout, destination, capacity(indexed, out.shapesLayout, rows));
           stores.add(out.shapes);
           components.add(out.shapesLayout.name()); // as TensorFlow's image batches name it: a component of its own
         }
         if (out.byteLengthsLayout != null) {
-          out.byteLengths = create(out.byteLengthsLayout, destination, capacity.apply(out.byteLengthsRows));
+          out.byteLengths = create(out.byteLengthsLayout, destination, capacity(indexed, out.byteLengthsLayout, out.byteLengthsRows));
           stores.add(out.byteLengths);
           components.add(out.spec.name());
         }
@@ -492,6 +490,20 @@ final class TfRecordExport {
       }
     }
     throw new IllegalStateException("store of no feature: " + s.target());
+  }
+
+  /**
+   * A store's capacity: exact on the indexed plan. On a plan without an index, growable from the
+   * estimate of the rows, but reserving no more bytes than the plain inputs hold: the estimate
+   * takes the first record's length for every record's, and a short first record would otherwise
+   * reserve many times the output; growth doubles from there.
+   */
+  private StoreCapacity capacity(boolean indexed, RowLayout layout, long storeRows) {
+    if (indexed) {
+      return StoreCapacity.exact(storeRows);
+    }
+    long rowBytes = layout.rowBytes();
+    return StoreCapacity.growable(rowBytes == 0 ? storeRows : Math.min(storeRows, inputBytes / rowBytes));
   }
 
   /** A store in the job's format; a failure (full disk, a file in the way) names the feature. */
@@ -976,33 +988,41 @@ final class TfRecordExport {
 
   /** Bytes the walk-ahead plan's first writer reserves at a time, and its counter counts at a time: at most. */
   private static final long WALK_AHEAD_MAX_STEP = 8L << 20;
+  /** Bytes of the plain inputs, taken with the estimate of their records; 0 for compressed ones. */
+  private long inputBytes;
 
   /**
-   * The records of the plain files if each were as long as its file's first (none for a compressed
-   * one): the first capacity of the stores of a plan without an index, which grow past it.
+   * The records of the plain files if each were as long as the first record (none for compressed
+   * ones): the first capacity of the stores of a plan without an index, which grow past it. One
+   * file is opened, for that record's length; the others' sizes are enough.
    */
   private long estimatedRecords() throws IOException {
-    long records = 0;
-    if (job.compression() == TfRecordCompression.NONE) {
-      for (Path file : job.files()) {
-        records += estimatedRecords(file);
+    inputBytes = 0;
+    if (job.compression() != TfRecordCompression.NONE) {
+      return 0;
+    }
+    long firstLength = -1;
+    for (Path file : job.files()) {
+      long size = Files.size(file);
+      inputBytes += size;
+      if (firstLength < 0 && size >= 8) {
+        firstLength = firstRecordLength(file, size);
       }
     }
-    return records;
+    return firstLength < 0 ? 0 : inputBytes / (16 + firstLength);
   }
 
-  private static long estimatedRecords(Path file) throws IOException {
+  /**
+   * The length field of the file's first header, within {@code [0, size]} (a damaged one: the
+   * reader will say so); -1 when the file shrank below a header since its size was taken.
+   */
+  private static long firstRecordLength(Path file, long size) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long size = ch.size();
       ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       while (header.hasRemaining() && ch.read(header, header.position()) > 0) {
-        // the first header's length field; a file too short for it has no record
+        // read until the 8 bytes are there or the file ends
       }
-      if (header.hasRemaining()) {
-        return 0;
-      }
-      long length = Math.clamp(header.getLong(0), 0, size); // a damaged length: the reader will say so
-      return size / (16 + length);
+      return header.hasRemaining() ? -1 : Math.clamp(header.getLong(0), 0, size);
     }
   }
 
