@@ -18,6 +18,9 @@ import java.nio.ByteOrder;
  * instead of zeroed at a fault and overwritten, which in a fresh process on this project's
  * 2-core VM made 1 GB of fresh output 2-3 x faster (JMH {@code NativeConvert.freshPagesWrite}
  * against {@code freshPagesCopy}, first pass of each fork). Rows are staged strictly in order.
+ * A full staged window the store cannot take at once (another range writer is copying into it,
+ * {@link RowStore#tryWrite}) is held in a second buffer while the next window is staged, and
+ * written before that one: the range writer goes on parsing instead of waiting for the store.
  * Otherwise (Zarr: its chunks are memory already) the store's own window.
  */
 final class StoreCursor {
@@ -35,6 +38,10 @@ final class StoreCursor {
   /** Non-null when rows are staged; the staging buffer is allocated from it. */
   final Arena staging;
   MemorySegment buffer;
+  /** The other staging buffer: holds {@link #held}'s rows while there is one. */
+  MemorySegment spare;
+  /** A full staged window not yet written, because the store was busy when it was released; or null. */
+  RowWindow held;
   /** One past the last row written from a staged window. */
   long stagedTo = Long.MIN_VALUE;
   RowWindow window;
@@ -127,6 +134,11 @@ final class StoreCursor {
       window = new RowWindow(window.first(), rows, window.bytes().asSlice(0, rows * store.rowBytes()));
     }
     release();
+    if (held != null) {
+      RowWindow h = held;
+      held = null;
+      store.write(h.first(), h.bytes(), 0, h.rows());
+    }
   }
 
   void release() throws IOException {
@@ -137,10 +149,28 @@ final class StoreCursor {
       endItem = 0;
       if (staging != null) {
         stagedTo = w.end();
-        store.write(w.first(), w.bytes(), 0, w.rows());
+        writeStaged(w);
       } else {
         store.written(w);
       }
+    }
+  }
+
+  /**
+   * Writes a full staged window, or holds it in its buffer when the store is busy and no window is
+   * held yet; a window already held is written first, waiting for the store if need be.
+   */
+  private void writeStaged(RowWindow w) throws IOException {
+    if (held != null) {
+      RowWindow h = held;
+      held = null;
+      store.write(h.first(), h.bytes(), 0, h.rows());
+    }
+    if (!store.tryWrite(w.first(), w.bytes(), 0, w.rows())) {
+      held = w;
+      MemorySegment b = buffer; // the held rows' buffer; the next window is staged in the other
+      buffer = spare;
+      spare = b;
     }
   }
 }

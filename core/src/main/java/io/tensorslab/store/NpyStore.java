@@ -17,11 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The {@code .npy} {@link RowStore}: one file, {@code NAME.npy}, written through shared memory
@@ -35,8 +36,9 @@ import java.util.concurrent.FutureTask;
  * one shared {@link Arena} that the store owns and closes at {@link #finish}, {@link #abort} or
  * {@link #close}.
  *
- * <p>{@link #write} copies packed rows with {@code pwrite}, without mapping them; {@link #window}
- * lends them through the mapping for writers that fill rows in place.
+ * <p>{@link #write} copies packed rows with {@code pwrite}, without mapping them, one writer at a
+ * time ({@link #tryWrite} returns at once when another is writing); {@link #window} lends them
+ * through the mapping for writers that fill rows in place.
  *
  * <p>{@link #written} (and {@link #write}) releases written pages from the process's resident set in steps of
  * {@value #UNLOAD_STEP} bytes per sequential run of rows (they stay in the page cache): otherwise RSS
@@ -84,8 +86,20 @@ public final class NpyStore implements RowStore {
   /** Starts disk writes of finished runs when the destination is durable; null otherwise. */
   private Writeback writeback;
   private final Object growLock = new Object();
-  /** Open sequential runs of written rows not yet unloaded: end row to first row. Also guards the flush fields. */
-  private final Map<Long, Long> runs = new HashMap<>();
+  /**
+   * Held while rows are copied with {@code pwrite}. Linux's buffered write holds the file's inode
+   * lock for the whole copy, so writers of one file copy one at a time anyway; a waiter for that
+   * lock spins on its core while the holder copies (a third of a 1 GB convert's kernel samples on
+   * this project's 2-core VM when fresh page-cache pages were slow to fill). Taken here first, a
+   * writer that finds it held can go on parsing ({@link #tryWrite}), and one that must wait parks.
+   */
+  private final ReentrantLock copying = new ReentrantLock();
+  /**
+   * Open runs of written rows not yet unloaded: first row to end row. Rows of one writer may be
+   * written out of order (a staged window kept back while the store was busy), so a run joins the
+   * runs on both sides. Also guards the flush fields.
+   */
+  private final TreeMap<Long, Long> runs = new TreeMap<>();
   /** Bytes whose writeback was started since the last flush began. */
   private long unflushed;
   /** The flush under way or done, not yet awaited; null for none. */
@@ -293,34 +307,57 @@ public final class NpyStore implements RowStore {
    */
   @Override
   public void write(long first, MemorySegment source, long offset, long rows) throws IOException {
+    copy(first, source, offset, rows, true);
+  }
+
+  /**
+   * As {@link #write}, but writes nothing and returns false when another thread is copying rows
+   * into this store right now: the caller may go on with other work and write these rows later.
+   */
+  @Override
+  public boolean tryWrite(long first, MemorySegment source, long offset, long rows) throws IOException {
+    return copy(first, source, offset, rows, false);
+  }
+
+  private boolean copy(long first, MemorySegment source, long offset, long rows, boolean wait) throws IOException {
     checkOpen();
     if (first < 0 || rows < 0) {
       throw new IllegalArgumentException("rows [" + first + ", " + first + " + " + rows + ") are not rows (path="
           + target + ")");
     }
     if (rows == 0 || rowBytes == 0) {
-      return;
+      return true;
     }
     long end = Math.addExact(first, rows);
     checkCapacity(first, end);
     if (end > capacityRows) {
       grow(end); // the file's size and its reserved blocks, as for a window
     }
-    long length = bytesFor(rows);
-    long position = headerBytes + bytesFor(first);
-    for (long done = 0; done < length; ) {
-      int n = (int) Math.min(length - done, 1L << 30); // a ByteBuffer holds at most 2 GiB
-      java.nio.ByteBuffer bytes = source.asSlice(offset + done, n).asByteBuffer();
-      while (bytes.hasRemaining()) {
-        try {
-          channel.write(bytes, position + done + bytes.position());
-        } catch (IOException e) {
-          throw new IOException("writing rows failed: " + e.getMessage() + " (path=" + temporary + ")", e);
+    if (wait) {
+      copying.lock();
+    } else if (!copying.tryLock()) {
+      return false;
+    }
+    try {
+      long length = bytesFor(rows);
+      long position = headerBytes + bytesFor(first);
+      for (long done = 0; done < length; ) {
+        int n = (int) Math.min(length - done, 1L << 30); // a ByteBuffer holds at most 2 GiB
+        java.nio.ByteBuffer bytes = source.asSlice(offset + done, n).asByteBuffer();
+        while (bytes.hasRemaining()) {
+          try {
+            channel.write(bytes, position + done + bytes.position());
+          } catch (IOException e) {
+            throw new IOException("writing rows failed: " + e.getMessage() + " (path=" + temporary + ")", e);
+          }
         }
+        done += n;
       }
-      done += n;
+    } finally {
+      copying.unlock();
     }
     rowsWritten(first, end);
+    return true;
   }
 
   /** True: {@link #write} fills fresh pages without the zero-fill a first touch of the mapping costs. */
@@ -335,10 +372,15 @@ public final class NpyStore implements RowStore {
       return;
     }
     synchronized (runs) {
-      Long start = runs.remove(first);
-      first = start == null ? first : start;
+      Map.Entry<Long, Long> before = runs.lowerEntry(first);
+      if (before != null && before.getValue() == first) {
+        runs.remove(before.getKey());
+        first = before.getKey();
+      }
+      Long after = runs.remove(end);
+      end = after == null ? end : after;
       if ((end - first) * rowBytes < UNLOAD_STEP) {
-        runs.put(end, first);
+        runs.put(first, end);
         return;
       }
     }
@@ -390,6 +432,11 @@ public final class NpyStore implements RowStore {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted waiting for the disk (path=" + temporary + ")");
     }
+  }
+
+  /** The lock a copy holds; for tests, to make the store busy. */
+  ReentrantLock copyingLock() {
+    return copying;
   }
 
   /** Flushes to the device started while rows were written (0 when not durable); for tests. */

@@ -104,6 +104,19 @@ public interface RowStore extends AutoCloseable {
   }
 
   /**
+   * As {@link #write}, or, when this store copies one writer's rows at a time and another
+   * writer's are being copied right now, nothing: then false, and the caller keeps its rows to
+   * write later and may go on with other work. By default the same as {@link #write}, returning true.
+   *
+   * @throws IllegalArgumentException as {@link #write}
+   * @throws IOException as {@link #write}
+   */
+  default boolean tryWrite(long first, MemorySegment source, long offset, long rows) throws IOException {
+    write(first, source, offset, rows);
+    return true;
+  }
+
+  /**
    * Whether {@link #write} of packed rows costs less than filling the same rows through
    * {@link #window}: a writer that can stage rows in memory of its own then should. False by
    * default; the {@code .npy} store writes without mapping the pages.

@@ -12,11 +12,15 @@ import io.tensorslab.npy.TestNpy;
 import io.tensorslab.slab.TemporaryFiles;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -73,11 +77,6 @@ class NpyStoreTest {
   }
 
   /**
-   * A durable store starts the disk writes of each finished 32 MiB run while later rows are still
-   * being written (sync_file_range on Linux); the bytes are the same as without, a scratch store
-   * starts none, and on tmpfs (no disk behind it) the calls are harmless.
-   */
-  /**
    * A durable store flushes to the device every FLUSH_STEP bytes of started writeback while rows are
    * still written (one flush at a time, on its own thread), a scratch store never; the bytes are
    * the same.
@@ -105,6 +104,11 @@ class NpyStoreTest {
     }
   }
 
+  /**
+   * A durable store starts the disk writes of each finished 32 MiB run while later rows are still
+   * being written (sync_file_range on Linux); the bytes are the same as without, a scratch store
+   * starts none, and on tmpfs (no disk behind it) the calls are harmless.
+   */
   @Test
   void durableStoreStartsWritebackOfFinishedRunsAndWritesTheSameBytes() throws IOException {
     RowLayout wide = new RowLayout("w", NpyDtype.FLOAT32, new long[] {1024}); // 4 KiB rows
@@ -141,6 +145,86 @@ class NpyStoreTest {
         Files.delete(out.resolve("w.npy"));
         Files.delete(out);
       }
+    }
+  }
+
+  /**
+   * While another thread copies rows into the store, tryWrite writes nothing and says so; once it
+   * is done, tryWrite writes. (A range writer then holds its staged rows and goes on parsing.)
+   */
+  @Test
+  void tryWriteWritesNothingWhileAnotherThreadCopies() throws Exception {
+    long total = 64;
+    MemorySegment data = rows(total, 4);
+    try (NpyStore store = NpyStore.create(LAYOUT, destination(), StoreCapacity.exact(total))) {
+      CountDownLatch held = new CountDownLatch(1);
+      CountDownLatch done = new CountDownLatch(1);
+      Thread other = Thread.ofPlatform().start(() -> {
+        store.copyingLock().lock();
+        try {
+          held.countDown();
+          done.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          store.copyingLock().unlock();
+        }
+      });
+      held.await();
+      assertFalse(store.tryWrite(0, data, 0, total), "busy: nothing written");
+      try (FileChannel file = FileChannel.open(store.temporaryPath(), StandardOpenOption.READ)) {
+        ByteBuffer read = ByteBuffer.allocate((int) (total * store.rowBytes()));
+        file.read(read, Files.size(store.temporaryPath()) - read.capacity()); // the rows end the file
+        assertFalse(anyNonZero(read.array()), "the refused rows reached the file");
+      }
+      done.countDown();
+      other.join();
+      assertTrue(store.tryWrite(0, data, 0, total));
+      store.finish(total);
+      store.publish();
+    }
+    try (NpyArray a = NpyArray.open(dir.resolve("x.npy"))) {
+      assertEquals(-1, a.segment().mismatch(data));
+    }
+  }
+
+  private static boolean anyNonZero(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Staged windows may reach the store out of order (one held while the store was busy): a run of
+   * written rows then joins the run after it as well as the one before, so every finished 32 MiB
+   * run still has its writeback started while rows are written.
+   */
+  @Test
+  void rowsWrittenOutOfOrderStillMakeWholeRuns() throws IOException {
+    RowLayout wide = new RowLayout("w", NpyDtype.FLOAT32, new long[] {1024}); // 4 KiB rows
+    long batch = 256; // 1 MiB
+    long total = (NpyStore.UNLOAD_STEP / wide.rowBytes()) * 2 + 100;
+    MemorySegment data = MemorySegment.ofArray(TestNpy.payload(NpyDtype.FLOAT32, total * 1024, 11));
+    Path out = dir.resolve("swapped");
+    Files.createDirectories(out);
+    try (NpyStore store = NpyStore.create(wide, new StoreDestination(out, false, true), StoreCapacity.exact(total))) {
+      // Each pair of 1 MiB batches written second one first.
+      for (long r = 0; r < total; r += 2 * batch) {
+        long next = Math.min(r + batch, total);
+        writeRange(store, data, next, Math.min(next + batch, total), batch);
+        writeRange(store, data, r, next, batch);
+      }
+      if (store.writebackActive()) {
+        assertEquals(2, store.writebackStarted(), "one writeback per finished 32 MiB run");
+      }
+      store.finish(total);
+      store.publish();
+    }
+    try (NpyArray a = NpyArray.open(out.resolve("w.npy"))) {
+      assertEquals(-1, a.segment().mismatch(data));
     }
   }
 
