@@ -21,7 +21,7 @@ project's VMs do), a page freed and left a few seconds is given back to the host
 write to it waits for the host to supply it again: filling 1 GB of new page-cache pages with dd took
 0.2-0.4 s right after a delete and 1.7-2.9 s after 4-10 s idle, the same command. With --pages warm
 (the default) each run is preceded by writing and deleting 1.25 x the arrays' bytes of scratch
-(before the sync), so every contender starts with pages the guest just used; --pages as-found
+(after the sync, never written to the disk), so every contender starts with pages the guest just used; --pages as-found
 leaves whatever the rotation left, as earlier runs of this script did.
 
 Per run: wall seconds of the whole process, peak RSS (wait4's ru_maxrss), and for tensorslab the
@@ -92,9 +92,13 @@ del img, label
 """
 
 
-def run_measured(cmd, env=None):
-    """Like run, with peak RSS from wait4 (Popen.communicate would reap the child first)."""
+def run_measured(cmd, env=None, warm=None):
+    """Like run, with peak RSS from wait4 (Popen.communicate would reap the child first); warm, if
+    given, is called after the sync, just before the start (a sync may take long enough for the
+    pages it freed to be reported)."""
     subprocess.run(["sync"], check=True)
+    if warm:
+        warm()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out = p.stdout.read()
@@ -163,9 +167,8 @@ def main():
             out = f"{args.dir}/out-{n}"
             shutil.rmtree(out, ignore_errors=True)
             os.makedirs(out)
-            if args.pages == "warm":
-                warm_pages(args.dir, array_bytes * 5 // 4)
-            wall, rss, _ = run_measured(contenders[n](out), env)
+            warm = (lambda: warm_pages(args.dir, array_bytes * 5 // 4)) if args.pages == "warm" else None
+            wall, rss, _ = run_measured(contenders[n](out), env, warm)
             inside = None
             manifest = f"{out}/manifest.json"
             if os.path.exists(manifest):
