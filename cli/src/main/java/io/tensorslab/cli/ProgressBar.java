@@ -11,7 +11,8 @@ import java.util.Locale;
 
 /**
  * A one-line progress bar redrawn with {@code \r} on stderr: rows, percent, bar and ETA when the
- * total is known, MB/s always. Drawn here rather than by a library: it is one line of text, and
+ * total is known, or when the share of the input read tells how far the export is (a conversion
+ * without an index), MB/s always. Drawn here rather than by a library: it is one line of text, and
  * the small Java progress-bar libraries would bring JLine and a drawing thread for it.
  *
  * <p>Used only when {@link #stderrIsTerminal()}; redraws at most every 100 ms. Lives on the
@@ -23,7 +24,9 @@ final class ProgressBar implements ExportListener {
 
   private final PrintWriter err;
   private final long totalRows;
-  private long lastDraw = Long.MIN_VALUE;
+  /** When the line was last drawn; meaningless before the first draw ({@code now - Long.MIN_VALUE} overflows). */
+  private long lastDraw;
+  private boolean drawn;
   private int lastLength;
   private ExportProgress last;
 
@@ -55,7 +58,8 @@ final class ProgressBar implements ExportListener {
   public void onBatch(ExportProgress progress) {
     last = progress;
     long now = System.nanoTime();
-    if (now - lastDraw >= REDRAW_NANOS) {
+    if (!drawn || now - lastDraw >= REDRAW_NANOS) {
+      drawn = true;
       lastDraw = now;
       draw(progress);
     }
@@ -76,16 +80,15 @@ final class ProgressBar implements ExportListener {
     double mbPerSecond = seconds > 0 ? p.bytes() / 1e6 / seconds : 0;
     StringBuilder line = new StringBuilder(96);
     if (total > 0) {
-      double fraction = Math.min(1.0, (double) p.rows() / total);
-      int filled = (int) Math.round(fraction * BAR_WIDTH);
-      line.append(String.format(Locale.ROOT, "%5.1f%% [", fraction * 100))
-          .append("#".repeat(filled)).append(" ".repeat(BAR_WIDTH - filled)).append("] ")
-          .append(String.format(Locale.ROOT, "%,d/%,d rows", p.rows(), total))
+      bar(line, Math.min(1.0, (double) p.rows() / total));
+      line.append(String.format(Locale.ROOT, "%,d/%,d rows", p.rows(), total))
           .append(String.format(Locale.ROOT, "  %.1f MB/s", mbPerSecond));
-      if (p.rows() > 0 && p.rows() < total) {
-        long eta = Math.round(seconds * (total - p.rows()) / p.rows());
-        line.append(String.format(Locale.ROOT, "  ETA %d:%02d", eta / 60, eta % 60));
-      }
+      eta(line, (double) p.rows() / total, seconds);
+    } else if (p.inputFraction() >= 0 && total < 0) {
+      // Rows not known until the end (a conversion without an index): the input read tells how far.
+      bar(line, p.inputFraction());
+      line.append(String.format(Locale.ROOT, "%,d rows  %.1f MB/s", p.rows(), mbPerSecond));
+      eta(line, p.inputFraction(), seconds);
     } else {
       line.append(String.format(Locale.ROOT, "%,d rows  %.1f MB/s  %.1f s", p.rows(), mbPerSecond, seconds));
     }
@@ -96,5 +99,19 @@ final class ProgressBar implements ExportListener {
     lastLength = length;
     err.print("\r" + line);
     err.flush();
+  }
+
+  private static void bar(StringBuilder line, double fraction) {
+    int filled = (int) Math.round(fraction * BAR_WIDTH);
+    line.append(String.format(Locale.ROOT, "%5.1f%% [", fraction * 100))
+        .append("#".repeat(filled)).append(" ".repeat(BAR_WIDTH - filled)).append("] ");
+  }
+
+  /** The time left at the rate so far, while {@code fraction} is strictly between 0 and 1. */
+  private static void eta(StringBuilder line, double fraction, double seconds) {
+    if (fraction > 0 && fraction < 1) {
+      long eta = Math.round(seconds * (1 - fraction) / fraction);
+      line.append(String.format(Locale.ROOT, "  ETA %d:%02d", eta / 60, eta % 60));
+    }
   }
 }

@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Writes the rows of one task of a TFRecord conversion ({@link TfRecordExport}) into its features'
@@ -46,6 +47,9 @@ final class FeatureRowWriter {
   private final long[] stepEnd;
   private long pendingRows;
   private long pendingBytes;
+  /** The input's offset past the last record read, and where it was at the last report; null when not counted. */
+  private LongSupplier inputPosition;
+  private long reportedPosition;
   /** One past the last row written: where an open range's stores end ({@link #close}). */
   private long rowsEnd;
 
@@ -324,9 +328,24 @@ final class FeatureRowWriter {
 
   /** Passes the rows written since the last report to the progress; fails once the conversion is cancelled. */
   void report() throws IOException {
-    progress.add(pendingRows, pendingBytes);
+    long input = 0;
+    if (inputPosition != null) {
+      long at = inputPosition.getAsLong();
+      input = at - reportedPosition;
+      reportedPosition = at;
+    }
+    progress.add(pendingRows, pendingBytes, input);
     pendingRows = 0;
     pendingBytes = 0;
+  }
+
+  /**
+   * From now on each report also tells the input bytes parsed since the last one: {@code position}
+   * gives the input's offset just past the last record read (the reader's).
+   */
+  void countInput(LongSupplier position) {
+    inputPosition = position;
+    reportedPosition = position.getAsLong();
   }
 
   /** Hands back every window (of an open range: the rows written only) and frees the staging buffers. */

@@ -306,11 +306,12 @@ final class TfRecordExport {
     boolean indexed = plan == Plan.INDEXED;
     if (indexed) {
       plan(job.threads() * RANGES_PER_THREAD);
-      progress.start(start, rows);
+      progress.start(start, rows, -1);
       counts = needsCounts() ? countAll() : null;
     } else {
       rows = estimatedRecords(); // the stores' first capacity: they grow as needed
-      progress.start(start, -1);
+      // No total ahead: the bytes parsed of the plain inputs tell how far the conversion is.
+      progress.start(start, -1, job.compression() == TfRecordCompression.NONE ? inputBytes : -1);
     }
     List<FeatureOutput> outputs = layouts(counts);
     Path dir = job.directory().toAbsolutePath().normalize();
@@ -593,7 +594,7 @@ final class TfRecordExport {
    */
   TfRecordConversion.ShardOutcome runShard(Shard shard, boolean finish) throws IOException {
     long start = System.nanoTime();
-    progress.start(start, 0);
+    progress.start(start, 0, -1);
     planShards(shard.count());
     Path store = job.directory().toAbsolutePath().normalize();
     Files.createDirectories(store);
@@ -1176,6 +1177,7 @@ final class TfRecordExport {
   private int writeRange(List<FeatureOutput> outputs, Task task, TfRecordReader reader, RecordParse p,
       Predicate<FeatureRowWriter> stop) throws IOException {
     FeatureRowWriter w = new FeatureRowWriter(outputs, task, rawBytes, job.varLen(), progress);
+    w.countInput(reader::nextOffset);
     try {
       int records = readRange(task.range(), reader, p, w::write, stop == null ? null : () -> stop.test(w));
       w.report();

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,18 +91,25 @@ class WalkAheadConversionTest {
   /**
    * The first writer's progress listener holds it for a while after its first 4096 rows, so the
    * second thread counts past it meanwhile and always splits: two ranges (the manifest's batches).
-   * The listener is told of no total until the last report, which gives it, and of every row.
+   * The listener is told of no total until the last report, which gives it, and of every row;
+   * meanwhile the share of the input parsed grows, to 1 at the end. The indexed conversion tells
+   * its total from the start and no input share.
    */
   @Test
   void aSplitFileIsTheIndexedConversionsBytes() throws Exception {
     Path in = input(20_000);
-    try (ExportResult indexed = convert(in, dir.resolve("indexed"), 3, null)) {
+    List<ExportProgress> indexedReports = new CopyOnWriteArrayList<>();
+    try (ExportResult indexed = convert(in, dir.resolve("indexed"), 3, indexedReports::add)) {
       assertEquals(3, indexed.batches());
     }
+    assertTrue(indexedReports.stream().allMatch(p -> p.expectedRows() == 20_000 && p.inputFraction() == -1),
+        "the indexed plan knows its rows ahead: " + indexedReports.getFirst());
     AtomicLong lastRows = new AtomicLong();
     AtomicLong totals = new AtomicLong(Long.MIN_VALUE);
     AtomicLong lastTotal = new AtomicLong();
+    List<ExportProgress> reports = new CopyOnWriteArrayList<>();
     ExportListener slowFirst = holdingTheFirstWriter(p -> {
+      reports.add(p);
       lastRows.set(p.rows());
       lastTotal.set(p.expectedRows());
       if (p.rows() < 20_000) {
@@ -115,6 +123,19 @@ class WalkAheadConversionTest {
     assertEquals(20_000, lastRows.get());
     assertEquals(-1, totals.get(), "no total before the end");
     assertEquals(20_000, lastTotal.get(), "the last report's total");
+    long size = Files.size(in);
+    assertTrue(reports.stream().allMatch(p -> p.inputBytes() == size), "every report gives the input's size");
+    for (int i = 1; i < reports.size(); i++) {
+      assertTrue(reports.get(i).inputBytesRead() >= reports.get(i - 1).inputBytesRead(), "the input read never goes back");
+    }
+    List<ExportProgress> before = reports.subList(0, reports.size() - 1);
+    assertTrue(before.stream().anyMatch(p -> p.inputFraction() > 0 && p.inputFraction() < 1),
+        "a share of the input between 0 and 1 before the end");
+    // Each report counts the records read, so bytes and rows go together, within the spread of the
+    // records' lengths (their int64 takes 1 to 9 bytes of about 140).
+    assertTrue(before.stream().allMatch(p -> Math.abs(p.inputFraction() - p.rows() / 20_000.0) < 0.06),
+        "the share read is about the share of rows written: " + before);
+    assertEquals(1.0, reports.getLast().inputFraction(), "all of the input by the last report");
     assertSameArrays(dir.resolve("indexed"), dir.resolve("split"));
     assertTrue(Files.readString(dir.resolve("split").resolve("manifest.json")).contains("\"batches\": 2,"));
   }
@@ -190,8 +211,16 @@ class WalkAheadConversionTest {
     try (ExportResult indexed = convert(plain, dir.resolve("indexed"), 3, null)) {
       assertEquals(19_001, indexed.rows());
     }
-    try (ExportResult split = convert(plain, dir.resolve("split"), 2, holdingTheFirstWriter(p -> { }))) {
+    List<ExportProgress> reports = new CopyOnWriteArrayList<>();
+    try (ExportResult split = convert(plain, dir.resolve("split"), 2, holdingTheFirstWriter(reports::add))) {
       assertEquals(19_001, split.rows());
+      long size = 0;
+      for (Path p : plain) {
+        size += Files.size(p);
+      }
+      long all = size;
+      assertTrue(reports.stream().allMatch(p -> p.inputBytes() == all), "the input is every file's bytes");
+      assertEquals(all, reports.getLast().inputBytesRead());
       // Files 0, 2, 3 and 4 hold records; the split cuts one of them in two.
       assertEquals(5, split.batches(), "one range per file with records, one file split in two");
     }
