@@ -31,6 +31,7 @@ import io.tensorslab.tfrecord.TfRecordIndex;
 import io.tensorslab.tfrecord.TfRecordPrescan;
 import io.tensorslab.tfrecord.TfRecordReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -61,6 +62,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 /**
  * The conversion engine for TFRecord files of {@code tf.train.Example}s and
@@ -989,28 +991,85 @@ final class TfRecordExport {
 
   /** Bytes the walk-ahead plan's first writer reserves at a time, and its counter counts at a time: at most. */
   private static final long WALK_AHEAD_MAX_STEP = 8L << 20;
-  /** Bytes of the plain inputs, taken with the estimate of their records; 0 for compressed ones. */
+  /**
+   * Bytes of the inputs' record streams, taken with the estimate of their records: the plain
+   * files' sizes; for GZIP files a guess from the first file's trailer; 0 for ZLIB files.
+   */
   private long inputBytes;
 
   /**
-   * The records of the plain files if each were as long as the first record (none for compressed
-   * ones): the first capacity of the stores of a plan without an index, which grow past it. One
-   * file is opened, for that record's length; the others' sizes are enough.
+   * The records of the inputs if each were as long as the first record: the first capacity of
+   * the stores of a plan without an index, which grow past it. One file is opened, for that
+   * record's length (and, GZIP, for its trailer); the others' sizes are enough. A ZLIB stream does
+   * not tell its length: none.
    */
   private long estimatedRecords() throws IOException {
     inputBytes = 0;
-    if (job.compression() != TfRecordCompression.NONE) {
+    boolean gzip = job.compression() == TfRecordCompression.GZIP;
+    if (job.compression() != TfRecordCompression.NONE && !gzip) {
       return 0;
     }
-    long firstLength = -1;
+    long total = 0;
+    Path first = null;
+    long firstSize = 0;
     for (Path file : job.files()) {
       long size = Files.size(file);
-      inputBytes += size;
-      if (firstLength < 0 && size >= 8) {
-        firstLength = firstRecordLength(file, size);
+      total += size;
+      if (first == null && size >= (gzip ? GZIP_SMALLEST : 8)) {
+        first = file;
+        firstSize = size;
       }
     }
+    if (first == null) {
+      return 0;
+    }
+    long firstLength;
+    if (gzip) {
+      long stream = gzipStreamBytes(first, firstSize);
+      if (stream <= 0) {
+        return 0;
+      }
+      // Every file as compressible as the first; never past what deflate can expand to.
+      double ratio = Math.min((double) stream / firstSize, GZIP_MAX_RATIO);
+      inputBytes = (long) (total * ratio);
+      firstLength = Math.min(firstGzipRecordLength(first), stream);
+    } else {
+      inputBytes = total;
+      firstLength = firstRecordLength(first, firstSize);
+    }
     return firstLength < 0 ? 0 : inputBytes / (16 + firstLength);
+  }
+
+  /** Bytes of the smallest GZIP member: a 10-byte header, an empty deflate block, an 8-byte trailer. */
+  private static final long GZIP_SMALLEST = 20;
+  /** Deflate's largest expansion, about 1032 to 1: a trailer claiming more is not believed. */
+  private static final double GZIP_MAX_RATIO = 1032;
+
+  /**
+   * The uncompressed length a GZIP file's trailer gives (ISIZE: of its last member, modulo
+   * 2^32, so at most the stream's length); -1 when it cannot be read.
+   */
+  private static long gzipStreamBytes(Path file, long size) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+      while (trailer.hasRemaining() && ch.read(trailer, size - 4 + trailer.position()) > 0) {
+        // read until the 4 bytes are there or the file ends
+      }
+      return trailer.hasRemaining() ? -1 : Integer.toUnsignedLong(trailer.getInt(0));
+    }
+  }
+
+  /**
+   * The length field of a GZIP file's first header, from the start of its stream; -1 when it
+   * cannot be read (not GZIP, cut short: the reader will say so).
+   */
+  private static long firstGzipRecordLength(Path file) {
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 512)) {
+      byte[] header = in.readNBytes(8);
+      return header.length < 8 ? -1 : ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   /**

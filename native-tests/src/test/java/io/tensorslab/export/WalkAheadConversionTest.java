@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tensorslab.slab.TemporaryFiles;
 import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.testutil.TfRecordWriter.Compression;
 import io.tensorslab.tfrecord.FeatureSpec;
@@ -169,11 +170,29 @@ class WalkAheadConversionTest {
     assertSameArrays(dir.resolve("indexed"), dir.resolve("in-order"));
 
     Path gzip = input(12_001, 0, Compression.GZIP);
-    try (ExportResult one = convert(gzip, dir.resolve("gzip"), 2, null)) {
+    Path out = dir.resolve("gzip");
+    AtomicLong reservedAtFirstReport = new AtomicLong(-1);
+    ExportListener watch = p -> reservedAtFirstReport.compareAndSet(-1, temporarySize(out, "x.npy"));
+    try (ExportResult one = convert(List.of(gzip), out, 2, watch)) {
       assertEquals(12_001, one.rows());
       assertEquals(1, one.batches());
     }
-    assertSameArrays(dir.resolve("indexed"), dir.resolve("gzip"));
+    assertSameArrays(dir.resolve("indexed"), out);
+    // The trailer's stream length over the first record's (the shortest here): x.npy is made for
+    // every row from the start, not grown from none by doubling.
+    assertTrue(reservedAtFirstReport.get() >= 12_001L * 24 * 4,
+        "x.npy's temporary file at the first report: " + reservedAtFirstReport.get() + " bytes");
+  }
+
+  /** Bytes of the temporary file being written for {@code name} in {@code out}. */
+  private static long temporarySize(Path out, String name) {
+    try (var files = Files.list(out)) {
+      Path t = files.filter(f -> TemporaryFiles.isTemporary(f) && f.getFileName().toString().startsWith("." + name + "."))
+          .findFirst().orElseThrow(() -> new AssertionError("no temporary file for " + name + " in " + out));
+      return Files.size(t);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**
