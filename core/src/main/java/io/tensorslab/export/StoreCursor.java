@@ -119,9 +119,10 @@ final class StoreCursor {
   }
 
   /**
-   * {@link #release()}, handing back only the rows before {@code endRow}: the end of an open range
-   * (the walk-ahead plan), found once its last record is written, while its staged window was made
-   * for rows past it (the next range's, or none).
+   * The end of the range: {@link #release()}, and the held window written. Only the rows before
+   * {@code endRow} are handed back: the end of an open range (the walk-ahead plan), found once its
+   * last record is written, while its staged window was made for rows past it (the next range's,
+   * or none).
    */
   void releaseBefore(long endRow) throws IOException {
     if (window != null && endRow < window.end()) {
@@ -134,11 +135,7 @@ final class StoreCursor {
       window = new RowWindow(window.first(), rows, window.bytes().asSlice(0, rows * store.rowBytes()));
     }
     release();
-    if (held != null) {
-      RowWindow h = held;
-      held = null;
-      store.write(h.first(), h.bytes(), 0, h.rows());
-    }
+    writeHeld(); // the range ends: nothing is staged after it
   }
 
   void release() throws IOException {
@@ -161,16 +158,21 @@ final class StoreCursor {
    * held yet; a window already held is written first, waiting for the store if need be.
    */
   private void writeStaged(RowWindow w) throws IOException {
-    if (held != null) {
-      RowWindow h = held;
-      held = null;
-      store.write(h.first(), h.bytes(), 0, h.rows());
-    }
+    writeHeld();
     if (!store.tryWrite(w.first(), w.bytes(), 0, w.rows())) {
       held = w;
       MemorySegment b = buffer; // the held rows' buffer; the next window is staged in the other
       buffer = spare;
       spare = b;
+    }
+  }
+
+  /** Writes the held window, if any, waiting for the store if it is busy. */
+  private void writeHeld() throws IOException {
+    if (held != null) {
+      RowWindow h = held;
+      held = null;
+      store.write(h.first(), h.bytes(), 0, h.rows());
     }
   }
 }

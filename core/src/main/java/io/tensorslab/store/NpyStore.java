@@ -89,7 +89,7 @@ public final class NpyStore implements RowStore {
   /**
    * Held while rows are copied with {@code pwrite}. Linux's buffered write holds the file's inode
    * lock for the whole copy, so writers of one file copy one at a time anyway; a waiter for that
-   * lock spins on its core while the holder copies (a third of a 1 GB convert's kernel samples on
+   * lock spins on its core while the holder copies (12-15 % of all of a 1 GB convert's samples on
    * this project's 2-core VM when fresh page-cache pages were slow to fill). Taken here first, a
    * writer that finds it held can go on parsing ({@link #tryWrite}), and one that must wait parks.
    */
