@@ -51,6 +51,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -1050,13 +1051,7 @@ final class TfRecordExport {
    * 2^32, so at most the stream's length); -1 when it cannot be read.
    */
   private static long gzipStreamBytes(Path file, long size) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-      while (trailer.hasRemaining() && ch.read(trailer, size - 4 + trailer.position()) > 0) {
-        // read until the 4 bytes are there or the file ends
-      }
-      return trailer.hasRemaining() ? -1 : Integer.toUnsignedLong(trailer.getInt(0));
-    }
+    return littleEndianAt(file, size - 4, 4).orElse(-1);
   }
 
   /**
@@ -1077,12 +1072,24 @@ final class TfRecordExport {
    * reader will say so); -1 when the file shrank below a header since its size was taken.
    */
   private static long firstRecordLength(Path file, long size) throws IOException {
+    OptionalLong length = littleEndianAt(file, 0, 8);
+    return length.isEmpty() ? -1 : Math.clamp(length.getAsLong(), 0, size);
+  }
+
+  /**
+   * The little-endian number of {@code bytes} (4, unsigned, or 8) bytes at {@code position} of
+   * {@code file}; empty when the file ends before them.
+   */
+  private static OptionalLong littleEndianAt(Path file, long position, int bytes) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      while (header.hasRemaining() && ch.read(header, header.position()) > 0) {
-        // read until the 8 bytes are there or the file ends
+      ByteBuffer b = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      while (b.hasRemaining() && ch.read(b, position + b.position()) > 0) {
+        // read until the bytes are there or the file ends
       }
-      return header.hasRemaining() ? -1 : Math.clamp(header.getLong(0), 0, size);
+      if (b.hasRemaining()) {
+        return OptionalLong.empty();
+      }
+      return OptionalLong.of(bytes == 4 ? Integer.toUnsignedLong(b.getInt(0)) : b.getLong(0));
     }
   }
 
