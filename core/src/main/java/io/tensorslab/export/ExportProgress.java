@@ -10,8 +10,8 @@ package io.tensorslab.export;
  * @param expectedRows rows the export will end with when the cardinality (or a limit) says so, else -1
  * @param inputBytesRead bytes of the input parsed so far, when {@code inputBytes} is known; else 0
  * @param inputBytes bytes of the whole input when the rows are not known ahead but how far the
- *     input was read tells how far the export is (a TFRecord conversion of plain files without an
- *     index); else -1
+ *     input was read tells how far the export is (a TFRecord conversion without an index: the
+ *     files' bytes on disk, of a compressed file its compressed bytes); else -1
  */
 public record ExportProgress(long batches, long rows, long bytes, long elapsedNanos, long expectedRows,
     long inputBytesRead, long inputBytes) {

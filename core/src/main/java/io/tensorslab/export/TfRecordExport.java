@@ -313,8 +313,9 @@ final class TfRecordExport {
       counts = needsCounts() ? countAll() : null;
     } else {
       rows = estimatedRecords(); // the stores' first capacity: they grow as needed
-      // No total ahead: the bytes parsed of the plain inputs tell how far the conversion is.
-      progress.start(start, -1, job.compression() == TfRecordCompression.NONE ? inputBytes : -1);
+      // No total ahead: the bytes of the input files read (compressed bytes of compressed files)
+      // tell how far the conversion is.
+      progress.start(start, -1, inputFileBytes);
     }
     List<FeatureOutput> outputs = layouts(counts);
     Path dir = job.directory().toAbsolutePath().normalize();
@@ -997,19 +998,18 @@ final class TfRecordExport {
    * files' sizes; for GZIP files a guess from the first file's trailer; 0 for ZLIB files.
    */
   private long inputBytes;
+  /** Bytes of the input files as they are on disk (compressed, for compressed files). */
+  private long inputFileBytes;
 
   /**
    * The records of the inputs if each were as long as the first record: the first capacity of
    * the stores of a plan without an index, which grow past it. One file is opened, for that
    * record's length (and, GZIP, for its trailer); the others' sizes are enough. A ZLIB stream does
-   * not tell its length: none.
+   * not tell its length: none. Also takes the files' sizes, {@link #inputFileBytes}.
    */
   private long estimatedRecords() throws IOException {
     inputBytes = 0;
     boolean gzip = job.compression() == TfRecordCompression.GZIP;
-    if (job.compression() != TfRecordCompression.NONE && !gzip) {
-      return 0;
-    }
     long total = 0;
     Path first = null;
     long firstSize = 0;
@@ -1021,7 +1021,8 @@ final class TfRecordExport {
         firstSize = size;
       }
     }
-    if (first == null) {
+    inputFileBytes = total;
+    if (first == null || (job.compression() != TfRecordCompression.NONE && !gzip)) {
       return 0;
     }
     long firstLength;
@@ -1243,7 +1244,7 @@ final class TfRecordExport {
   private int writeRange(List<FeatureOutput> outputs, Task task, TfRecordReader reader, RecordParse p,
       Predicate<FeatureRowWriter> stop) throws IOException {
     FeatureRowWriter w = new FeatureRowWriter(outputs, task, rawBytes, job.varLen(), progress);
-    w.countInput(reader::nextOffset);
+    w.countInput(reader::fileBytesRead);
     try {
       int records = readRange(task.range(), reader, p, w::write, stop == null ? null : () -> stop.test(w));
       w.report();

@@ -62,6 +62,8 @@ public final class TfRecordReader implements AutoCloseable {
   /** Bytes in the plain file, or -1. */
   private final long size;
   private final InputStream in;
+  /** Compressed files: the file's bytes as the inflater takes them in, counted; else null. */
+  private final CountingInput compressedBytes;
   private final CRC32C crc = new CRC32C();
   /**
    * Plain files: the window, memory the collector frees ({@link Arena#ofAuto()}): a reader may be
@@ -88,12 +90,14 @@ public final class TfRecordReader implements AutoCloseable {
   private long recordIndex = -1;
   private boolean closed;
 
-  private TfRecordReader(Path path, TfRecordCompression compression, FileChannel channel, long size, InputStream in) {
+  private TfRecordReader(Path path, TfRecordCompression compression, FileChannel channel, long size, InputStream in,
+      CountingInput compressedBytes) {
     this.path = path;
     this.compression = compression;
     this.channel = channel;
     this.size = size;
     this.in = in;
+    this.compressedBytes = compressedBytes;
   }
 
   /**
@@ -107,7 +111,7 @@ public final class TfRecordReader implements AutoCloseable {
       FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
       boolean success = false;
       try {
-        TfRecordReader reader = new TfRecordReader(path, compression, ch, ch.size(), null);
+        TfRecordReader reader = new TfRecordReader(path, compression, ch, ch.size(), null, null);
         success = true;
         return reader;
       } finally {
@@ -116,13 +120,14 @@ public final class TfRecordReader implements AutoCloseable {
         }
       }
     }
-    InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+    CountingInput counted = new CountingInput(Files.newInputStream(path));
+    InputStream raw = new BufferedInputStream(counted, 1 << 16);
     boolean success = false;
     try {
       InputStream in = compression == TfRecordCompression.GZIP ? new GZIPInputStream(raw, 1 << 16)
           : new InflaterInputStream(raw, new java.util.zip.Inflater(), 1 << 16);
       success = true;
-      return new TfRecordReader(path, compression, null, -1, in);
+      return new TfRecordReader(path, compression, null, -1, in, counted);
     } catch (ZipException | EOFException e) {
       throw new TfRecordException("not " + compression.name() + " data (" + e.getMessage()
           + "); is --compression " + compression.cliName() + " right?", path, 0, null, -1, e);
@@ -194,6 +199,50 @@ public final class TfRecordReader implements AutoCloseable {
   /** Offset of the record the next call reads; after the end, the stream's length. */
   public long nextOffset() {
     return offset;
+  }
+
+  /**
+   * How far into the file the reader has come, in the file's own bytes: a plain file's
+   * {@link #nextOffset()}; for a compressed one the compressed bytes read from the file so far,
+   * ahead of the records returned by at most its two 64 KiB buffers. At the end, the file's size.
+   * How far a conversion of compressed files is, where the records' count is not known ahead.
+   */
+  public long fileBytesRead() {
+    return compressedBytes == null ? offset : compressedBytes.count;
+  }
+
+  /** The bytes read through it so far: how much of a compressed file the inflater has taken in. */
+  private static final class CountingInput extends java.io.FilterInputStream {
+    long count;
+
+    CountingInput(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = in.skip(n);
+      count += skipped;
+      return skipped;
+    }
   }
 
   private boolean nextPlain() throws IOException {

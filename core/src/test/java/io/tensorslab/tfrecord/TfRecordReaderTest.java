@@ -73,6 +73,43 @@ class TfRecordReaderTest {
     assertEquals(40, index.count());
   }
 
+  /**
+   * The file's bytes read: a plain file's next record offset; a compressed file's compressed bytes,
+   * ahead of the records by at most its two 64 KiB buffers (random bytes barely compress: only the
+   * records' framing does, so the compressed position falls behind by under 1 %), and at the end
+   * the file's size.
+   */
+  @ParameterizedTest
+  @EnumSource(TfRecordCompression.class)
+  void fileBytesReadFollowsTheRecordsToTheFilesSize(TfRecordCompression c) throws Exception {
+    java.util.Random random = new java.util.Random(3);
+    byte[][] recs = new byte[400][2000];
+    for (byte[] r : recs) {
+      random.nextBytes(r);
+    }
+    Path p = write("random", c, Wire.frame(recs));
+    long size = Files.size(p);
+    try (TfRecordReader r = TfRecordReader.open(p, c)) {
+      long last = r.fileBytesRead();
+      boolean partWay = false;
+      while (r.next()) {
+        long read = r.fileBytesRead();
+        assertTrue(read >= last, "never goes back: " + read + " after " + last);
+        last = read;
+        partWay |= read < size;
+        if (c == TfRecordCompression.NONE) {
+          assertEquals(r.nextOffset(), read);
+        } else {
+          long ahead = read - r.nextOffset();
+          assertTrue(ahead > -(8 << 10) && ahead <= (128 << 10) + 1024,
+              "compressed bytes read " + read + " against the stream's offset " + r.nextOffset());
+        }
+      }
+      assertTrue(partWay, "less than the whole file before the end");
+      assertEquals(size, r.fileBytesRead(), "the whole file at the end");
+    }
+  }
+
   @Test
   void indexSplitsIntoWholeRecordRangesThatSeekReads() throws Exception {
     byte[][] recs = records(101);
