@@ -24,8 +24,10 @@ write to it waits for the host to supply it again: filling 1 GB of new page-cach
 (after the sync, never written to the disk), so every contender starts with pages the guest just used; --pages as-found
 leaves whatever the rotation left, as earlier runs of this script did.
 
-Per run: wall seconds of the whole process, peak RSS (wait4's ru_maxrss), and for tensorslab the
-in-process seconds from manifest.json. `dd` of the same byte count with conv=fdatasync, in the
+Per run: wall seconds of the whole process, peak RSS (wait4's ru_maxrss), for tensorslab the
+in-process seconds from manifest.json, and the host's steal during the run when there was any (the
+steal column of /proc/stat: CPU time the hypervisor gave to other guests while this one's vCPUs
+wanted to run; a run with steal was slowed by its neighbours, a CPU-bound one most). `dd` of the same byte count with conv=fdatasync, in the
 same session, gives the disk's own time for comparison. Outputs are checked equal to the seed's.
 
     /work/venv/bin/python bench/tfrecord_peers.py --records 200000 --runs 3
@@ -92,23 +94,37 @@ del img, label
 """
 
 
+def steal_ms():
+    """CPU time the host gave to others while this guest's vCPUs wanted to run, all CPUs, since
+    boot (the steal column of /proc/stat); None where the kernel does not count it."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) * 1000.0 / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def run_measured(cmd, env=None, warm=None):
-    """Like run, with peak RSS from wait4 (Popen.communicate would reap the child first); warm, if
-    given, is called after the sync, just before the start (a sync may take long enough for the
-    pages it freed to be reported)."""
+    """Like run, with peak RSS from wait4 (Popen.communicate would reap the child first) and the
+    host's steal during the run; warm, if given, is called after the sync, just before the start (a
+    sync may take long enough for the pages it freed to be reported)."""
     subprocess.run(["sync"], check=True)
     if warm:
         warm()
+    steal_before = steal_ms()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out = p.stdout.read()
     err = p.stderr.read()
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
+    steal_after = steal_ms()
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{err.decode()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024.0, out.decode()
+    steal = steal_after - steal_before if steal_before is not None and steal_after is not None else None
+    return wall, usage.ru_maxrss / 1024.0, out.decode(), steal
 
 
 def warm_pages(directory, nbytes):
@@ -168,14 +184,15 @@ def main():
             shutil.rmtree(out, ignore_errors=True)
             os.makedirs(out)
             warm = (lambda: warm_pages(args.dir, array_bytes * 5 // 4)) if args.pages == "warm" else None
-            wall, rss, _ = run_measured(contenders[n](out), env, warm)
+            wall, rss, _, steal = run_measured(contenders[n](out), env, warm)
             inside = None
             manifest = f"{out}/manifest.json"
             if os.path.exists(manifest):
                 inside = json.load(open(manifest))["elapsed_seconds"]
-            results[n].append((wall, rss, inside))
+            results[n].append((wall, rss, inside, steal))
             print(f"run {r + 1} {n:9s} wall {wall:6.2f} s  peak RSS {rss:7.0f} MB"
-                  + (f"  in-process {inside:.2f} s ({array_bytes / 1e9 / inside:.2f} GB/s)" if inside else ""),
+                  + (f"  in-process {inside:.2f} s ({array_bytes / 1e9 / inside:.2f} GB/s)" if inside else "")
+                  + (f"  host steal {steal:.0f} ms" if steal else ""),
                   flush=True)
             if n != "dd" and n != "seed" and "seed" in names:
                 check_equal(f"{args.dir}/out-seed", out)
@@ -189,6 +206,9 @@ def main():
         if ins:
             i = statistics.median(ins)
             line += f"  in-process {i:.2f} s = {array_bytes / 1e9 / i:.2f} GB/s"
+        stolen = [x[3] for x in results[n] if x[3]]
+        if stolen:
+            line += f"  (host steal in {len(stolen)} of {len(results[n])} runs, up to {max(stolen):.0f} ms)"
         print(line)
     ratios = peer_ratios(names, results)
     for line in ratios["lines"]:
