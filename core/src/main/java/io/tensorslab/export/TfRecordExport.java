@@ -307,6 +307,8 @@ final class TfRecordExport {
   private ExportResult write(long start, Plan plan) throws IOException {
     RangeCounts[] counts = null;
     boolean indexed = plan == Plan.INDEXED;
+    // One range writer through compressed files with threads to spare: a second thread inflates.
+    inflateAhead = !indexed && job.threads() > 1 && job.compression() != TfRecordCompression.NONE;
     if (indexed) {
       plan(job.threads() * RANGES_PER_THREAD);
       progress.start(start, rows, -1);
@@ -1406,9 +1408,16 @@ final class TfRecordExport {
     }
   }
 
+  /**
+   * Whether the readers of compressed files inflate on a thread of their own ({@link
+   * TfRecordReader#open(Path, TfRecordCompression, boolean)}): where one range writer reads them
+   * and the job has more threads.
+   */
+  private boolean inflateAhead;
+
   /** A reader at the range's first record: sought to in a plain file; a compressed one is inflated up to it, not parsed. */
   private TfRecordReader open(Range r) throws IOException {
-    TfRecordReader reader = TfRecordReader.open(r.file(), job.compression());
+    TfRecordReader reader = TfRecordReader.open(r.file(), job.compression(), inflateAhead);
     boolean success = false;
     try {
       if (r.seekable()) {

@@ -75,24 +75,29 @@ class TfRecordReaderTest {
 
   /**
    * The file's bytes read: a plain file's next record offset; a compressed file's compressed bytes,
-   * ahead of the records by at most its two 64 KiB buffers (random bytes barely compress: only the
+   * ahead of the records by at most what its buffers hold (random bytes barely compress: only the
    * records' framing does, so the compressed position falls behind by under 1 %), and at the end
-   * the file's size.
+   * the file's size. The same records, read ahead on a thread of its own or not.
    */
   @ParameterizedTest
-  @EnumSource(TfRecordCompression.class)
-  void fileBytesReadFollowsTheRecordsToTheFilesSize(TfRecordCompression c) throws Exception {
+  @org.junit.jupiter.params.provider.CsvSource({"NONE,false", "GZIP,false", "GZIP,true", "ZLIB,false", "ZLIB,true"})
+  void fileBytesReadFollowsTheRecordsToTheFilesSize(TfRecordCompression c, boolean inflateAhead) throws Exception {
     java.util.Random random = new java.util.Random(3);
-    byte[][] recs = new byte[400][2000];
+    byte[][] recs = new byte[1000][2000];
     for (byte[] r : recs) {
       random.nextBytes(r);
     }
     Path p = write("random", c, Wire.frame(recs));
     long size = Files.size(p);
-    try (TfRecordReader r = TfRecordReader.open(p, c)) {
+    // Compressed: 64 KiB in the file's buffer, 64 KiB in the inflater's, and what was inflated but
+    // not yet returned: 64 KiB, or three chunks read ahead.
+    long mostAhead = (inflateAhead ? 128 << 10 : 192 << 10) + (inflateAhead ? 3L * ReadAheadInput.CHUNK_BYTES : 0) + 1024;
+    try (TfRecordReader r = TfRecordReader.open(p, c, inflateAhead)) {
       long last = r.fileBytesRead();
       boolean partWay = false;
+      int i = 0;
       while (r.next()) {
+        assertTrue(Arrays.equals(recs[i++], r.record().toArray(ValueLayout.JAVA_BYTE)), "record " + (i - 1));
         long read = r.fileBytesRead();
         assertTrue(read >= last, "never goes back: " + read + " after " + last);
         last = read;
@@ -101,10 +106,11 @@ class TfRecordReaderTest {
           assertEquals(r.nextOffset(), read);
         } else {
           long ahead = read - r.nextOffset();
-          assertTrue(ahead > -(8 << 10) && ahead <= (128 << 10) + 1024,
+          assertTrue(ahead > -(8 << 10) && ahead <= mostAhead,
               "compressed bytes read " + read + " against the stream's offset " + r.nextOffset());
         }
       }
+      assertEquals(recs.length, i);
       assertTrue(partWay, "less than the whole file before the end");
       assertEquals(size, r.fileBytesRead(), "the whole file at the end");
     }

@@ -3,6 +3,7 @@ package io.tensorslab.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tensorslab.testutil.TfRecordWriter;
 import io.tensorslab.testutil.TfRecordWriter.Compression;
@@ -107,6 +108,26 @@ class CliErrorsTest {
     byte[] bytes = Files.readAllBytes(full);
     Path a = Files.write(dir.resolve("a.tfrecord.gz"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
     convert(dir.resolve("out"), "gzip", a).assertFails(1, "path=" + a, "record=", "truncated");
+  }
+
+  /**
+   * A GZIP stream damaged in its middle, converted on two threads (one inflates ahead while the
+   * other parses): one error naming the file and a record, from whichever check meets the damage
+   * first (the inflater, or a record's checksum), and no output directory.
+   */
+  @Test
+  void damagedGzipStreamInflatedAhead(@TempDir Path dir) throws IOException {
+    Path full = TfRecordWriter.write(dir.resolve("full.gz"), Compression.GZIP, records(20_000));
+    byte[] bytes = Files.readAllBytes(full);
+    for (int i = bytes.length / 2; i < bytes.length / 2 + 64; i++) {
+      bytes[i] = (byte) 0xff;
+    }
+    Path a = Files.write(dir.resolve("a.tfrecord.gz"), bytes);
+    RunCli r = RunCli.run("convert", "--tfrecord", a.toString(), "--compression", "gzip", "--threads", "2",
+        "--feature", "x:float32:3", "--feature", "y:int64:", "--out", dir.resolve("out").toString());
+    r.assertFails(1, "path=" + a, "record=");
+    assertTrue(r.err().contains("damaged GZIP stream at or after this record") || r.err().contains("checksum"), r.err());
+    assertFalse(Files.exists(dir.resolve("out")), "no output directory made");
   }
 
   @Test

@@ -360,7 +360,7 @@ class TfRecordDatasetsTest {
     // TensorFlow: "inflate() failed with error -3: incorrect header check"
     assertEquals("cannot read TFRecord input: not GZIP data (Not in GZIP format); is --compression gzip right? (path="
         + plain + ", record=0, batch=0)", failure(List.of(plain), Compression.GZIP, XY, 4).getMessage());
-    assertEquals("cannot read TFRecord input: record at byte 0 of the uncompressed stream: damaged ZLIB stream (incorrect header check) (path="
+    assertEquals("cannot read TFRecord input: record at byte 0 of the uncompressed stream: damaged ZLIB stream at or after this record (incorrect header check) (path="
         + plain + ", record=0, batch=0)", failure(List.of(plain), Compression.ZLIB, XY, 4).getMessage());
   }
 
