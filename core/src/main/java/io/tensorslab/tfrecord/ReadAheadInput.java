@@ -24,13 +24,18 @@ final class ReadAheadInput extends InputStream {
   /** Chunks that exist: one being filled, one waiting, one being read. */
   private static final int CHUNKS = 3;
 
-  /** Bytes read from the stream; the end of the stream, or its failure, after the last of them. */
-  private record Chunk(byte[] bytes, int length, boolean end, IOException failure) {}
+  /**
+   * Bytes read from the stream; the end of the stream, or its failure, after the last of them (an
+   * IOException as the stream threw it; anything else the reading thread met, to be thrown too
+   * rather than leave the caller waiting).
+   */
+  private record Chunk(byte[] bytes, int length, boolean end, Throwable failure) {}
 
   private final InputStream in;
   private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(CHUNKS);
   private final BlockingQueue<Chunk> filled = new ArrayBlockingQueue<>(CHUNKS);
   private final Thread reader;
+  private final byte[] oneByte = new byte[1];
   private Chunk current;
   private int position;
   private boolean closed;
@@ -50,7 +55,7 @@ final class ReadAheadInput extends InputStream {
       while (true) {
         byte[] bytes = free.take();
         int length = 0;
-        IOException failure = null;
+        Throwable failure = null;
         boolean end = false;
         try {
           while (length < bytes.length) {
@@ -61,7 +66,7 @@ final class ReadAheadInput extends InputStream {
             }
             length += n;
           }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException | Error e) {
           failure = e;
         }
         filled.put(new Chunk(bytes, length, end, failure));
@@ -76,8 +81,7 @@ final class ReadAheadInput extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
-    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    return read(oneByte, 0, 1) < 0 ? -1 : oneByte[0] & 0xff;
   }
 
   @Override
@@ -91,8 +95,12 @@ final class ReadAheadInput extends InputStream {
     }
     while (current == null || position == current.length()) {
       if (current != null) {
-        if (current.failure() != null) {
-          throw current.failure();
+        switch (current.failure()) {
+          case null -> { }
+          case IOException e -> throw e;
+          case RuntimeException e -> throw e;
+          case Error e -> throw e;
+          default -> throw new IOException(current.failure());
         }
         if (current.end()) {
           return -1;

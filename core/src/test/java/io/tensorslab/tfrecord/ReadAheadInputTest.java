@@ -93,6 +93,34 @@ class ReadAheadInputTest {
     }
   }
 
+  /** Not only I/O errors: whatever the reading thread meets reaches the caller, who would otherwise wait for ever. */
+  @Test
+  void anUncheckedFailureReachesTheCallerToo() throws IOException {
+    IllegalStateException bug = new IllegalStateException("a bug in the stream");
+    InputStream failing = new InputStream() {
+      boolean once;
+
+      @Override
+      public int read() {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (once) {
+          throw bug;
+        }
+        once = true;
+        b[off] = 42;
+        return 1;
+      }
+    };
+    try (ReadAheadInput in = new ReadAheadInput(failing, "test-read-ahead")) {
+      assertEquals(42, in.read());
+      assertSame(bug, assertThrows(IllegalStateException.class, in::read));
+    }
+  }
+
   /**
    * Closed before the end, with the reading thread waiting for a free chunk: close stops it and
    * then closes the stream; reads after it fail.
