@@ -255,7 +255,10 @@ final class TfRecordExport {
    *   <li>{@code IN_FILE_ORDER}: no index; one range writer reads every file from its first record
    *       to its end, in file order, each file's rows after the last one's
    *       ({@link #writeInFileOrder}). Where only one writer would run anyway: one thread, or one
-   *       compressed file (its index inflated the whole stream once more).
+   *       compressed file (its index inflated the whole stream once more). Also compressed files
+   *       on two threads, the second inflating ahead of the first: the index would inflate every
+   *       stream twice, and two threads then take (2 inflates + 1 parse) / 2, more than one
+   *       inflate beside the parse; from three threads on, the index's parallel passes take less.
    *   <li>{@code WALK_AHEAD}: no index; plain files on two threads, taken as if end to end: the
    *       first thread parses from the first record at once while the second counts records to
    *       where it splits off the rest ({@link #writeWalkingAhead}). It saves the walk of the
@@ -272,7 +275,7 @@ final class TfRecordExport {
     boolean unindexed = orderedRows == null && job.limit() == Long.MAX_VALUE && job.format() == StoreFormat.NPY
         && !needsCounts();
     boolean plain = job.compression() == TfRecordCompression.NONE;
-    if (unindexed && (job.threads() == 1 || (job.files().size() == 1 && !plain))) {
+    if (unindexed && (job.threads() == 1 || (!plain && (job.files().size() == 1 || job.threads() == 2)))) {
       return Plan.IN_FILE_ORDER;
     }
     if (unindexed && job.threads() == 2 && plain) {

@@ -21,7 +21,7 @@ import java.util.concurrent.BlockingQueue;
 final class ReadAheadInput extends InputStream {
   /** Bytes each read of the stream asks for: large, so the inflater runs its fast loop. */
   static final int CHUNK_BYTES = 256 << 10;
-  /** Chunks that exist: one being filled, one waiting, one being read. */
+  /** Chunks at most: one being filled, one waiting, one being read. Made as needed: a small file takes one. */
   private static final int CHUNKS = 3;
 
   /**
@@ -35,6 +35,8 @@ final class ReadAheadInput extends InputStream {
   private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(CHUNKS);
   private final BlockingQueue<Chunk> filled = new ArrayBlockingQueue<>(CHUNKS);
   private final Thread reader;
+  /** Chunks made so far; the reading thread's alone. */
+  private int chunksMade;
   private final byte[] oneByte = new byte[1];
   private Chunk current;
   private int position;
@@ -42,9 +44,6 @@ final class ReadAheadInput extends InputStream {
 
   ReadAheadInput(InputStream in, String threadName) {
     this.in = in;
-    for (int i = 0; i < CHUNKS; i++) {
-      free.add(new byte[CHUNK_BYTES]);
-    }
     // A daemon: a reader its caller forgot to close must not keep the JVM alive.
     reader = Thread.ofPlatform().name(threadName).daemon().start(this::readAhead);
   }
@@ -53,7 +52,13 @@ final class ReadAheadInput extends InputStream {
   private void readAhead() {
     try {
       while (true) {
-        byte[] bytes = free.take();
+        byte[] bytes = free.poll();
+        if (bytes == null && chunksMade < CHUNKS) {
+          bytes = new byte[CHUNK_BYTES];
+          chunksMade++;
+        } else if (bytes == null) {
+          bytes = free.take();
+        }
         int length = 0;
         Throwable failure = null;
         boolean end = false;

@@ -159,8 +159,9 @@ class WalkAheadConversionTest {
   }
 
   /**
-   * In file order: four plain files (one empty) on one thread, and one gzip file on two threads (its index
-   * would inflate the stream once more); each file is one range, its rows after the last one's.
+   * In file order: four plain files (one empty) on one thread, one gzip file on two threads (its index
+   * would inflate the stream once more), and three gzip files (one empty) on two threads (the second
+   * inflates ahead); each file is one range, its rows after the last one's.
    */
   @Test
   void filesInOrderAreTheIndexedConversionsBytes() throws Exception {
@@ -182,6 +183,16 @@ class WalkAheadConversionTest {
       assertEquals(1, one.batches());
     }
     assertSameArrays(dir.resolve("indexed"), out);
+    List<Path> shards = List.of(input(7_000, 0, Compression.GZIP), input(0, 7_000, Compression.GZIP),
+        input(5_001, 7_000, Compression.GZIP));
+    List<ExportProgress> reports = new CopyOnWriteArrayList<>();
+    try (ExportResult inOrder = convert(shards, dir.resolve("shards"), 2, reports::add)) {
+      assertEquals(12_001, inOrder.rows());
+      assertEquals(2, inOrder.batches(), "one range per file that holds records");
+    }
+    // No index: the rows are not known before the end (an index would have counted them first).
+    assertEquals(-1, reports.getFirst().expectedRows(), "no total at the first report: " + reports.getFirst());
+    assertSameArrays(dir.resolve("indexed"), dir.resolve("shards"));
     // The trailer's stream length over the first record's (the shortest here): x.npy is made for
     // every row from the start, not grown from none by doubling.
     assertTrue(reservedAtFirstReport.get() >= 12_001L * 24 * 4,
