@@ -271,6 +271,29 @@ class WalkAheadConversionTest {
   }
 
   /**
+   * A conversion of GZIP files on two threads (one inflating ahead), cancelled from its first
+   * report, fails as cancelled, leaves nothing and no thread inflating.
+   */
+  @Test
+  void aCancelledConversionOfCompressedFilesStopsItsInflatingThread() throws Exception {
+    List<Path> in = List.of(input(20_000, 0, Compression.GZIP), input(20_000, 20_000, Compression.GZIP));
+    Cancellation cancel = new Cancellation();
+    Path out = dir.resolve("cancelled-gzip");
+    java.util.concurrent.atomic.AtomicBoolean inflating = new java.util.concurrent.atomic.AtomicBoolean();
+    assertThrows(ExportCancelledException.class, () -> convert(in, out, 2, p -> {
+      inflating.compareAndSet(false, inflatingThreads() > 0);
+      cancel.cancel();
+    }, cancel));
+    assertTrue(inflating.get(), "a thread inflated ahead while the conversion ran");
+    assertFalse(Files.exists(out));
+    assertEquals(0, inflatingThreads(), "no thread left inflating");
+  }
+
+  private static long inflatingThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("tensorslab-inflate")).count();
+  }
+
+  /**
    * Several plain files (one empty) on two threads are walked ahead as if end to end: the first
    * writer's listener holds it after 4096 rows, so the second splits the rest off and writes on
    * across the files after the split.
