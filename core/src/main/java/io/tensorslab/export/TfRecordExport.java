@@ -325,6 +325,9 @@ final class TfRecordExport {
     List<FeatureOutput> outputs = layouts(counts);
     Path dir = job.directory().toAbsolutePath().normalize();
     boolean created = OutputDirectory.prepare(dir);
+    if (!indexed && job.compression() != TfRecordCompression.NONE) {
+      estimateRowsLimit = rowsHalfTheFreeSpaceHolds(dir, outputs);
+    }
     StoreDestination destination = new StoreDestination(dir, job.overwrite(), job.durable());
     List<RowStore> stores = new ArrayList<>();
     List<String> components = new ArrayList<>();
@@ -513,7 +516,37 @@ final class TfRecordExport {
       return StoreCapacity.exact(storeRows);
     }
     long rowBytes = layout.rowBytes();
-    return StoreCapacity.growable(rowBytes == 0 ? storeRows : Math.min(storeRows, inputBytes / rowBytes));
+    return StoreCapacity.growable(rowBytes == 0 ? storeRows
+        : Math.min(Math.min(storeRows, inputBytes / rowBytes), estimateRowsLimit));
+  }
+
+  /**
+   * Rows the stores of a plan without an index over compressed files are first made for at most:
+   * as many as half the free space of the output's file system holds. Their first size is then a
+   * guess taken from the first file (its trailer's length, its first record's), reserved on disk at
+   * once; a guess far too large (a first file that compresses much better than the others) must not
+   * fail with a full disk a conversion whose output fits. The other half stays for the headers, the
+   * manifest and whatever else writes there; past it the stores grow, as for any guess too small.
+   * A plain file's guess is bounded by its size, and a full disk is better found before the parse.
+   */
+  private long estimateRowsLimit = Long.MAX_VALUE;
+
+  private static long rowsHalfTheFreeSpaceHolds(Path dir, List<FeatureOutput> outputs) {
+    long bytesPerRow = 0;
+    for (FeatureOutput o : outputs) {
+      for (RowLayout layout : java.util.Arrays.asList(o.mainLayout, o.secondLayout, o.stepSplitsLayout,
+          o.shapesLayout, o.byteLengthsLayout)) {
+        bytesPerRow += layout == null ? 0 : layout.rowBytes();
+      }
+    }
+    if (bytesPerRow == 0) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return Files.getFileStore(dir).getUsableSpace() / 2 / bytesPerRow;
+    } catch (IOException e) {
+      return Long.MAX_VALUE; // a file system that does not tell: the guess stands
+    }
   }
 
   /** A store in the job's format; a failure (full disk, a file in the way) names the feature. */
