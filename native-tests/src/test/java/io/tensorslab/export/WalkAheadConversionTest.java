@@ -159,9 +159,8 @@ class WalkAheadConversionTest {
   }
 
   /**
-   * In file order: four plain files (one empty) on one thread, one gzip file on two threads (its index
-   * would inflate the stream once more), and three gzip files (one empty) on two threads (the second
-   * inflates ahead); each file is one range, its rows after the last one's.
+   * In file order: four plain files (one empty) on one thread, and one gzip file on two threads (its index
+   * would inflate the stream once more); each file is one range, its rows after the last one's.
    */
   @Test
   void filesInOrderAreTheIndexedConversionsBytes() throws Exception {
@@ -183,16 +182,6 @@ class WalkAheadConversionTest {
       assertEquals(1, one.batches());
     }
     assertSameArrays(dir.resolve("indexed"), out);
-    List<Path> shards = List.of(input(7_000, 0, Compression.GZIP), input(0, 7_000, Compression.GZIP),
-        input(5_001, 7_000, Compression.GZIP));
-    List<ExportProgress> reports = new CopyOnWriteArrayList<>();
-    try (ExportResult inOrder = convert(shards, dir.resolve("shards"), 2, reports::add)) {
-      assertEquals(12_001, inOrder.rows());
-      assertEquals(2, inOrder.batches(), "one range per file that holds records");
-    }
-    // No index: the rows are not known before the end (an index would have counted them first).
-    assertEquals(-1, reports.getFirst().expectedRows(), "no total at the first report: " + reports.getFirst());
-    assertSameArrays(dir.resolve("indexed"), dir.resolve("shards"));
     // The trailer's stream length over the first record's (the shortest here): x.npy is made for
     // every row from the start, not grown from none by doubling.
     assertTrue(reservedAtFirstReport.get() >= 12_001L * 24 * 4,
@@ -236,6 +225,44 @@ class WalkAheadConversionTest {
     }
   }
 
+  /**
+   * Several gzip files on two threads: of 8 MiB or more on average they are read in file order, the
+   * second thread inflating ahead (no index: no total before the end); smaller ones keep the index
+   * (the total known from the first report). The same bytes either way as on three threads, indexed.
+   */
+  @Test
+  void compressedFilesOnTwoThreadsAreReadInOrderWhenLarge() throws Exception {
+    java.util.Random random = new java.util.Random(13);
+    List<Path> large = new ArrayList<>();
+    for (int f = 0; f < 2; f++) {
+      List<byte[]> bytes = new ArrayList<>();
+      for (int i = 0; i < 90_000; i++) {
+        float[] x = new float[24];
+        for (int j = 0; j < x.length; j++) {
+          x[j] = random.nextFloat();
+        }
+        bytes.add(TfRecordWriter.example().floats("x", x).int64s("id", random.nextLong()).toByteArray());
+      }
+      large.add(TfRecordWriter.write(dir.resolve("large-" + f + ".tfrecord.gz"), Compression.GZIP, bytes));
+    }
+    assertTrue(Files.size(large.get(0)) >= 8 << 20 && Files.size(large.get(1)) >= 8 << 20, "8 MiB or more each");
+    List<Path> small = List.of(input(7_000, 0, Compression.GZIP), input(0, 7_000, Compression.GZIP),
+        input(5_001, 7_000, Compression.GZIP));
+    for (List<Path> in : List.of(large, small)) {
+      long rows = in == large ? 180_000 : 12_001;
+      String name = in == large ? "large" : "small";
+      List<ExportProgress> reports = new CopyOnWriteArrayList<>();
+      try (ExportResult indexed = convert(in, dir.resolve(name + "-indexed"), 3, null);
+          ExportResult two = convert(in, dir.resolve(name), 2, reports::add)) {
+        assertEquals(rows, two.rows());
+        assertEquals(2, two.batches(), "one range per file that holds records");
+      }
+      assertEquals(in == large ? -1 : rows, reports.getFirst().expectedRows(),
+          name + ": the total at the first report, known only with an index: " + reports.getFirst());
+      assertSameArrays(dir.resolve(name + "-indexed"), dir.resolve(name));
+    }
+  }
+
   /** Bytes of the temporary file being written for {@code name} in {@code out}. */
   private static long temporarySize(Path out, String name) {
     try (var files = Files.list(out)) {
@@ -271,12 +298,12 @@ class WalkAheadConversionTest {
   }
 
   /**
-   * A conversion of GZIP files on two threads (one inflating ahead), cancelled from its first
+   * A conversion of a GZIP file on two threads (one inflating ahead), cancelled from its first
    * report, fails as cancelled, leaves nothing and no thread inflating.
    */
   @Test
   void aCancelledConversionOfCompressedFilesStopsItsInflatingThread() throws Exception {
-    List<Path> in = List.of(input(20_000, 0, Compression.GZIP), input(20_000, 20_000, Compression.GZIP));
+    List<Path> in = List.of(input(40_000, 0, Compression.GZIP));
     Cancellation cancel = new Cancellation();
     Path out = dir.resolve("cancelled-gzip");
     java.util.concurrent.atomic.AtomicBoolean inflating = new java.util.concurrent.atomic.AtomicBoolean();
