@@ -135,7 +135,9 @@ public final class TfRecordReader implements AutoCloseable {
       }
     }
     CountingInput counted = new CountingInput(Files.newInputStream(path));
-    InputStream raw = new BufferedInputStream(counted, 1 << 16);
+    // 8 KiB: only the header's small reads come through this buffer; the inflater asks for 64 KiB at
+    // a time, which a BufferedInputStream passes straight through.
+    InputStream raw = new BufferedInputStream(counted, 1 << 13);
     boolean success = false;
     try {
       InputStream inflated = compression == TfRecordCompression.GZIP ? new GZIPInputStream(raw, 1 << 16)
@@ -224,7 +226,7 @@ public final class TfRecordReader implements AutoCloseable {
   /**
    * How far into the file the reader has come, in the file's own bytes: a plain file's
    * {@link #nextOffset()}; for a compressed one the compressed bytes read from the file so far,
-   * ahead of the records returned by the bytes in its buffers: 128 KiB of compressed bytes, and the
+   * ahead of the records returned by the bytes in its buffers: 72 KiB of compressed bytes, and the
    * compressed bytes of what was inflated but not yet returned (64 KiB, or up to 768 KiB read ahead).
    * At the end, the file's size.
    * How far a conversion of compressed files is, where the records' count is not known ahead.

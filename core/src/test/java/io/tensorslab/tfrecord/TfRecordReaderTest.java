@@ -89,9 +89,9 @@ class TfRecordReaderTest {
     }
     Path p = write("random", c, Wire.frame(recs));
     long size = Files.size(p);
-    // Compressed: 64 KiB in the file's buffer, 64 KiB in the inflater's, and what was inflated but
+    // Compressed: 8 KiB in the file's buffer, 64 KiB in the inflater's, and what was inflated but
     // not yet returned: 64 KiB, or three chunks read ahead.
-    long mostAhead = (inflateAhead ? 128 << 10 : 192 << 10) + (inflateAhead ? 3L * ReadAheadInput.CHUNK_BYTES : 0) + 1024;
+    long mostAhead = (inflateAhead ? 72 << 10 : 136 << 10) + (inflateAhead ? 3L * ReadAheadInput.CHUNK_BYTES : 0) + 1024;
     try (TfRecordReader r = TfRecordReader.open(p, c, inflateAhead)) {
       long last = r.fileBytesRead();
       boolean partWay = false;
