@@ -289,7 +289,7 @@ final class TfRecordExport {
         return 0;
       }
     }
-    return total / job.files().size();
+    return job.files().isEmpty() ? 0 : total / job.files().size();
   }
 
   private Plan choosePlan() {

@@ -228,8 +228,8 @@ public final class TfRecordReader implements AutoCloseable {
    * {@link #nextOffset()}; for a compressed one the compressed bytes read from the file so far,
    * ahead of the records returned by the bytes in its buffers: 72 KiB of compressed bytes, and the
    * compressed bytes of what was inflated but not yet returned (64 KiB, or up to 768 KiB read ahead).
-   * At the end, the file's size.
-   * How far a conversion of compressed files is, where the records' count is not known ahead.
+   * At the end, the file's size. A conversion of compressed files, whose records are not counted
+   * ahead, tells its progress by it.
    */
   public long fileBytesRead() {
     return compressedBytes == null ? offset : compressedBytes.count;
