@@ -281,15 +281,26 @@ final class TfRecordExport {
 
   /** The input files' mean size; 0 when one cannot be read (the indexed plan then names it). */
   private long meanFileBytes() {
-    long total = 0;
-    for (Path file : job.files()) {
-      try {
-        total += Files.size(file);
-      } catch (IOException e) {
-        return 0;
-      }
+    try {
+      long[] sizes = fileSizes();
+      return sizes.length == 0 ? 0 : java.util.Arrays.stream(sizes).sum() / sizes.length;
+    } catch (IOException e) {
+      return 0;
     }
-    return job.files().isEmpty() ? 0 : total / job.files().size();
+  }
+
+  /** The input files' sizes, in their order; read once: the plan, the stores' first size and the walk-ahead split use them. */
+  private long[] fileSizes;
+
+  private long[] fileSizes() throws IOException {
+    if (fileSizes == null) {
+      long[] sizes = new long[job.files().size()];
+      for (int i = 0; i < sizes.length; i++) {
+        sizes[i] = Files.size(job.files().get(i));
+      }
+      fileSizes = sizes;
+    }
+    return fileSizes;
   }
 
   private Plan choosePlan() {
@@ -556,9 +567,8 @@ final class TfRecordExport {
   private static long rowsHalfTheFreeSpaceHolds(Path dir, List<FeatureOutput> outputs) {
     long bytesPerRow = 0;
     for (FeatureOutput o : outputs) {
-      for (RowLayout layout : java.util.Arrays.asList(o.mainLayout, o.secondLayout, o.stepSplitsLayout,
-          o.shapesLayout, o.byteLengthsLayout)) {
-        bytesPerRow += layout == null ? 0 : layout.rowBytes();
+      for (RowLayout layout : o.layouts()) { // no byte-length column: plans without an index write .npy only
+        bytesPerRow += layout.rowBytes();
       }
     }
     if (bytesPerRow == 0) {
@@ -1070,15 +1080,15 @@ final class TfRecordExport {
   private long estimatedRecords() throws IOException {
     inputBytes = 0;
     boolean gzip = job.compression() == TfRecordCompression.GZIP;
+    long[] sizes = fileSizes();
     long total = 0;
     Path first = null;
     long firstSize = 0;
-    for (Path file : job.files()) {
-      long size = Files.size(file);
-      total += size;
-      if (first == null && size >= (gzip ? GZIP_SMALLEST : 8)) {
-        first = file;
-        firstSize = size;
+    for (int i = 0; i < sizes.length; i++) {
+      total += sizes[i];
+      if (first == null && sizes[i] >= (gzip ? GZIP_SMALLEST : 8)) {
+        first = job.files().get(i);
+        firstSize = sizes[i];
       }
     }
     inputFileBytes = total;
@@ -1203,9 +1213,10 @@ final class TfRecordExport {
    */
   private void writeWalkingAhead(List<FeatureOutput> outputs) throws IOException {
     List<Path> files = job.files();
+    long[] sizes = fileSizes();
     long[] start = new long[files.size() + 1];
     for (int i = 0; i < files.size(); i++) {
-      start[i + 1] = start[i] + Files.size(files.get(i));
+      start[i + 1] = start[i] + sizes[i];
     }
     long step = Math.clamp(start[files.size()] / 64, 4096, WALK_AHEAD_MAX_STEP);
     WalkAheadSplit split = new WalkAheadSplit(step);
